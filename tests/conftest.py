@@ -1,0 +1,91 @@
+"""Shared fixtures: real PostgreSQL and SQLite databases built by the migrations.
+
+Each session creates a throw-away PostgreSQL database in the local cluster; with CI=true a
+missing PostgreSQL or Redis is an error, never a skip."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from triage import db, migrate
+from triage.tables import Base
+
+PG_ADMIN_URL = os.environ.get("TRIAGE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: tests that need it must run)")
+    pytest.skip(reason)
+
+
+def _pg_url(name: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    name = f"triage_t_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        unavailable(f"PostgreSQL unavailable: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _pg_url(name)
+    migrate.upgrade(url)
+    yield url
+    db.reset_caches()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "triage.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    return url
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, url: str, **env: str) -> None:
+    """Point the whole application at `url` and empty every table."""
+    monkeypatch.setenv("TRIAGE_DATABASE_URL", url)
+    monkeypatch.delenv("TRIAGE_BROKER_URL", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    db.reset_caches()
+    engine = db.get_engine()
+    with engine.begin() as conn:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    fixture = "sqlite_database" if request.param == "sqlite" else "pg_database"
+    url: str = request.getfixturevalue(fixture)
+    use_database(monkeypatch, url)
+    yield url
+    db.reset_caches()
+
+
+@pytest.fixture
+def pg(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    use_database(monkeypatch, pg_database)
+    yield pg_database
+    db.reset_caches()

@@ -1,0 +1,179 @@
+"""The intake API on SQLite and PostgreSQL: submit, read, list, idempotency, bad input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from triage.app import create_app
+from triage.db import session_scope
+from triage.intake.models import Caller, Ticket, TicketEvent
+from triage.outbox.models import OutboxMessage
+
+CODE = re.compile(r"^1022-\d{6}-\d{5}$")
+GOOD = {"text": "Đèn đường ở hẻm 12 phường Mỹ Phú hư hơn một tuần.", "channel": "phone"}
+
+
+@pytest.fixture
+def client(database: str) -> Iterator[TestClient]:
+    with TestClient(create_app(start_runtime=False)) as c:
+        yield c
+
+
+def counts() -> tuple[int, int, int, int]:
+    with session_scope() as s:
+        return tuple(  # type: ignore[return-value]
+            s.scalar(select(func.count()).select_from(m)) or 0
+            for m in (Ticket, Caller, TicketEvent, OutboxMessage)
+        )
+
+
+def test_submit_returns_code_and_is_readable(client: TestClient) -> None:
+    body = {**GOOD, "caller": {"name": "Nguyễn Văn An", "phone": "0912 345 678",
+                               "address": "ấp 3, xã Mỹ Hiệp"}}
+    r = client.post("/api/v1/complaints", json=body)
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    assert CODE.match(code)
+    assert r.json()["status"] == "received"
+    got = client.get(f"/api/v1/complaints/{code}")
+    assert got.status_code == 200
+    data = got.json()
+    assert data["text"] == GOOD["text"]
+    assert data["received_at"].endswith("+07:00")
+    assert [e["kind"] for e in data["events"]] == ["received"]
+    # Personal data is masked on this endpoint.
+    assert data["caller"]["phone"] == "09xx xxx 678"
+    assert "Nguyễn" not in got.text
+
+
+def test_ticket_outbox_caller_and_event_written_together(client: TestClient) -> None:
+    body = {**GOOD, "caller": {"phone": "+84 912 345 678"}}
+    code = client.post("/api/v1/complaints", json=body).json()["code"]
+    assert counts() == (1, 1, 1, 1)
+    with session_scope() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.code == code)).one()
+        message = s.scalars(select(OutboxMessage)).one()
+        assert message.ticket_id == ticket.id and message.published_at is None
+        assert ticket.caller is not None and ticket.caller.phone_e164 == "+84912345678"
+
+
+def test_codes_are_sequential_within_a_month(client: TestClient) -> None:
+    codes = [client.post("/api/v1/complaints", json=GOOD).json()["code"] for _ in range(3)]
+    numbers = [int(c.rsplit("-", 1)[1]) for c in codes]
+    assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+
+
+def test_idempotent_retry_returns_same_ticket(client: TestClient) -> None:
+    headers = {"Idempotency-Key": "call-7781"}
+    first = client.post("/api/v1/complaints", json=GOOD, headers=headers)
+    second = client.post("/api/v1/complaints", json=GOOD, headers=headers)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["code"] == second.json()["code"]
+    assert counts()[0] == 1
+
+
+def test_same_key_with_other_content_is_refused(client: TestClient) -> None:
+    headers = {"Idempotency-Key": "call-7782"}
+    client.post("/api/v1/complaints", json=GOOD, headers=headers)
+    other = client.post("/api/v1/complaints", json={**GOOD, "text": "Nội dung khác hẳn"},
+                        headers=headers)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_list_filters_and_pages(client: TestClient) -> None:
+    for i in range(5):
+        client.post("/api/v1/complaints", json={**GOOD, "text": f"Phản ánh số {i} về rác",
+                                                "channel": "zalo" if i % 2 else "web"})
+    page = client.get("/api/v1/complaints", params={"channel": "web", "per_page": 2}).json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert all(item["channel"] == "web" for item in page["items"])
+    second = client.get("/api/v1/complaints",
+                        params={"channel": "web", "per_page": 2, "page": 2}).json()
+    assert len(second["items"]) == 1
+    found = client.get("/api/v1/complaints", params={"q": "số 3"}).json()
+    assert [i["text"] for i in found["items"]] == ["Phản ánh số 3 về rác"]
+
+
+def test_unknown_code_is_404_with_message(client: TestClient) -> None:
+    r = client.get("/api/v1/complaints/1022-202611-99999")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "ticket_not_found"
+
+
+FUTURE = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"text": "", "channel": "phone"}, "empty_text"),
+        ({"text": "   \n\t ", "channel": "phone"}, "empty_text"),
+        ({"text": "x" * 20_001, "channel": "phone"}, "text_too_long"),
+        ({"text": "Mất nước", "channel": "fax"}, "invalid_channel"),
+        ({"text": "Mất nước"}, "missing_field"),
+        ({"channel": "phone"}, "missing_field"),
+        ({"text": "Mất nước", "channel": "phone", "priority": 1}, "unknown_field"),
+        ({"text": "Mất nước", "channel": "phone", "received_at": FUTURE}, "future_time"),
+        ({"text": "Mất nước", "channel": "phone", "received_at": "hôm qua"}, "invalid_datetime"),
+        ({"text": "Mất nước", "channel": "phone", "caller": {"phone": "12345"}}, "invalid_phone"),
+        ({"text": "Mất nước", "channel": "phone", "caller": {"phone": "0912abc"}},
+         "invalid_phone"),
+        ({"text": "Mất\x00nước", "channel": "phone"}, "nul_character"),
+        ({"text": "Mất nước \u202e", "channel": "phone"}, "bidi_control"),
+        ({"text": 42, "channel": "phone"}, "invalid_type"),
+    ],
+)
+def test_bad_input_gets_4xx_with_code_and_nothing_written(
+    client: TestClient, body: dict[str, object], code: str
+) -> None:
+    r = client.post("/api/v1/complaints", json=body)
+    assert 400 <= r.status_code < 500, r.text
+    error = r.json()["error"]
+    assert error["code"] == code
+    assert error["message"] and error["message"][0].isupper()
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_malformed_json(client: TestClient) -> None:
+    r = client.post("/api/v1/complaints", content=b'{"text": "a", ',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "malformed_json"
+
+
+def test_body_over_one_megabyte_is_413(client: TestClient) -> None:
+    big = b'{"text": "' + b"a" * 1_100_000 + b'", "channel": "phone"}'
+    r = client.post("/api/v1/complaints", content=big,
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "payload_too_large"
+    assert counts()[0] == 0
+
+
+def test_text_is_normalised_to_nfc_at_the_boundary(client: TestClient) -> None:
+    decomposed = "Ho\u0300a Bi\u0300nh ma\u0302\u0301t \u0111ie\u0323\u0302n"
+    code = client.post("/api/v1/complaints", json={"text": decomposed, "channel": "sms"}).json()
+    stored = client.get(f"/api/v1/complaints/{code['code']}").json()["text"]
+    assert stored == "Hòa Bình mất điện"
+
+
+def test_naive_received_at_is_local_time(client: TestClient) -> None:
+    body = {**GOOD, "received_at": "2026-10-31T23:59:00"}
+    code = client.post("/api/v1/complaints", json=body).json()["code"]
+    got = client.get(f"/api/v1/complaints/{code}").json()
+    assert got["received_at"] == "2026-10-31T23:59:00+07:00"
+
+
+def test_health_and_ready(client: TestClient) -> None:
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    ready = client.get("/api/v1/ready")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+    assert client.get("/docs").status_code == 200
+    assert "/api/v1/complaints" in client.get("/openapi.json").json()["paths"]

@@ -1,0 +1,113 @@
+"""Outbox relay and sweeper on both databases, with a recording dispatcher."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from triage.db import session_scope, utcnow
+from triage.intake import service
+from triage.intake.models import Ticket
+from triage.intake.schemas import ComplaintIn
+from triage.outbox.models import OutboxMessage, PipelineStep
+from triage.outbox.service import relay_batch, sweep_stale
+from triage.pipeline import tasks
+
+
+class Recorder:
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.fail_after = fail_after
+
+    def publish(self, task: str, payload: dict[str, Any]) -> None:
+        if self.fail_after is not None and len(self.sent) >= self.fail_after:
+            raise ConnectionError("broker down")
+        self.sent.append((task, payload))
+
+
+def submit(n: int = 1) -> list[int]:
+    ids = []
+    with session_scope() as s:
+        for i in range(n):
+            c = ComplaintIn(text=f"Mất nước ở khu phố {i}", channel="phone")
+            ids.append(service.submit(s, c, actor="test", now=utcnow()).ticket.id)
+    return ids
+
+
+def unpublished() -> int:
+    with session_scope() as s:
+        stmt = select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.published_at.is_(None))
+        return s.scalar(stmt) or 0
+
+
+def test_relay_publishes_each_row_once(database: str) -> None:
+    ids = submit(3)
+    rec = Recorder()
+    with session_scope() as s:
+        assert relay_batch(s, rec, utcnow()) == 3
+    with session_scope() as s:
+        assert relay_batch(s, rec, utcnow()) == 0
+    assert [p["ticket_id"] for _, p in rec.sent] == ids
+    assert {t for t, _ in rec.sent} == {"pipeline.process"}
+
+
+def test_broker_failure_keeps_rows_for_later(database: str) -> None:
+    submit(3)
+    with session_scope() as s:
+        assert relay_batch(s, Recorder(fail_after=1), utcnow()) == 1
+    assert unpublished() == 2
+    with session_scope() as s:
+        errors = s.scalars(select(OutboxMessage.last_error).where(
+            OutboxMessage.last_error.is_not(None))).all()
+        assert errors == ["ConnectionError: broker down"]
+    with session_scope() as s:
+        assert relay_batch(s, Recorder(), utcnow()) == 2
+    assert unpublished() == 0
+
+
+def test_sweeper_reenqueues_only_stale_pending_tickets(database: str) -> None:
+    old, _fresh = submit(2)
+    with session_scope() as s:
+        relay_batch(s, Recorder(), utcnow())
+        s.get_one(Ticket, old).updated_at = utcnow() - timedelta(hours=1)
+    with session_scope() as s:
+        assert sweep_stale(s, utcnow()) == 1
+    rec = Recorder()
+    with session_scope() as s:
+        relay_batch(s, rec, utcnow())
+    assert rec.sent == [("pipeline.process", {"ticket_id": old, "swept": True})]
+    with session_scope() as s:  # touched: not swept again within the window
+        assert sweep_stale(s, utcnow()) == 0
+
+
+def test_processing_twice_has_effects_once(database: str) -> None:
+    (tid,) = submit(1)
+    assert tasks.process_ticket(tid) == "needs_review"
+    assert tasks.process_ticket(tid) == "skipped"
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, tid)
+        assert ticket.status == "needs_review"
+        assert ticket.review_reasons == ["classifier_unavailable"]
+        steps = s.scalars(select(PipelineStep.step).where(PipelineStep.ticket_id == tid)).all()
+        assert steps == ["classify"]
+
+
+def test_poison_ticket_goes_to_review_after_max_attempts(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tid,) = submit(1)
+    with session_scope() as s:
+        s.get_one(Ticket, tid).attempts = 5
+    assert tasks.process_ticket(tid) == "skipped"
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, tid)
+        assert ticket.status == "needs_review"
+        assert "too_many_attempts" in ticket.review_reasons
+
+
+def test_missing_ticket_is_ignored(database: str) -> None:
+    assert tasks.process_ticket(987654) == "skipped"

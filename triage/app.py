@@ -1,0 +1,74 @@
+"""The FastAPI application: API under /api/v1, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from triage import __version__, api_errors
+from triage.bodylimit import BodySizeLimit
+from triage.db import get_engine
+from triage.intake import views as intake_views
+from triage.runtime import Runtime
+from triage.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+health = APIRouter(tags=["health"])
+
+
+@health.get("/health")
+def get_health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@health.get("/ready")
+def get_ready() -> JSONResponse:
+    checks: dict[str, Any] = {}
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    settings = get_settings()
+    checks["mode"] = "embedded" if settings.embedded else "celery"
+    ok = checks["database"] == "ok"
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                        status_code=200 if ok else 503)
+
+
+def create_app(*, start_runtime: bool = True) -> FastAPI:
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = Runtime(start_relay=start_runtime)
+        app.state.runtime = rt
+        rt.start()
+        try:
+            yield
+        finally:
+            rt.stop()
+
+    app = FastAPI(
+        title="Đường dây 1022 — triage",
+        version=__version__,
+        description="Tiếp nhận, phân loại và chuyển xử lý phản ánh của Đường dây nóng 1022.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    api_errors.install(app)
+    v1 = APIRouter(prefix="/api/v1")
+    v1.include_router(health)
+    v1.include_router(intake_views.router)
+    app.include_router(v1)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

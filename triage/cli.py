@@ -1,0 +1,206 @@
+"""The `triage` command: one small command per action."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from triage.settings import get_settings
+
+app = typer.Typer(help="Đường dây 1022 — triage: tiếp nhận, phân loại, chuyển xử lý phản ánh.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=get_settings().log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _embedded_bootstrap() -> None:
+    """The embedded default prepares its own SQLite schema; production runs `triage migrate`."""
+    if not get_settings().database_url:
+        from triage import migrate
+
+        migrate.upgrade()
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Chạy API và trang web (mặc định nhúng: kèm bộ xử lý trong tiến trình)."""
+    import uvicorn
+
+    from triage.app import create_app
+
+    _setup_logging()
+    _embedded_bootstrap()
+    settings = get_settings()
+    mode = "nhúng (SQLite + xử lý trong tiến trình)" if settings.embedded else "Celery/Redis"
+    typer.echo(f"Đường dây 1022 — triage: http://{host}:{port}/docs — chế độ {mode}")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def migrate(revision: str = "head", down: bool = False) -> None:
+    """Nâng (hoặc hạ với --down) lược đồ cơ sở dữ liệu."""
+    from triage import migrate as m
+
+    if down:
+        m.downgrade(revision=revision if revision != "head" else "base")
+    else:
+        m.upgrade(revision=revision)
+    typer.echo("Đã cập nhật lược đồ cơ sở dữ liệu.")
+
+
+@app.command()
+def worker(concurrency: int = 2, loglevel: str = "INFO") -> None:
+    """Chạy bộ xử lý (Celery khi có TRIAGE_BROKER_URL, nếu không thì xử lý trong tiến trình)."""
+    _setup_logging()
+    if get_settings().embedded:
+        _embedded_bootstrap()
+        _run_embedded_worker()
+        return
+    from workers.celery_app import app as celery_app
+
+    celery_app.worker_main(["worker", f"--loglevel={loglevel}", "-P", "prefork",
+                            f"--concurrency={concurrency}", "--without-mingle",
+                            "--without-gossip", "-Q", "triage"])
+
+
+def _run_embedded_worker() -> None:
+    from triage.runtime import Runtime
+
+    rt = Runtime()
+    rt.start()
+    typer.echo("Bộ xử lý trong tiến trình đang chạy (Ctrl+C để dừng).")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        rt.stop()
+
+
+@app.command()
+def relay() -> None:
+    """Chạy riêng tiến trình chuyển hàng đợi (outbox relay) và quét việc tồn đọng."""
+    from triage.runtime import Runtime
+
+    _setup_logging()
+    rt = Runtime()
+    rt.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        rt.stop()
+
+
+@app.command()
+def beat(loglevel: str = "INFO") -> None:
+    """Chạy lịch định kỳ Celery beat (cần TRIAGE_BROKER_URL)."""
+    if get_settings().embedded:
+        typer.echo("Lỗi: beat cần TRIAGE_BROKER_URL (Redis).", err=True)
+        raise typer.Exit(2)
+    from workers.celery_app import app as celery_app
+
+    schedule_file = get_settings().data_dir / "celerybeat-schedule"
+    schedule_file.parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
+
+
+@app.command()
+def submit(
+    text: Annotated[str | None, typer.Argument(help="Nội dung; bỏ trống để đọc từ stdin")] = None,
+    channel: str = "phone",
+    name: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+) -> None:
+    """Tiếp nhận một phản ánh và in mã phiếu."""
+    from pydantic import ValidationError
+
+    from triage.api_errors import describe
+    from triage.db import session_scope, utcnow
+    from triage.errors import DomainError
+    from triage.intake import service
+    from triage.intake.schemas import ComplaintIn
+
+    _embedded_bootstrap()
+    body = text if text is not None else sys.stdin.read()
+    caller = {k: v for k, v in {"name": name, "phone": phone, "address": address}.items() if v}
+    try:
+        complaint = ComplaintIn.model_validate(
+            {"text": body, "channel": channel, **({"caller": caller} if caller else {})})
+        with session_scope() as session:
+            code = service.submit(session, complaint, actor="cli", now=utcnow()).ticket.code
+    except ValidationError as exc:
+        _fail(describe(dict(exc.errors()[0]))["message"])
+    except DomainError as exc:
+        _fail(exc.message)
+    _process_now()
+    typer.echo(code)
+
+
+@app.command("import")
+def import_file(file: Path) -> None:
+    """Nhập hàng loạt phản ánh từ tệp CSV hoặc XLSX."""
+    from triage.db import session_scope, utcnow
+    from triage.errors import DomainError
+    from triage.intake.importer import import_rows, read_table
+
+    _embedded_bootstrap()
+    if not file.is_file():
+        _fail(f"Không tìm thấy tệp {file}.")
+    try:
+        rows = read_table(file.name, file.read_bytes())
+        with session_scope() as session:
+            result = import_rows(session, rows, actor="cli:import", now=utcnow())
+    except DomainError as exc:
+        _fail(exc.message)
+    _process_now()
+    typer.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(code: str) -> None:
+    """In trạng thái của một phiếu."""
+    from triage.db import session_scope
+    from triage.errors import NotFound
+    from triage.intake import service
+    from triage.intake.present import ticket_out
+
+    _embedded_bootstrap()
+    try:
+        with session_scope() as session:
+            out = ticket_out(service.get_by_code(session, code))
+    except NotFound as exc:
+        _fail(exc.message)
+    typer.echo(out.model_dump_json(indent=2, exclude={"caller"}))
+
+
+def _process_now() -> None:
+    """One-shot commands publish what they wrote; on the embedded default they process it."""
+    from triage.db import session_scope, utcnow
+    from triage.outbox.service import CeleryDispatcher, Dispatcher, LocalDispatcher, relay_batch
+    from triage.pipeline.tasks import TASKS
+
+    dispatcher: Dispatcher = (
+        LocalDispatcher(TASKS, workers=0) if get_settings().embedded else CeleryDispatcher()
+    )
+    try:
+        with session_scope() as session:
+            relay_batch(session, dispatcher, utcnow(), limit=10_000)
+    except Exception as exc:  # the relay or sweeper will publish it later
+        typer.echo(f"Cảnh báo: chưa chuyển được vào hàng đợi ({exc}).", err=True)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(2)

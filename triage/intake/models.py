@@ -1,0 +1,128 @@
+"""Tickets, callers (personal data kept apart), the per-ticket history and label history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from triage.db import Base, utcnow
+
+
+class Caller(Base):
+    """Personal data of the person who called; only some roles may read it."""
+
+    __tablename__ = "callers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone_last4: Mapped[str | None] = mapped_column(String(4))
+    address: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CodeCounter(Base):
+    """Per-month sequence behind the human ticket codes (1022-202611-00042)."""
+
+    __tablename__ = "code_counters"
+
+    period: Mapped[str] = mapped_column(String(6), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_agency_status", "agency_code", "status"),
+        Index("ix_tickets_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    normalized_text: Mapped[str | None] = mapped_column(Text)
+    caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"))
+    status: Mapped[str] = mapped_column(String(32), default="received")
+    review_reasons: Mapped[list[str]] = mapped_column(default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    topic: Mapped[str | None] = mapped_column(String(40), index=True)
+    topic_confidence: Mapped[float | None]
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    labels_source: Mapped[str | None] = mapped_column(String(16))
+
+    location: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ward_code: Mapped[str | None] = mapped_column(String(16))
+    agency_code: Mapped[str | None] = mapped_column(String(64))
+    routing_rule: Mapped[str | None] = mapped_column(String(64))
+    routing_reason: Mapped[str | None] = mapped_column(String(500))
+    routed_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    caller: Mapped[Caller | None] = relationship()
+
+
+class TicketEvent(Base):
+    """Append-only history: who did what to a ticket, and when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Classification(Base):
+    """Every classifier run kept, so a new model version never erases earlier scores."""
+
+    __tablename__ = "classifications"
+    __table_args__ = (UniqueConstraint("ticket_id", "model_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    model_version: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(40))
+    topic_confidence: Mapped[float]
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LabelCorrection(Base):
+    """A human correction of topic/flags/agency, kept as a labelled example for retraining."""
+
+    __tablename__ = "label_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    source: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    old_topic: Mapped[str | None] = mapped_column(String(40))
+    new_topic: Mapped[str | None] = mapped_column(String(40))
+    old_flags: Mapped[list[str]] = mapped_column(default=list)
+    new_flags: Mapped[list[str]] = mapped_column(default=list)
+    old_agency: Mapped[str | None] = mapped_column(String(64))
+    new_agency: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

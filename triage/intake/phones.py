@@ -1,0 +1,44 @@
+"""Vietnamese phone numbers: one canonical form (E.164) and one masked form for reports."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import phonenumbers
+
+_SEPARATORS = str.maketrans("", "", " .-()\u200b\u200c\u200d\ufeff\u00a0")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def canonical_phone(raw: str) -> str:
+    """Return +84… for any usual rendering of a valid Vietnamese number; raise InvalidPhone."""
+    text = unicodedata.normalize("NFKC", raw).translate(_SEPARATORS)
+    if not text or len(text) > 20:
+        raise InvalidPhone(raw)
+    try:
+        number = phonenumbers.parse(text, "VN")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(raw) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_digits(e164: str) -> str:
+    """+84912345678 -> 0912345678 for Vietnamese numbers; other countries unchanged."""
+    if e164.startswith("+84"):
+        return "0" + e164[3:]
+    return e164
+
+
+def mask_phone(e164: str | None) -> str:
+    """The masked form used in every report: 09xx xxx 123."""
+    if not e164:
+        return ""
+    digits = national_digits(e164)
+    if len(digits) < 6:
+        return "x" * len(digits)
+    return f"{digits[:2]}xx xxx {digits[-3:]}"

@@ -1,0 +1,219 @@
+"""Intake: create tickets durably (ticket + caller + event + outbox in one transaction),
+read and list them, and move them through the state machine."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from triage.errors import Conflict, InvalidInput, NotFound
+from triage.intake.models import Caller, CodeCounter, Ticket, TicketEvent
+from triage.intake.schemas import ComplaintIn
+from triage.intake.states import Status, check_transition
+from triage.outbox.models import OutboxMessage
+from triage.settings import get_settings
+
+PROCESS_TASK = "pipeline.process"
+
+
+def local_tz() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+@dataclass(frozen=True)
+class Submission:
+    ticket: Ticket
+    created: bool
+    outbox_id: int | None
+
+
+def fingerprint(complaint: ComplaintIn) -> str:
+    payload = complaint.model_dump(mode="json")
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def resolve_received_at(value: datetime | None, now: datetime) -> datetime:
+    """Naive times are local (Asia/Ho_Chi_Minh); a time in the future is refused."""
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=local_tz())
+    tolerance = timedelta(seconds=get_settings().future_tolerance_seconds)
+    if value > now + tolerance:
+        raise InvalidInput(
+            "Thời điểm tiếp nhận nằm trong tương lai.", code="future_time", details=["received_at"]
+        )
+    return value
+
+
+def next_code(session: Session, when: datetime) -> str:
+    """Allocate the next code of the month; the counter row lock serialises allocation."""
+    period = when.astimezone(local_tz()).strftime("%Y%m")
+    stmt = (
+        update(CodeCounter)
+        .where(CodeCounter.period == period)
+        .values(last=CodeCounter.last + 1)
+        .returning(CodeCounter.last)
+    )
+    number = session.execute(stmt).scalar_one_or_none()
+    if number is None:
+        try:
+            with session.begin_nested():
+                session.add(CodeCounter(period=period, last=1))
+            number = 1
+        except IntegrityError:
+            number = session.execute(stmt).scalar_one()
+    return f"{get_settings().code_prefix}-{period}-{number:05d}"
+
+
+def find_by_key(session: Session, key: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.idempotency_key == key)).first()
+
+
+def submit(
+    session: Session,
+    complaint: ComplaintIn,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    now: datetime,
+) -> Submission:
+    """Write the ticket, its caller, its first event and its outbox row; flush, never commit."""
+    if not complaint.text:
+        raise InvalidInput("Nội dung phản ánh không được để trống.", code="empty_text")
+    limit = get_settings().max_text_chars
+    if len(complaint.text) > limit:
+        raise InvalidInput(
+            f"Nội dung phản ánh dài quá {limit:,} ký tự.".replace(",", "."), code="text_too_long"
+        )
+    digest = fingerprint(complaint)
+    if idempotency_key:
+        existing = find_by_key(session, idempotency_key)
+        if existing is not None:
+            return _replay(existing, digest)
+    received_at = resolve_received_at(complaint.received_at, now)
+    caller = _make_caller(complaint)
+    ticket = Ticket(
+        code="pending",
+        idempotency_key=idempotency_key,
+        request_fingerprint=digest,
+        channel=complaint.channel,
+        received_at=received_at,
+        text=complaint.text,
+        status=Status.RECEIVED,
+        caller=caller,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="received",
+                            to_status=Status.RECEIVED, data={"channel": complaint.channel}))
+    message = OutboxMessage(task=PROCESS_TASK, ticket_id=ticket.id,
+                            payload={"ticket_id": ticket.id}, created_at=now)
+    session.add(message)
+    # The counter is taken last so that its row lock is held for the shortest time.
+    ticket.code = next_code(session, now)
+    session.flush()
+    return Submission(ticket=ticket, created=True, outbox_id=message.id)
+
+
+def _replay(existing: Ticket, digest: str) -> Submission:
+    if existing.request_fingerprint and existing.request_fingerprint != digest:
+        raise Conflict(
+            "Khóa Idempotency-Key này đã được dùng cho một phản ánh khác.",
+            code="idempotency_key_reused",
+        )
+    return Submission(ticket=existing, created=False, outbox_id=None)
+
+
+def _make_caller(complaint: ComplaintIn) -> Caller | None:
+    info = complaint.caller
+    if info is None or not (info.name or info.phone or info.address):
+        return None
+    return Caller(
+        name=info.name,
+        phone_e164=info.phone,
+        phone_last4=info.phone[-4:] if info.phone else None,
+        address=info.address,
+    )
+
+
+def get_by_code(session: Session, code: str) -> Ticket:
+    ticket = session.scalars(select(Ticket).where(Ticket.code == code.strip())).first()
+    if ticket is None:
+        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
+    return ticket
+
+
+def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None
+    topic: str | None = None
+    channel: str | None = None
+    agency_code: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    q: str | None = None
+
+
+def list_tickets(
+    session: Session, flt: TicketFilter, *, page: int, per_page: int
+) -> tuple[list[Ticket], int]:
+    conditions: list[Any] = []
+    if flt.status:
+        conditions.append(Ticket.status == flt.status)
+    if flt.topic:
+        conditions.append(Ticket.topic == flt.topic)
+    if flt.channel:
+        conditions.append(Ticket.channel == flt.channel)
+    if flt.agency_code:
+        conditions.append(Ticket.agency_code == flt.agency_code)
+    if flt.received_from:
+        conditions.append(Ticket.received_at >= flt.received_from)
+    if flt.received_to:
+        conditions.append(Ticket.received_at < flt.received_to)
+    if flt.q:
+        pattern = "%" + flt.q.replace("%", r"\%").replace("_", r"\_") + "%"
+        conditions.append(Ticket.text.ilike(pattern, escape="\\") | (Ticket.code == flt.q))
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    stmt = (
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(session.scalars(stmt)), total
+
+
+def transition(
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    *,
+    actor: str,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Move a ticket to another state (refusing illegal moves) and record who did it."""
+    goal = check_transition(ticket.status, target)
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind=kind,
+                            from_status=ticket.status, to_status=goal, data=data or {}))
+    ticket.status = goal
+    ticket.updated_at = now

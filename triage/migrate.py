@@ -1,0 +1,28 @@
+"""Schema migrations (Alembic) run from code: `triage migrate`, tests and the embedded start."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from triage.settings import get_settings
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "triage:migrations")
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    cfg.attributes["url"] = url or get_settings().effective_database_url
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str | None = None, revision: str = "base") -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def revision(message: str, url: str | None = None) -> None:
+    command.revision(alembic_config(url), message=message, autogenerate=True)

@@ -1,0 +1,64 @@
+"""The relay loop: a thread that publishes committed outbox rows as soon as it is woken
+(right after a commit) or every relay interval, and runs the sweeper periodically."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from triage.db import session_scope, utcnow
+from triage.outbox.service import Dispatcher, relay_batch, sweep_stale
+from triage.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class RelayLoop:
+    def __init__(self, dispatcher: Dispatcher, *, sweep: bool = True) -> None:
+        self.dispatcher = dispatcher
+        self.sweep = sweep
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="triage-relay", daemon=True)
+        self._last_sweep = 0.0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def run_once(self) -> int:
+        sent_total = 0
+        while True:
+            with session_scope() as session:
+                sent = relay_batch(session, self.dispatcher, utcnow())
+            sent_total += sent
+            if sent < 200:
+                break
+        settings = get_settings()
+        if self.sweep and time.monotonic() - self._last_sweep >= settings.sweeper_interval_seconds:
+            self._last_sweep = time.monotonic()
+            with session_scope() as session:
+                sweep_stale(session, utcnow())
+        return sent_total
+
+    def _run(self) -> None:
+        interval = get_settings().relay_interval_seconds
+        while not self._stop.is_set():
+            self._wake.wait(interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.run_once()
+            except Exception:
+                # Database or broker away: keep the thread alive and try again later.
+                log.exception("relay loop iteration failed")
+                self._stop.wait(min(5.0, interval * 2))

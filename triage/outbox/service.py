@@ -1,0 +1,131 @@
+"""Outbox relay and sweeper.
+
+The relay publishes committed outbox rows to the queue (Celery on Redis, or the in-process
+worker). The sweeper owns completeness: any ticket whose pipeline has not advanced within
+the staleness window gets a fresh outbox row, whatever happened to the first message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.intake.models import Ticket
+from triage.intake.service import PROCESS_TASK
+from triage.intake.states import PIPELINE_PENDING
+from triage.outbox.models import OutboxMessage
+from triage.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher(Protocol):
+    def publish(self, task: str, payload: dict[str, Any]) -> None: ...
+
+
+def pending_messages(session: Session, limit: int) -> list[OutboxMessage]:
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.published_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Several relays may run; each takes rows no other one holds.
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def relay_batch(
+    session: Session, dispatcher: Dispatcher, now: datetime, *, limit: int = 200
+) -> int:
+    """Publish up to `limit` unpublished rows; stops at the first broker error."""
+    sent = 0
+    for message in pending_messages(session, limit):
+        try:
+            dispatcher.publish(message.task, message.payload)
+        except Exception as exc:  # the broker is down or refused: keep the row for later
+            message.publish_attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("outbox relay: publish failed for %s: %s", message.id, exc)
+            break
+        message.published_at = now
+        message.publish_attempts += 1
+        sent += 1
+    return sent
+
+
+def sweep_stale(session: Session, now: datetime) -> int:
+    """Re-enqueue pipeline work for tickets that have not advanced within the window."""
+    settings = get_settings()
+    cutoff = now - timedelta(seconds=settings.sweeper_stale_seconds)
+    stmt = (
+        select(Ticket)
+        .where(Ticket.status.in_([s.value for s in PIPELINE_PENDING]), Ticket.updated_at < cutoff)
+        .order_by(Ticket.id)
+        .limit(1000)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rescued = 0
+    for ticket in session.scalars(stmt):
+        session.add(OutboxMessage(task=PROCESS_TASK, ticket_id=ticket.id,
+                                  payload={"ticket_id": ticket.id, "swept": True}, created_at=now))
+        # Touching updated_at gives the new message a full window before the next sweep.
+        ticket.updated_at = now
+        rescued += 1
+    if rescued:
+        log.info("sweeper re-enqueued %d stale tickets", rescued)
+    return rescued
+
+
+class LocalDispatcher:
+    """The embedded default's worker: runs task bodies on a background thread pool."""
+
+    def __init__(self, tasks: dict[str, Callable[..., Any]], workers: int = 1) -> None:
+        """workers=0 runs each task inline in the publishing thread (CLI one-shots)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._tasks = tasks
+        self._pool = (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="triage-worker")
+            if workers else None
+        )
+
+    def publish(self, task: str, payload: dict[str, Any]) -> None:
+        func = self._tasks[task]
+        args = {k: v for k, v in payload.items() if k != "swept"}
+        if self._pool is None:
+            _run_logged(task, func, args)
+        else:
+            self._pool.submit(_run_logged, task, func, args)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _run_logged(name: str, func: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    try:
+        func(**kwargs)
+    except Exception:
+        # The sweeper will pick the ticket up again; the error must still be visible.
+        log.exception("in-process task %s failed", name)
+
+
+class CeleryDispatcher:
+    """Publishes to Celery by task name; never blocks long when Redis is away."""
+
+    def __init__(self) -> None:
+        from workers.celery_app import make_app
+
+        # A fresh app per dispatcher reads the current settings (tests switch brokers).
+        self._app = make_app()
+
+    def publish(self, task: str, payload: dict[str, Any]) -> None:
+        args = {k: v for k, v in payload.items() if k != "swept"}
+        self._app.send_task(task, kwargs=args, retry=False)

@@ -1,0 +1,47 @@
+"""Task bodies shared by Celery and the in-process worker: ids in, one transaction each.
+
+Celery tasks in workers/tasks.py and the embedded dispatcher both call these, so the
+embedded default and production run the same code."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from triage.db import session_scope, utcnow
+from triage.outbox.models import TaskRun
+from triage.pipeline import service
+from triage.settings import get_settings
+
+
+def process_ticket(ticket_id: int) -> str:
+    now = utcnow()
+    with session_scope() as session:
+        session.add(TaskRun(task="pipeline.process", ticket_id=ticket_id, started_at=now))
+        ticket = service.claim_attempt(session, ticket_id, now)
+    if ticket is None:
+        return "skipped"
+    delay = get_settings().pipeline_delay_seconds
+    if delay:
+        time.sleep(delay)
+    with session_scope() as session:
+        return service.process(session, ticket_id, utcnow())
+
+
+def sweep() -> int:
+    from triage.outbox.service import sweep_stale
+
+    with session_scope() as session:
+        return sweep_stale(session, utcnow())
+
+
+def ping() -> str:
+    return "pong"
+
+
+TASKS: dict[str, Callable[..., Any]] = {
+    "pipeline.process": process_ticket,
+    "outbox.sweep": sweep,
+    "health.ping": ping,
+}

@@ -1,0 +1,67 @@
+"""All configuration, read once from the environment (prefix TRIAGE_).
+
+With nothing set the service runs on the embedded default: a SQLite file under
+``./var`` and an in-process worker. Setting TRIAGE_DATABASE_URL and TRIAGE_BROKER_URL
+switches to PostgreSQL and Celery on Redis; nothing else in the code changes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
+
+    database_url: str = ""
+    broker_url: str = ""
+    data_dir: Path = Path("var")
+    model_dir: Path = REPO_ROOT / "models" / "topic-flags"
+    corpus_dir: Path = REPO_ROOT / "data" / "corpus"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    code_prefix: str = "1022"
+
+    max_text_chars: int = Field(20_000, ge=100)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    future_tolerance_seconds: int = Field(300, ge=0)
+
+    # Pipeline completeness: the sweeper re-publishes work not advanced within this time.
+    sweeper_interval_seconds: float = Field(30.0, gt=0)
+    sweeper_stale_seconds: float = Field(60.0, gt=0)
+    relay_interval_seconds: float = Field(1.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+    visibility_timeout: int = Field(900, ge=1)
+    # Fault injection for tests and benchmarks only: a pause inside each pipeline task,
+    # after its attempt is counted, so that a test can kill a worker mid-task.
+    pipeline_delay_seconds: float = Field(0.0, ge=0)
+
+    secret_key: str = "dev-only-change-me"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url", "broker_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured: tasks run in-process."""
+        return not self.broker_url
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'triage.sqlite3').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

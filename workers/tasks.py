@@ -1,0 +1,37 @@
+"""Thin Celery tasks: ids in, call one task body from triage.pipeline.tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from triage.pipeline import tasks as bodies
+
+RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 10,
+}
+
+
+@shared_task(name="pipeline.process", **RETRY)
+def process_ticket(ticket_id: int) -> str:
+    return bodies.process_ticket(ticket_id)
+
+
+@shared_task(name="outbox.sweep", **RETRY)
+def sweep() -> int:
+    """Beat's safety net: re-enqueue stale work, then publish what the outbox holds."""
+    from triage.db import session_scope, utcnow
+    from triage.outbox.service import CeleryDispatcher, relay_batch
+
+    rescued = bodies.sweep()
+    with session_scope() as session:
+        relay_batch(session, CeleryDispatcher(), utcnow())
+    return rescued
+
+
+@shared_task(name="health.ping")
+def ping() -> str:
+    return bodies.ping()
