@@ -89,3 +89,14 @@ def pg(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     use_database(monkeypatch, pg_database)
     yield pg_database
     db.reset_caches()
+
+
+def issue_token(role: str, agency: str | None = None, name: str | None = None) -> dict[str, str]:
+    """Create a user with `role` in the current database and return bearer headers."""
+    from triage.auth import service
+
+    with db.session_scope() as session:
+        username = name or f"{role}-{agency or 'x'}-{uuid.uuid4().hex[:6]}"
+        user = service.create_user(session, username, role, agency_code=agency)
+        token = service.issue_token(session, user)
+    return {"Authorization": f"Bearer {token}"}

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from triage import __version__, api_errors
+from triage.auth import views as auth_views
 from triage.bodylimit import BodySizeLimit
 from triage.db import get_engine
 from triage.intake import views as intake_views
@@ -68,6 +69,7 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
     api_errors.install(app)
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(health)
+    v1.include_router(auth_views.router)
     v1.include_router(intake_views.router)
     app.include_router(v1)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -185,6 +185,67 @@ def status(code: str) -> None:
     typer.echo(out.model_dump_json(indent=2, exclude={"caller"}))
 
 
+users_app = typer.Typer(help="Quản lý người dùng.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Mã truy cập (bearer token) cho tích hợp.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="operator | agency_staff | supervisor | admin")],
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan (bắt buộc với agency_staff)")]
+    = None,
+    password: Annotated[str | None, typer.Option(help="Bỏ trống để nhập ẩn")] = None,
+    display_name: str | None = None,
+) -> None:
+    """Tạo người dùng đăng nhập trang web."""
+    from triage.auth import service
+    from triage.db import session_scope
+    from triage.errors import DomainError
+
+    _embedded_bootstrap()
+    secret = password or typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope() as session:
+            service.create_user(session, name, role, agency_code=agency, password=secret,
+                                display_name=display_name)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"Đã tạo người dùng {name} ({service.ROLES[role]}).")
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    name: str,
+    role: Annotated[str, typer.Option(help="operator | agency_staff | supervisor | admin | "
+                                          "integration")],
+    agency: str | None = None,
+    label: str = "",
+) -> None:
+    """In ra một mã truy cập mới (tạo người dùng dịch vụ NAME nếu chưa có)."""
+    from sqlalchemy import select
+
+    from triage.auth import service
+    from triage.auth.models import User
+    from triage.db import session_scope
+    from triage.errors import DomainError
+
+    _embedded_bootstrap()
+    try:
+        with session_scope() as session:
+            user = session.scalars(select(User).where(User.username == name)).first()
+            if user is None:
+                user = service.create_user(session, name, role, agency_code=agency)
+            elif user.role != role:
+                _fail(f"Người dùng {name} đã có vai trò {user.role}.")
+            token = service.issue_token(session, user, label)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(token)
+
+
 def _process_now() -> None:
     """One-shot commands publish what they wrote; on the embedded default they process it."""
     from triage.db import session_scope, utcnow

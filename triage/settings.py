@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     pipeline_delay_seconds: float = Field(0.0, ge=0)
 
     secret_key: str = "dev-only-change-me"
+    # Set to true behind HTTPS so that the session cookie is only sent over TLS.
+    secure_cookies: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url", "broker_url")

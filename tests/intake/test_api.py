@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.conftest import issue_token
 from triage.app import create_app
 from triage.db import session_scope
 from triage.intake.models import Caller, Ticket, TicketEvent
@@ -22,6 +23,7 @@ GOOD = {"text": "Đèn đường ở hẻm 12 phường Mỹ Phú hư hơn một
 @pytest.fixture
 def client(database: str) -> Iterator[TestClient]:
     with TestClient(create_app(start_runtime=False)) as c:
+        c.headers.update(issue_token("operator"))
         yield c
 
 
@@ -47,9 +49,10 @@ def test_submit_returns_code_and_is_readable(client: TestClient) -> None:
     assert data["text"] == GOOD["text"]
     assert data["received_at"].endswith("+07:00")
     assert [e["kind"] for e in data["events"]] == ["received"]
-    # Personal data is masked on this endpoint.
-    assert data["caller"]["phone"] == "09xx xxx 678"
-    assert "Nguyễn" not in got.text
+    # The operator sees the caller; the submission response itself masks it.
+    assert data["caller"]["phone"] == "0912345678"
+    assert r.json()["caller"]["phone"] == "09xx xxx 678"
+    assert "Nguyễn" not in r.text
 
 
 def test_ticket_outbox_caller_and_event_written_together(client: TestClient) -> None:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from tests.conftest import issue_token
 from triage.app import create_app
 
 CSV = (
@@ -24,6 +25,7 @@ CSV = (
 @pytest.fixture
 def client(database: str) -> Iterator[TestClient]:
     with TestClient(create_app(start_runtime=False)) as c:
+        c.headers.update(issue_token("operator"))
         yield c
 
 

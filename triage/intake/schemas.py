@@ -73,7 +73,7 @@ class TicketOut(BaseModel):
     status_name: str
     channel: str
     received_at: datetime
-    text: str
+    text: str | None
     topic: str | None
     topic_name: str | None
     topic_confidence: float | None

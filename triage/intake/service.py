@@ -172,9 +172,9 @@ class TicketFilter:
 
 
 def list_tickets(
-    session: Session, flt: TicketFilter, *, page: int, per_page: int
+    session: Session, flt: TicketFilter, *, page: int, per_page: int, scope: Any = None
 ) -> tuple[list[Ticket], int]:
-    conditions: list[Any] = []
+    conditions: list[Any] = [] if scope is None else [scope]
     if flt.status:
         conditions.append(Ticket.status == flt.status)
     if flt.topic:

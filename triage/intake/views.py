@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.auth import policy
+from triage.auth.deps import PrincipalDep, client_ip
 from triage.db import utcnow
 from triage.deps import db_session, runtime
 from triage.errors import InvalidInput
 from triage.intake import service
 from triage.intake.importer import import_rows, read_table
-from triage.intake.present import ticket_out
+from triage.intake.present import public_out, ticket_out
 from triage.intake.schemas import ComplaintIn, ImportResult, TicketOut, TicketPage
 from triage.runtime import Runtime
 
@@ -21,6 +24,8 @@ router = APIRouter(tags=["complaints"])
 
 SessionDep = Annotated[Session, Depends(db_session)]
 RuntimeDep = Annotated[Runtime | None, Depends(runtime)]
+SUBMITTERS = ("operator", "supervisor", "admin", "integration")
+READERS = ("operator", "supervisor", "admin", "agency_staff")
 
 
 @router.post("/complaints", status_code=201, response_model=TicketOut)
@@ -29,11 +34,15 @@ def submit_complaint(
     response: Response,
     session: SessionDep,
     rt: RuntimeDep,
+    principal: PrincipalDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> TicketOut:
+    """Public intake: citizens' web forms and integrations may submit without an account."""
+    if not principal.is_anonymous:
+        policy.require_role(principal, *SUBMITTERS)
     key = idempotency_key.strip() if idempotency_key else None
-    result = service.submit(session, complaint, actor="api", idempotency_key=key or None,
-                            now=utcnow())
+    result = service.submit(session, complaint, actor=principal.username,
+                            idempotency_key=key or None, now=utcnow())
     ticket = result.ticket
     out = ticket_out(ticket)
     if result.created:
@@ -48,14 +57,26 @@ def submit_complaint(
 
 
 @router.get("/complaints/{code}", response_model=TicketOut)
-def get_complaint(code: str, session: SessionDep) -> TicketOut:
+def get_complaint(
+    code: str, request: Request, session: SessionDep, principal: PrincipalDep
+) -> TicketOut:
+    """Staff see the ticket and its history; anyone else only its progress."""
     ticket = service.get_by_code(session, code)
-    return ticket_out(ticket, events=service.events_of(session, ticket.id))
+    if principal.role not in READERS:
+        return public_out(ticket)
+    policy.check_view(principal, ticket)
+    reveal = policy.can_see_caller(principal, ticket)
+    if reveal and ticket.caller is not None:
+        audit.record(session, principal, "read_caller", ticket_id=ticket.id,
+                     source_ip=client_ip(request))
+        session.commit()
+    return ticket_out(ticket, reveal_caller=reveal, events=service.events_of(session, ticket.id))
 
 
 @router.get("/complaints", response_model=TicketPage)
 def list_complaints(
     session: SessionDep,
+    principal: PrincipalDep,
     status: str | None = None,
     topic: str | None = None,
     channel: str | None = None,
@@ -66,22 +87,32 @@ def list_complaints(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
+    policy.require_role(principal, *READERS)
     flt = service.TicketFilter(status=status, topic=topic, channel=channel, agency_code=agency,
                                received_from=received_from, received_to=received_to, q=q)
-    items, total = service.list_tickets(session, flt, page=page, per_page=per_page)
+    items, total = service.list_tickets(session, flt, page=page, per_page=per_page,
+                                        scope=policy.ticket_scope(principal))
     return TicketPage(items=[ticket_out(t) for t in items], total=total, page=page,
                       per_page=per_page)
 
 
 @router.post("/complaints/import", response_model=ImportResult)
 def import_complaints(
-    file: Annotated[UploadFile, File()], session: SessionDep, rt: RuntimeDep
+    file: Annotated[UploadFile, File()], session: SessionDep, rt: RuntimeDep,
+    principal: PrincipalDep,
 ) -> ImportResult:
-    data = file.file.read()
+    policy.require_role(principal, "operator", "admin")
+    data = file.file.read(get_max_import_bytes() + 1)
     if not data:
         raise InvalidInput("Tệp tải lên rỗng.", code="empty_file")
     rows = read_table(file.filename or "", data)
-    result = import_rows(session, rows, actor="api:import", now=utcnow())
+    result = import_rows(session, rows, actor=principal.username, now=utcnow())
     if rt is not None:
         rt.after_commit()
     return result
+
+
+def get_max_import_bytes() -> int:
+    from triage.settings import get_settings
+
+    return get_settings().max_body_bytes
