@@ -265,3 +265,7 @@ def _process_now() -> None:
 def _fail(message: str) -> None:
     typer.echo(f"Lỗi: {message}", err=True)
     raise typer.Exit(2)
+
+
+if __name__ == "__main__":
+    app()

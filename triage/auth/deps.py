@@ -61,7 +61,6 @@ def get_principal(request: Request, db: Annotated[Session, Depends(db_session)])
         if user is None:
             raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.",
                                code="invalid_token")
-        db.commit()  # records last_used_at
         return service.principal_of(user, "token")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

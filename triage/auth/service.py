@@ -99,7 +99,6 @@ def user_for_token(db: Session, plain: str, now: datetime) -> User | None:
     user = db.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = now
     return user
 
 

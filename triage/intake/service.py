@@ -56,8 +56,42 @@ def resolve_received_at(value: datetime | None, now: datetime) -> datetime:
 
 
 def next_code(session: Session, when: datetime) -> str:
-    """Allocate the next code of the month; the counter row lock serialises allocation."""
+    """Allocate the next code of the month.
+
+    On PostgreSQL a sequence per month hands out numbers without locks (a failed
+    submission leaves a gap, as sequences do); on SQLite, which has one writer at a time
+    anyway, a counter row does the same."""
     period = when.astimezone(local_tz()).strftime("%Y%m")
+    if session.get_bind().dialect.name == "postgresql":
+        number = _pg_next(session, period)
+    else:
+        number = _counter_next(session, period)
+    return f"{get_settings().code_prefix}-{period}-{number:05d}"
+
+
+_KNOWN_SEQUENCES: set[str] = set()
+
+
+def _pg_next(session: Session, period: str) -> int:
+    name = f"ticket_code_{period}"
+    if name not in _KNOWN_SEQUENCES:
+        # Created outside the request transaction, so concurrent first calls cannot
+        # abort each other's submissions.
+        engine = session.get_bind().engine
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            # Continue after any number a counter row already handed out this month.
+            used = conn.execute(select(CodeCounter.last).where(CodeCounter.period == period))
+            start = (used.scalar() or 0) + 1
+            try:
+                conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}")
+            except IntegrityError:
+                pass  # another process created it at the same moment
+        _KNOWN_SEQUENCES.add(name)
+    return int(session.execute(select(func.nextval(name))).scalar_one())
+
+
+def _counter_next(session: Session, period: str) -> int:
     stmt = (
         update(CodeCounter)
         .where(CodeCounter.period == period)
@@ -72,7 +106,7 @@ def next_code(session: Session, when: datetime) -> str:
             number = 1
         except IntegrityError:
             number = session.execute(stmt).scalar_one()
-    return f"{get_settings().code_prefix}-{period}-{number:05d}"
+    return int(number)
 
 
 def find_by_key(session: Session, key: str) -> Ticket | None:
@@ -103,7 +137,7 @@ def submit(
     received_at = resolve_received_at(complaint.received_at, now)
     caller = _make_caller(complaint)
     ticket = Ticket(
-        code="pending",
+        code=next_code(session, now),
         idempotency_key=idempotency_key,
         request_fingerprint=digest,
         channel=complaint.channel,
@@ -121,8 +155,6 @@ def submit(
     message = OutboxMessage(task=PROCESS_TASK, ticket_id=ticket.id,
                             payload={"ticket_id": ticket.id}, created_at=now)
     session.add(message)
-    # The counter is taken last so that its row lock is held for the shortest time.
-    ticket.code = next_code(session, now)
     session.flush()
     return Submission(ticket=ticket, created=True, outbox_id=message.id)
 
