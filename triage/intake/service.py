@@ -3,6 +3,7 @@ read and list them, and move them through the state machine."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -83,10 +84,9 @@ def _pg_next(session: Session, period: str) -> int:
             # Continue after any number a counter row already handed out this month.
             used = conn.execute(select(CodeCounter.last).where(CodeCounter.period == period))
             start = (used.scalar() or 0) + 1
-            try:
+            # IntegrityError: another process created it at the same moment.
+            with contextlib.suppress(IntegrityError):
                 conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}")
-            except IntegrityError:
-                pass  # another process created it at the same moment
         _KNOWN_SEQUENCES.add(name)
     return int(session.execute(select(func.nextval(name))).scalar_one())
 
