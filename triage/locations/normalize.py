@@ -1,0 +1,97 @@
+"""Offset-preserving folding and tokenisation for place and agency names.
+
+Matching works on tokens of the lower-cased, accent-stripped text ("Phường Mỹ Thọ" ->
+``phuong my tho``) so that text typed without diacritics still matches. Each token
+also keeps a tone-placement-insensitive signature of its accented form, so that where
+the writer did type diacritics they can tell "Mỹ Tho" from "Mỹ Thọ", and "Hoà" equals
+"Hòa". Folding is one character to one character, so token offsets point into the
+original (NFC) text and the matched span can be shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+_TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_TOKEN_RE = re.compile(r"[a-z]+|[0-9]+")
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "d"}
+    for code in range(0xC0, 0x1F00):
+        char = chr(code)
+        parts = unicodedata.normalize("NFD", char)
+        base = "".join(c for c in parts if not unicodedata.combining(c))
+        if len(base) == 1 and base != char and base.isascii():
+            table[code] = base.lower()
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics, keeping the length unchanged."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered.translate(_FOLD)
+
+
+def prepare(text: str) -> str:
+    """The form offsets refer to: Unicode NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=8192)
+def signature(word: str) -> str:
+    """Accent signature of one lower-case word: letters with vowel marks, then its tone.
+
+    "hoà" and "hòa" give the same signature; "tho" and "thọ" do not.
+    """
+    tone = ""
+    letters: list[str] = []
+    for char in unicodedata.normalize("NFD", word):
+        if char in _TONE_MARKS:
+            tone = _TONE_MARKS[char]
+        else:
+            letters.append(char)
+    return unicodedata.normalize("NFC", "".join(letters)) + tone
+
+
+class Token(NamedTuple):
+    folded: str
+    sig: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of ``text`` (already NFC): letters and digits split apart ("p1" -> p, 1)."""
+    folded = fold(text)
+    lowered = text.lower() if len(text.lower()) == len(text) else folded
+    tokens: list[Token] = []
+    for match in _TOKEN_RE.finditer(folded):
+        word, start, end = match.group(), match.start(), match.end()
+        if word.isdigit():
+            word = word.lstrip("0") or "0"
+            tokens.append(Token(word, word, start, end))
+        else:
+            tokens.append(Token(word, signature(lowered[start:end]), start, end))
+    return tokens
+
+
+def fold_words(text: str) -> tuple[str, ...]:
+    """The folded token tuple of a name, as used for index keys."""
+    return tuple(t.folded for t in tokenize(prepare(text)))
+
+
+def sig_words(text: str) -> tuple[str, ...]:
+    return tuple(t.sig for t in tokenize(prepare(text)))
+
+
+def has_accents(tokens: list[Token] | tuple[Token, ...]) -> bool:
+    return any(t.sig != t.folded for t in tokens)

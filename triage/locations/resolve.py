@@ -1,0 +1,217 @@
+"""Find the commune or ward a complaint names and resolve it to the current unit.
+
+``resolve_location(text)`` returns a ``LocationMatch``:
+
+- ``resolved``: one current unit, with the span that matched, the old name if the text
+  used one (before 1 July 2025), the old district if the text gave it, and a confidence;
+- ``ambiguous``: the text names a place that maps to several current units (an old
+  commune split between two new ones, "Phường 1" with no town, an old district alone),
+  listed in ``candidates``; nothing is guessed;
+- ``not_found``: no place of the province in the text.
+
+How a name is read: an old district in the text ("huyện Cao Lãnh", "TP Mỹ Tho", or a
+bare "Sa Đéc") selects among old units of that name; without one, a current unit of
+that name wins over old units elsewhere that had the same name; an old name used in
+several old districts is ambiguous unless all of them went into the same new unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from triage.locations.index import (
+    DistrictInfo,
+    Hit,
+    LocationIndex,
+    NameEntry,
+    district_matches,
+)
+from triage.locations.normalize import prepare, tokenize
+from triage.settings import REPO_ROOT
+
+Status = Literal["resolved", "ambiguous", "not_found"]
+DATA_DIR = REPO_ROOT / "data" / "agencies"
+
+
+@dataclass(frozen=True)
+class WardRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LocationMatch:
+    status: Status
+    ward_code: str | None = None
+    ward_name: str | None = None
+    matched: str | None = None
+    old_name: str | None = None
+    district: str | None = None
+    confidence: float = 0.0
+    candidates: tuple[WardRef, ...] = ()
+    region: str | None = None  # old province of the unit ("dongthap", "tiengiang")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``location`` object of ``triage classify`` output."""
+        return {"ward_code": self.ward_code, "ward_name": self.ward_name,
+                "matched": self.matched, "old_name": self.old_name, "status": self.status,
+                "district": self.district, "confidence": round(self.confidence, 2),
+                "candidates": [c.code for c in self.candidates]}
+
+
+NOT_FOUND = LocationMatch("not_found")
+
+
+@dataclass
+class Context:
+    """What the whole text says about old districts and the old province."""
+
+    districts: set[str] = field(default_factory=set)
+    district_names: list[str] = field(default_factory=list)
+    prefixed_districts: list[Hit] = field(default_factory=list)
+    province: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One ward mention read against the context."""
+
+    hit: Hit
+    targets: tuple[str, ...]
+    entries: tuple[NameEntry, ...]
+    confidence: float
+
+
+class Resolver:
+    def __init__(self, index: LocationIndex) -> None:
+        self.index = index
+
+    def resolve(self, text: str) -> LocationMatch:
+        text = prepare(text)
+        hits = self.index.scan(tokenize(text))
+        return self.resolve_hits(text, hits)
+
+    def resolve_hits(self, text: str, hits: list[Hit]) -> LocationMatch:
+        context = self.context(hits)
+        ward_hits = [h for h in hits if h.kind == "ward" and h.prefixed] \
+            or [h for h in hits if h.kind == "ward"]
+        readings = [r for r in (self.read(h, context) for h in ward_hits) if r is not None]
+        if readings:
+            return self.combine(text, readings, context)
+        if context.prefixed_districts:
+            return self.district_only(text, context)
+        return NOT_FOUND
+
+    def context(self, hits: list[Hit]) -> Context:
+        context = Context()
+        for hit in hits:
+            if hit.kind == "province" and hit.province:
+                context.province = hit.province
+        for hit in hits:
+            if hit.kind != "district":
+                continue
+            places = [d for d in hit.districts if district_matches(d, hit.prefix_type)]
+            if context.province:
+                places = [d for d in places if d.province_key == context.province] or places
+            context.districts.update(d.key for d in places)
+            if len(places) == 1:
+                context.district_names.append(places[0].name)
+            if hit.prefixed and places:
+                context.prefixed_districts.append(hit)
+        return context
+
+    def read(self, hit: Hit, context: Context) -> Reading | None:
+        entries = [e for e in hit.wards if type_matches(e, hit.prefix_type)]
+        confidence = 0.95 if hit.prefixed else 0.75
+        if not entries:
+            entries, confidence = list(hit.wards), confidence - 0.15
+        if not hit.accents_ok:
+            confidence -= 0.1
+        old = [e for e in entries if e.kind == "old"]
+        new = [e for e in entries if e.kind == "new"]
+        if context.districts:
+            in_district = [e for e in old if e.district in context.districts]
+            new_here = [e for e in new if self.index.wards[e.targets[0]].old_districts
+                        & context.districts]
+            if in_district or new_here:
+                chosen = in_district or new_here
+                return Reading(hit, targets_of(chosen), tuple(chosen), confidence)
+        if new:
+            clash = any(set(e.targets) != set(new[0].targets) for e in old)
+            return Reading(hit, targets_of(new), tuple(new), confidence - (0.1 if clash else 0))
+        if context.province:
+            old = [e for e in old if e.province_key == context.province] or old
+        if not old:
+            return None
+        return Reading(hit, targets_of(old), tuple(old), confidence - 0.05)
+
+    def combine(self, text: str, readings: list[Reading], context: Context) -> LocationMatch:
+        single = [r for r in readings if len(r.targets) == 1]
+        codes = {r.targets[0] for r in single}
+        if len(codes) == 1:
+            code = codes.pop()
+            if all(code in r.targets for r in readings):
+                return self.resolved(text, single[0], code, context)
+        if not single and len({r.targets for r in readings}) == 1:
+            return self.ambiguous(text, readings[0], readings[0].targets, context)
+        union = tuple(dict.fromkeys(c for r in readings for c in r.targets))
+        return self.ambiguous(text, readings[0], union, context)
+
+    def resolved(self, text: str, reading: Reading, code: str, context: Context) -> LocationMatch:
+        ward = self.index.wards[code]
+        old = [e for e in reading.entries if e.kind == "old"]
+        old_name = old[0].name if old and len({e.name for e in old}) == 1 else None
+        if old_name == ward.name:
+            old_name = None
+        district = self.district_name(old, context)
+        return LocationMatch("resolved", code, ward.name, text[reading.hit.start:reading.hit.end],
+                             old_name, district, round(max(reading.confidence, 0.3), 2),
+                             region=ward.region or None)
+
+    def ambiguous(self, text: str, reading: Reading, codes: tuple[str, ...],
+                  context: Context) -> LocationMatch:
+        old = [e for e in reading.entries if e.kind == "old"]
+        old_name = old[0].name if old and len({e.name for e in old}) == 1 else None
+        candidates = tuple(WardRef(c, self.index.wards[c].name) for c in codes)
+        return LocationMatch("ambiguous", None, None, text[reading.hit.start:reading.hit.end],
+                             old_name, self.district_name(old, context), 0.3,
+                             candidates=candidates)
+
+    def district_name(self, old: list[NameEntry], context: Context) -> str | None:
+        districts = {e.district for e in old if e.district}
+        if len(districts) == 1:
+            info: DistrictInfo = self.index.districts[districts.pop()]
+            if info.key in context.districts:
+                return info.name
+        return context.district_names[0] if len(set(context.district_names)) == 1 else None
+
+    def district_only(self, text: str, context: Context) -> LocationMatch:
+        hit = context.prefixed_districts[0]
+        codes: set[str] = set()
+        for key in context.districts:
+            codes |= self.index.district_wards.get(key, set())
+        candidates = tuple(WardRef(c, self.index.wards[c].name) for c in sorted(codes))
+        district = context.district_names[0] if len(set(context.district_names)) == 1 else None
+        return LocationMatch("ambiguous", None, None, text[hit.start:hit.end], None, district,
+                             0.2, candidates)
+
+
+def type_matches(entry: NameEntry, prefix_type: str | None) -> bool:
+    return prefix_type is None or entry.unit_type == prefix_type
+
+
+def targets_of(entries: list[NameEntry]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(code for e in entries for code in e.targets))
+
+
+@lru_cache(maxsize=4)
+def get_resolver(data_dir: Path = DATA_DIR) -> Resolver:
+    return Resolver(LocationIndex(data_dir))
+
+
+def resolve_location(text: str) -> LocationMatch:
+    """The current commune/ward ``text`` names, or why there is none (see module doc)."""
+    return get_resolver().resolve(text)

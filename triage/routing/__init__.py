@@ -1,0 +1,1 @@
+"""Which agency handles a complaint, and by when."""
