@@ -24,7 +24,7 @@ class Runtime:
             self.dispatcher = LocalDispatcher(TASKS)
         else:
             self.dispatcher = CeleryDispatcher()
-        self.relay = RelayLoop(self.dispatcher)
+        self.relay = RelayLoop(self.dispatcher, periodic=get_settings().embedded)
         self._started = False
         self._start_relay = start_relay
 

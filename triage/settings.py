@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     # after its attempt is counted, so that a test can kill a worker mid-task.
     pipeline_delay_seconds: float = Field(0.0, ge=0)
 
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "duongday1022@localhost"
+    webhook_secret: str = "dev-only-webhook-secret"
+    province_office_email: str = ""
+    reminder_hours_before: int = Field(24, ge=1)
+    notify_max_attempts: int = Field(8, ge=1)
+
     secret_key: str = "dev-only-change-me"
     # Set to true behind HTTPS so that the session cookie is only sent over TLS.
     secure_cookies: bool = False

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.schedules import crontab
+
 from triage.settings import get_settings
 
 
@@ -11,4 +13,7 @@ def schedule() -> dict[str, dict[str, Any]]:
     settings = get_settings()
     return {
         "outbox-sweep": {"task": "outbox.sweep", "schedule": settings.sweeper_interval_seconds},
+        "notify-retry": {"task": "notify.retry_due", "schedule": 60.0},
+        # Celery's timezone is Asia/Ho_Chi_Minh, so crontab hours are local hours.
+        "deadline-scan": {"task": "notify.scan_deadlines", "schedule": crontab(hour=7, minute=30)},
     }

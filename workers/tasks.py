@@ -35,3 +35,31 @@ def sweep() -> int:
 @shared_task(name="health.ping")
 def ping() -> str:
     return bodies.ping()
+
+
+@shared_task(name="notify.assigned", **RETRY)
+def notify_assigned(assignment_id: int) -> int:
+    from triage.notify import tasks as notify
+
+    return notify.notify_assigned(assignment_id)
+
+
+@shared_task(name="notify.deliver", **RETRY)
+def notify_deliver(notification_id: int) -> str:
+    from triage.notify import tasks as notify
+
+    return notify.deliver(notification_id)
+
+
+@shared_task(name="notify.scan_deadlines", **RETRY)
+def scan_deadlines() -> int:
+    from triage.notify import tasks as notify
+
+    return notify.scan_deadlines()
+
+
+@shared_task(name="notify.retry_due", **RETRY)
+def retry_due() -> int:
+    from triage.notify import tasks as notify
+
+    return notify.retry_due()

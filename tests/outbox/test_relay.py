@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage, PipelineStep
 from triage.outbox.service import relay_batch, sweep_stale
 from triage.pipeline import tasks
+from triage.settings import get_settings
 
 
 class Recorder:
@@ -84,7 +86,13 @@ def test_sweeper_reenqueues_only_stale_pending_tickets(database: str) -> None:
         assert sweep_stale(s, utcnow()) == 0
 
 
-def test_processing_twice_has_effects_once(database: str) -> None:
+@pytest.fixture
+def no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_MODEL_DIR", str(tmp_path / "no-model"))
+    get_settings.cache_clear()
+
+
+def test_without_a_model_everything_goes_to_review_once(database: str, no_model: None) -> None:
     (tid,) = submit(1)
     assert tasks.process_ticket(tid) == "needs_review"
     assert tasks.process_ticket(tid) == "skipped"

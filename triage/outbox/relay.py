@@ -12,12 +12,17 @@ from triage.outbox.service import Dispatcher, relay_batch, sweep_stale
 from triage.settings import get_settings
 
 log = logging.getLogger(__name__)
+SCAN_EVERY = 3600.0  # seconds; the deadline scan is idempotent, so hourly is harmless
 
 
 class RelayLoop:
-    def __init__(self, dispatcher: Dispatcher, *, sweep: bool = True) -> None:
+    def __init__(self, dispatcher: Dispatcher, *, sweep: bool = True,
+                 periodic: bool = False) -> None:
         self.dispatcher = dispatcher
         self.sweep = sweep
+        # The embedded default has no beat: the relay thread publishes the periodic jobs.
+        self.periodic = periodic
+        self._last_scan = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="triage-relay", daemon=True)
@@ -47,6 +52,11 @@ class RelayLoop:
             self._last_sweep = time.monotonic()
             with session_scope() as session:
                 sweep_stale(session, utcnow())
+            if self.periodic:
+                self.dispatcher.publish("notify.retry_due", {})
+        if self.periodic and time.monotonic() - self._last_scan >= SCAN_EVERY:
+            self._last_scan = time.monotonic()
+            self.dispatcher.publish("notify.scan_deadlines", {})
         return sent_total
 
     def _run(self) -> None:

@@ -40,8 +40,20 @@ def ping() -> str:
     return "pong"
 
 
+def _notify_tasks() -> dict[str, Callable[..., Any]]:
+    from triage.notify import tasks as notify
+
+    return {
+        "notify.assigned": notify.notify_assigned,
+        "notify.deliver": notify.deliver,
+        "notify.scan_deadlines": notify.scan_deadlines,
+        "notify.retry_due": notify.retry_due,
+    }
+
+
 TASKS: dict[str, Callable[..., Any]] = {
     "pipeline.process": process_ticket,
     "outbox.sweep": sweep,
     "health.ping": ping,
+    **_notify_tasks(),
 }

@@ -1,0 +1,59 @@
+"""One function per outgoing message; the wording lives in templates/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from triage.intake.models import Assignment, Ticket
+from triage.routing.service import agency_name
+from triage.settings import get_settings
+from triage.taxonomy import flag_name, topic_name
+
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                   autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+SUBJECTS = {
+    "assigned": "[1022] Phiếu {code}: đề nghị xử lý phản ánh",
+    "reminder": "[1022] Phiếu {code}: sắp đến hạn trả lời",
+    "escalation": "[1022] Phiếu {code}: quá hạn trả lời",
+}
+SUMMARY_CHARS = 600
+
+
+def _when(moment: Any) -> str:
+    if moment is None:
+        return "—"
+    return str(moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%H:%M %d/%m/%Y"))
+
+
+def context(ticket: Ticket, assignment: Assignment) -> dict[str, Any]:
+    text = ticket.text if len(ticket.text) <= SUMMARY_CHARS else ticket.text[:SUMMARY_CHARS] + "…"
+    return {
+        "code": ticket.code,
+        "agency_code": assignment.agency_code,
+        "agency_name": agency_name(assignment.agency_code) or assignment.agency_code,
+        "topic": ticket.topic,
+        "topic_name": topic_name(ticket.topic) if ticket.topic else "Chưa phân loại",
+        "flags": ", ".join(flag_name(f) for f in ticket.flags or []),
+        "received": _when(ticket.received_at),
+        "due": _when(assignment.due_at),
+        "summary": text,
+    }
+
+
+def render(kind: str, ticket: Ticket, assignment: Assignment) -> tuple[str, str]:
+    ctx = context(ticket, assignment)
+    return SUBJECTS[kind].format(code=ticket.code), _ENV.get_template(f"{kind}.txt").render(ctx)
+
+
+def webhook_payload(kind: str, ticket: Ticket, assignment: Assignment,
+                    notification_id: int) -> dict[str, Any]:
+    """No caller data in any message: the agency reads it in its inbox if it may."""
+    ctx = context(ticket, assignment)
+    return {"event": f"ticket.{kind}", "notification_id": notification_id,
+            "ticket": {k: ctx[k] for k in ("code", "agency_code", "topic", "summary")}
+            | {"flags": list(ticket.flags or []),
+               "due_at": assignment.due_at.isoformat() if assignment.due_at else None}}

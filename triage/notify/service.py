@@ -1,0 +1,131 @@
+"""Notifications: decide once (a row per assignment, kind and channel), deliver with
+retries and capped exponential backoff, never two rows for the same message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from triage.agencies.directory import load_directory
+from triage.agencies.models import AgencyRow
+from triage.agencies.seed import PROVINCE_OFFICE
+from triage.intake.models import Assignment, Ticket, TicketEvent
+from triage.notify import messages, transports
+from triage.notify.models import Notification
+from triage.settings import get_settings
+
+log = logging.getLogger(__name__)
+OPEN_STATUSES = ("routed", "acknowledged")
+LEASE = timedelta(minutes=2)
+
+
+def contacts(session: Session, agency_code: str) -> dict[str, str]:
+    """Channels and addresses of an agency: the editable DB row wins over the data file."""
+    row = session.get(AgencyRow, agency_code)
+    agency = load_directory().get(agency_code)
+    email = (row.email if row else None) or (agency.email if agency else None)
+    webhook = (row.webhook_url if row else None) or (agency.webhook_url if agency else None)
+    if agency_code == PROVINCE_OFFICE and not email:
+        email = get_settings().province_office_email or None
+    return {k: v for k, v in {"email": email, "webhook": webhook}.items() if v}
+
+
+def plan(session: Session, assignment: Assignment, kind: str, now: datetime) -> list[int]:
+    """Create the notification rows of one message (idempotent); return pending ids."""
+    target = PROVINCE_OFFICE if kind == "escalation" else assignment.agency_code
+    for channel, recipient in contacts(session, target).items():
+        exists = session.scalars(select(Notification.id).where(
+            Notification.assignment_id == assignment.id, Notification.kind == kind,
+            Notification.channel == channel)).first()
+        if exists is not None:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(Notification(ticket_id=assignment.ticket_id,
+                                         assignment_id=assignment.id, kind=kind,
+                                         channel=channel, recipient=recipient, created_at=now,
+                                         next_attempt_at=now))
+        except IntegrityError:
+            pass  # planned concurrently by another worker: the unique key kept one
+    stmt = select(Notification.id).where(Notification.assignment_id == assignment.id,
+                                         Notification.kind == kind,
+                                         Notification.status == "pending")
+    return list(session.scalars(stmt))
+
+
+def claim(session: Session, notification_id: int, now: datetime) -> bool:
+    """Take the right to send now; a concurrent worker's claim fails (one row changed)."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "pending",
+               or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def send(session: Session, notification: Notification) -> None:
+    ticket = session.get_one(Ticket, notification.ticket_id)
+    assignment = session.get_one(Assignment, notification.assignment_id)
+    if notification.channel == "email":
+        subject, body = messages.render(notification.kind, ticket, assignment)
+        transports.send_email(notification.recipient, subject, body)
+    else:
+        payload = messages.webhook_payload(notification.kind, ticket, assignment,
+                                           notification.id)
+        transports.post_webhook(notification.recipient, payload,
+                                delivery_id=f"n{notification.id}")
+
+
+def record_outcome(notification: Notification, error: Exception | None, now: datetime) -> None:
+    if error is None:
+        notification.status, notification.sent_at = "sent", now
+        notification.last_error = None
+        return
+    notification.last_error = f"{type(error).__name__}: {error}"[:500]
+    permanent = isinstance(error, transports.PermanentError)
+    if permanent or notification.attempts >= get_settings().notify_max_attempts:
+        notification.status = "failed"
+        log.error("notification %s failed for good: %s", notification.id, error)
+    else:
+        notification.next_attempt_at = now + backoff(notification.attempts)
+
+
+def due_for_retry(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    stmt = (select(Notification.id)
+            .where(Notification.status == "pending", Notification.next_attempt_at <= now)
+            .order_by(Notification.id).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def deadline_work(session: Session, now: datetime) -> list[tuple[int, str]]:
+    """Open assignments needing a reminder (due within the window) or an escalation."""
+    window = now + timedelta(hours=get_settings().reminder_hours_before)
+    stmt = (select(Assignment).join(Ticket, Ticket.id == Assignment.ticket_id)
+            .where(Assignment.ended_at.is_(None), Assignment.answered_at.is_(None),
+                   Assignment.due_at.is_not(None), Assignment.due_at <= window,
+                   Ticket.status.in_(OPEN_STATUSES)))
+    work: list[tuple[int, str]] = []
+    for assignment in session.scalars(stmt):
+        assert assignment.due_at is not None
+        work.append((assignment.id, "escalation" if assignment.due_at < now else "reminder"))
+    return work
+
+
+def mark_overdue(session: Session, assignment: Assignment, now: datetime) -> None:
+    """One 'overdue' event per assignment in the ticket's history."""
+    seen = session.scalars(select(TicketEvent.id).where(
+        TicketEvent.ticket_id == assignment.ticket_id, TicketEvent.kind == "overdue",
+        TicketEvent.data["assignment_id"].as_integer() == assignment.id)).first()
+    if seen is None:
+        session.add(TicketEvent(ticket_id=assignment.ticket_id, at=now, actor="hệ thống",
+                                kind="overdue", data={"assignment_id": assignment.id,
+                                                      "agency_code": assignment.agency_code}))

@@ -1,0 +1,67 @@
+"""Task bodies for notifications (shared by Celery and the in-process worker)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from triage.db import session_scope, utcnow
+from triage.intake.models import Assignment
+from triage.notify import service
+from triage.notify.models import Notification
+from triage.notify.transports import PermanentError, TransientError
+
+
+def notify_assigned(assignment_id: int) -> int:
+    with session_scope() as session:
+        assignment = session.get(Assignment, assignment_id)
+        if assignment is None:
+            return 0
+        pending = service.plan(session, assignment, "assigned", utcnow())
+    return sum(deliver(n) == "sent" for n in pending)
+
+
+def deliver(notification_id: int) -> str:
+    with session_scope() as session:
+        if not service.claim(session, notification_id, utcnow()):
+            return "skipped"
+    with session_scope() as session:
+        notification = session.get_one(Notification, notification_id)
+        assignment = session.get_one(Assignment, notification.assignment_id)
+        if assignment.ended_at is not None and notification.kind != "escalation":
+            # Re-routed before delivery: the earlier agency gets nothing more.
+            notification.status = "cancelled"
+            return notification.status
+        error: Exception | None = None
+        try:
+            service.send(session, notification)
+        except (TransientError, PermanentError) as exc:
+            error = exc
+        service.record_outcome(notification, error, utcnow())
+        return notification.status
+
+
+def scan_deadlines() -> int:
+    """Daily: remind before the deadline, escalate after it, mark overdue tickets."""
+    now = utcnow()
+    pending: list[int] = []
+    with session_scope() as session:
+        for assignment_id, kind in service.deadline_work(session, now):
+            assignment = session.get_one(Assignment, assignment_id)
+            if kind == "escalation":
+                service.mark_overdue(session, assignment, now)
+            pending.extend(service.plan(session, assignment, kind, now))
+    return sum(deliver(n) == "sent" for n in pending)
+
+
+def retry_due() -> int:
+    with session_scope() as session:
+        ids = service.due_for_retry(session, utcnow())
+    return sum(deliver(n) == "sent" for n in ids)
+
+
+def sent_count(assignment_id: int, kind: str) -> int:
+    with session_scope() as session:
+        stmt = select(Notification.id).where(Notification.assignment_id == assignment_id,
+                                             Notification.kind == kind,
+                                             Notification.status == "sent")
+        return len(session.scalars(stmt).all())

@@ -1,0 +1,66 @@
+"""Assigning a ticket to an agency: the automatic route, an operator's override and a
+re-route after an agency sends a ticket back all go through `assign`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.agencies.directory import load_directory
+from triage.errors import InvalidInput
+from triage.intake.models import Assignment, Ticket
+from triage.intake.service import transition
+from triage.intake.states import Status
+from triage.outbox.models import OutboxMessage
+from triage.routing.deadlines import due_at
+
+NOTIFY_TASK = "notify.assigned"
+
+
+def agency_name(code: str | None) -> str | None:
+    if code is None:
+        return None
+    agency = load_directory().get(code)
+    return agency.name if agency is not None else None
+
+
+def current_assignment(session: Session, ticket: Ticket) -> Assignment | None:
+    stmt = (select(Assignment)
+            .where(Assignment.ticket_id == ticket.id, Assignment.ended_at.is_(None))
+            .order_by(Assignment.id.desc()))
+    return session.scalars(stmt).first()
+
+
+def assign(
+    session: Session, ticket: Ticket, agency_code: str, *, rule: str, reason: str,
+    actor: str, now: datetime, kind: str = "routed",
+) -> Assignment:
+    """Hand the ticket to `agency_code` with a fresh deadline; end any earlier assignment."""
+    if load_directory().get(agency_code) is None:
+        raise InvalidInput(f"Không có cơ quan mã {agency_code} trong danh bạ.",
+                           code="unknown_agency")
+    previous = current_assignment(session, ticket)
+    if previous is not None:
+        previous.ended_at = now
+        previous.end_reason = kind
+    # The first deadline counts from receipt; a re-route gives the new agency its own time.
+    start = ticket.received_at if previous is None else now
+    deadline = due_at(start, ticket.topic, ticket.flags or [])
+    assignment = Assignment(ticket_id=ticket.id, agency_code=agency_code, assigned_at=now,
+                            due_at=deadline, rule=rule, actor=actor)
+    session.add(assignment)
+    ticket.agency_code = agency_code
+    ticket.routing_rule = rule
+    ticket.routing_reason = reason
+    ticket.routed_at = now
+    ticket.due_at = deadline
+    transition(session, ticket, Status.ROUTED, actor=actor, kind=kind, now=now,
+               data={"agency_code": agency_code, "rule": rule,
+                     "due_at": deadline.isoformat(),
+                     "previous_agency": previous.agency_code if previous else None})
+    session.flush()
+    session.add(OutboxMessage(task=NOTIFY_TASK, ticket_id=ticket.id, created_at=now,
+                              payload={"assignment_id": assignment.id}))
+    return assignment
