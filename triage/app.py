@@ -12,10 +12,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from triage import __version__, api_errors
+from triage.agencies import views as agencies_views
 from triage.auth import views as auth_views
 from triage.bodylimit import BodySizeLimit
 from triage.db import get_engine
+from triage.inbox import views as inbox_views
 from triage.intake import views as intake_views
+from triage.lookup import views as lookup_views
+from triage.open311 import views as open311_views
+from triage.review import views as review_views
 from triage.runtime import Runtime
 from triage.settings import get_settings
 
@@ -71,6 +76,11 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
     v1.include_router(health)
     v1.include_router(auth_views.router)
     v1.include_router(intake_views.router)
+    v1.include_router(agencies_views.router)
+    v1.include_router(review_views.router)
+    v1.include_router(inbox_views.router)
+    v1.include_router(lookup_views.router)
+    v1.include_router(open311_views.router)
     app.include_router(v1)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

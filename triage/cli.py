@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from triage.agencies import cli as agency_cli
 from triage.settings import get_settings
 
 app = typer.Typer(help="Đường dây 1022 — triage: tiếp nhận, phân loại, chuyển xử lý phản ánh.",
@@ -187,8 +188,13 @@ def status(code: str) -> None:
 
 users_app = typer.Typer(help="Quản lý người dùng.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Mã truy cập (bearer token) cho tích hợp.", no_args_is_help=True)
+agencies_app = typer.Typer(help="Danh bạ cơ quan xử lý.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(agencies_app, name="agencies")
+agencies_app.command("load")(agency_cli.agencies_load)
+agencies_app.command("import")(agency_cli.agencies_import)
+agencies_app.command("export")(agency_cli.agencies_export)
 
 
 @users_app.command("add")

@@ -53,3 +53,14 @@ def can_see_caller(principal: Principal, ticket: Ticket) -> bool:
         confidential = bool(CONFIDENTIAL_FLAGS.intersection(ticket.flags or []))
         return can_view(principal, ticket) and not confidential
     return False
+
+
+def is_confidential(ticket: Ticket) -> bool:
+    return bool(CONFIDENTIAL_FLAGS.intersection(ticket.flags or []))
+
+
+def holds_ticket(principal: Principal, ticket: Ticket) -> bool:
+    """Agency staff whose agency the ticket is currently assigned to."""
+    return (principal.role == "agency_staff" and principal.agency_code is not None
+            and ticket.agency_code == principal.agency_code)
+

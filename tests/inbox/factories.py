@@ -1,0 +1,97 @@
+"""Tickets in the states the routing, inbox, review, lookup and Open311 tests need.
+
+Labels and routes are set directly (or through assign()), so that the tests do not
+depend on a trained classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.conftest import issue_token
+from triage.app import create_app
+from triage.db import session_scope, utcnow
+from triage.intake import service as intake
+from triage.intake.models import Ticket
+from triage.intake.schemas import CallerIn, ComplaintIn
+from triage.lookup import service as lookup
+from triage.routing.service import assign
+
+AGENCY_A = "so-yt"
+AGENCY_B = "so-gddt"
+AGENCY_C = "so-xd"
+CALLER_NAME = "Lê Thị Hoa"
+CALLER_PHONE = "0987654321"
+
+
+@pytest.fixture
+def client(database: str) -> Iterator[TestClient]:
+    lookup.FAILURES._events.clear()
+    with TestClient(create_app(start_runtime=False)) as c:
+        yield c
+
+
+def marker(code: str) -> str:
+    return f"MARK-{code}"
+
+
+def make_ticket(
+    *, agency: str | None = None, status: str | None = None, topic: str | None = "y_te",
+    flags: list[str] | None = None, suggested: str | None = AGENCY_C, text: str | None = None,
+    phone: str | None = CALLER_PHONE, received_at: datetime | None = None, tag: str = "",
+) -> str:
+    """A ticket routed to `agency` (status "routed" unless given), or one waiting in the
+    review queue when `agency` is None. Its text carries a unique marker."""
+    now = utcnow()
+    with session_scope() as s:
+        caller = CallerIn(name=CALLER_NAME, phone=phone, address="ấp 1, xã Mỹ Hiệp")
+        body = text or f"Phản ánh về bệnh viện {tag} — nội dung riêng"
+        complaint = ComplaintIn(text=body, channel="phone", caller=caller,
+                                received_at=received_at)
+        ticket = intake.submit(s, complaint, actor="test", now=now).ticket
+        ticket.text = f"{ticket.text} {marker(ticket.code)}" if text is None else ticket.text
+        ticket.topic = topic
+        ticket.flags = list(flags or [])
+        ticket.status = "needs_review"
+        ticket.review_reasons = ["routing_unsure"]
+        ticket.location = {"suggested_agency": suggested} if suggested else {}
+        ticket.routing_rule = "test-rule" if suggested else None
+        ticket.routing_reason = "Gợi ý thử nghiệm." if suggested else None
+        if agency is not None:
+            assign(s, ticket, agency, rule="test-rule", reason="Chuyển thử nghiệm.",
+                   actor="test", now=now)
+            if status is not None:
+                ticket.status = status
+        return ticket.code
+
+
+def reroute(code: str, agency: str) -> None:
+    with session_scope() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.code == code)).one()
+        assign(s, ticket, agency, rule="operator", reason="Chuyển lại.", actor="test",
+               now=utcnow(), kind="rerouted")
+
+
+def load(code: str) -> Ticket:
+    with session_scope() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.code == code)).one()
+        s.expunge(ticket)
+        return ticket
+
+
+def headers_for(actor: str) -> dict[str, str]:
+    """Bearer headers for one of the actors of the access matrix."""
+    if actor == "anonymous":
+        return {}
+    if actor == "staff_a":
+        return issue_token("agency_staff", agency=AGENCY_A)
+    if actor == "staff_b":
+        return issue_token("agency_staff", agency=AGENCY_B)
+    return issue_token(actor)
+
+
+ACTORS = ["operator", "supervisor", "admin", "staff_a", "staff_b", "integration", "anonymous"]

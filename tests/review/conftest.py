@@ -1,0 +1,3 @@
+from tests.inbox.factories import client
+
+__all__ = ["client"]

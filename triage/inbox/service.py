@@ -1,0 +1,130 @@
+"""What agency staff do with the tickets assigned to their agency: list, acknowledge,
+note progress, resolve with the answer given to the citizen, send back. Callers check
+first that the ticket is held by the staff member's agency (policy.holds_ticket)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.agencies.directory import load_directory
+from triage.errors import Conflict, InvalidInput
+from triage.intake.models import Assignment, Ticket, TicketEvent
+from triage.intake.service import transition
+from triage.intake.states import STATUS_NAMES, Status
+from triage.review.service import record_correction
+from triage.routing.service import current_assignment
+
+OPEN_STATES = (Status.ROUTED, Status.ACKNOWLEDGED)
+DUE_SOON = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    status: str | None = None
+    due: str | None = None  # "soon" (within DUE_SOON) or "overdue"
+
+
+def list_inbox(session: Session, scope: Any, flt: InboxFilter, *, now: datetime, page: int,
+               per_page: int) -> tuple[list[Ticket], int]:
+    """`scope` limits rows and the total alike, so a count never reveals other agencies."""
+    conditions: list[Any] = [scope]
+    if flt.status:
+        conditions.append(Ticket.status == flt.status)
+    if flt.due:
+        conditions.append(Ticket.status.in_(OPEN_STATES))
+        if flt.due == "overdue":
+            conditions.append(Ticket.due_at < now)
+        else:
+            conditions += [Ticket.due_at >= now, Ticket.due_at < now + DUE_SOON]
+    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    order = (Ticket.due_at, Ticket.id) if flt.due else (Ticket.id.desc(),)
+    stmt = (select(Ticket).where(*conditions).order_by(*order)
+            .offset((page - 1) * per_page).limit(per_page))
+    return list(session.scalars(stmt)), total
+
+
+def visible_events(session: Session, ticket: Ticket, agency_code: str) -> list[TicketEvent]:
+    """The history an agency may read: from its current assignment on, and nothing that
+    another agency wrote (its notes, its reasons for sending the ticket back)."""
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    assignment = current_assignment(session, ticket)
+    if assignment is not None:
+        stmt = stmt.where(TicketEvent.at >= assignment.assigned_at)
+    events = session.scalars(stmt.order_by(TicketEvent.id))
+    return [e for e in events if (e.data or {}).get("agency_code") in (None, agency_code)]
+
+
+def _require(ticket: Ticket, states: tuple[Status, ...], action: str) -> None:
+    if ticket.status not in states:
+        name = STATUS_NAMES[Status(ticket.status)]
+        raise Conflict(f"Không thể {action} phiếu đang ở trạng thái «{name}».",
+                       code="wrong_status", details={"status": ticket.status})
+
+
+def _assignment(session: Session, ticket: Ticket) -> Assignment | None:
+    assignment = current_assignment(session, ticket)
+    if assignment is not None and assignment.agency_code == ticket.agency_code:
+        return assignment
+    return None
+
+
+def acknowledge(session: Session, ticket: Ticket, *, actor: str, agency_code: str,
+                now: datetime, note: str | None = None) -> None:
+    _require(ticket, (Status.ROUTED,), "xác nhận đã nhận")
+    transition(session, ticket, Status.ACKNOWLEDGED, actor=actor, kind="acknowledged", now=now,
+               data={"agency_code": agency_code, **({"note": note} if note else {})})
+    assignment = _assignment(session, ticket)
+    if assignment is not None:
+        assignment.acknowledged_at = now
+
+
+def add_note(session: Session, ticket: Ticket, note: str, *, actor: str, agency_code: str,
+             now: datetime) -> TicketEvent:
+    _require(ticket, OPEN_STATES, "ghi tiến độ cho")
+    event = TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="note",
+                        data={"agency_code": agency_code, "note": note})
+    session.add(event)
+    ticket.updated_at = now
+    session.flush()
+    return event
+
+
+def resolve(session: Session, ticket: Ticket, answer: str, *, actor: str, agency_code: str,
+            now: datetime) -> None:
+    """Record the answer given to the citizen; it becomes the published answer."""
+    _require(ticket, OPEN_STATES, "trả lời")
+    transition(session, ticket, Status.RESOLVED, actor=actor, kind="resolved", now=now,
+               data={"agency_code": agency_code})
+    ticket.answer = answer
+    ticket.resolved_at = now
+    assignment = _assignment(session, ticket)
+    if assignment is not None:
+        assignment.answered_at = now
+        assignment.acknowledged_at = assignment.acknowledged_at or now
+
+
+def request_reassign(
+    session: Session, ticket: Ticket, *, reason: str, suggested_agency: str | None,
+    topic: str | None, flags: list[str] | None, actor: str, agency_code: str, now: datetime,
+) -> None:
+    """Send the ticket back to the operators' queue; the agency's view is kept as a
+    correction (source "agency") whether or not it names the right agency."""
+    _require(ticket, OPEN_STATES, "đề nghị chuyển lại")
+    if suggested_agency is not None and load_directory().get(suggested_agency) is None:
+        raise InvalidInput(f"Không có cơ quan mã {suggested_agency} trong danh bạ.",
+                           code="unknown_agency")
+    record_correction(
+        session, ticket, source="agency", actor=actor,
+        topic=topic if topic is not None else ticket.topic,
+        flags=flags if flags is not None else list(ticket.flags or []),
+        agency=suggested_agency, old_agency=agency_code, reason=reason, now=now, always=True)
+    ticket.review_reasons = sorted({*(ticket.review_reasons or []), "agency_reassign"})
+    transition(session, ticket, Status.REASSIGN_REQUESTED, actor=actor,
+               kind="reassign_requested", now=now,
+               data={"agency_code": agency_code, "reason": reason,
+                     "suggested_agency": suggested_agency})

@@ -1,0 +1,1 @@
+"""Operator actions: the review queue, routing by hand, re-routing, closing."""
