@@ -4,18 +4,23 @@ Vietnamese message for people. Never a stack trace, never a bare 500 for bad inp
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from pydantic_core.core_schema import ErrorType
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage.errors import DomainError
 from triage.intake.sanitize import UnsafeText
 
 log = logging.getLogger(__name__)
+# Error types pydantic itself raises; anything else is a PydanticCustomError of ours whose
+# type is already a stable code and whose message is already Vietnamese.
+BUILTIN_ERRORS = frozenset(get_args(ErrorType))
 
 FIELD_NAMES = {
     "text": "nội dung",
@@ -54,6 +59,8 @@ def describe(error: dict[str, Any]) -> dict[str, str]:
                 "message": "Dữ liệu JSON không đúng cú pháp."}
     if isinstance(ctx_error, UnsafeText):
         return {"field": field, "code": ctx_error.code, "message": ctx_error.message}
+    if kind and kind not in BUILTIN_ERRORS:
+        return {"field": field, "code": kind, "message": str(error.get("msg", ""))}
     if isinstance(ctx_error, ValueError) and str(ctx_error) == "invalid_phone":
         return {"field": field, "code": "invalid_phone",
                 "message": "Số điện thoại không hợp lệ (cần số điện thoại Việt Nam)."}
@@ -84,7 +91,77 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": body}
 
 
+# What any operation may answer with the error body: documented on every operation so
+# that the OpenAPI description matches the error contract (schemathesis, E5).
+ERROR_RESPONSES = {
+    "400": "Yêu cầu không hợp lệ.",
+    "401": "Cần đăng nhập, hoặc mã truy cập không hợp lệ.",
+    "403": "Không có quyền.",
+    "404": "Không tìm thấy.",
+    "409": "Xung đột trạng thái hoặc khóa Idempotency-Key đã dùng cho nội dung khác.",
+    "413": "Dữ liệu gửi lên quá lớn.",
+    "422": "Dữ liệu không hợp lệ.",
+    "429": "Quá nhiều yêu cầu.",
+    "500": "Lỗi hệ thống.",
+    "503": "Tạm thời không phục vụ được (cơ sở dữ liệu không sẵn sàng).",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "details": {}},
+    }},
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Give every operation the error responses it can produce, with the real body shape
+    (FastAPI documents its own 422 shape, which this API never sends)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorBody"] = ERROR_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, description in ERROR_RESPONSES.items():
+                entry = responses.setdefault(status, {"description": description})
+                if status == "422" or "content" not in entry:
+                    entry["content"] = {"application/json": {"schema": ref}}
+    return schema
+
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the OpenAPI description lists for the path (FastAPI registers one
+    route per method, so Starlette's own Allow header names only one of them)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m in HTTP_METHODS}
+    return ", ".join(sorted(methods)) or None
+
+
 def install(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_errors(build())
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    setattr(app, "openapi", openapi)  # noqa: B010
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
@@ -96,11 +173,15 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body(first["code"], first["message"], details), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("http_error", "Lỗi yêu cầu."))
         if isinstance(exc.detail, dict) and "code" in exc.detail:
             code, message = exc.detail["code"], exc.detail.get("message", message)
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        allowed = _allowed_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers["Allow"] = allowed
+        return JSONResponse(error_body(code, message), exc.status_code, headers=headers)
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
@@ -110,6 +191,22 @@ def install(app: FastAPI) -> None:
                        "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."),
             503, headers={"Retry-After": "2"},
         )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # The server logs the traceback; the client learns nothing about the internals.
+        return JSONResponse(
+            error_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), 500)
+
+    @app.exception_handler(DataError)
+    async def _bad_data(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the request carried (a NUL in a query parameter,
+        # a number out of range): the client's input, not an outage.
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return JSONResponse(
+            error_body("invalid_value", "Dữ liệu gửi lên chứa giá trị không hợp lệ.",
+                       [{"field": "", "code": "invalid_value",
+                         "message": "Dữ liệu gửi lên chứa giá trị không hợp lệ."}]), 422)
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:

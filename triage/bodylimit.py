@@ -34,18 +34,26 @@ class BodySizeLimit:
             return
         seen = 0
         started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused, started
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    # Answer 413 at once: the framework turns an exception raised while
+                    # it reads the body into its own 400, and that answer is dropped.
+                    if not started:
+                        started = refused = True
+                        await _reject(send)
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

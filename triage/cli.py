@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from triage.agencies import cli as agency_cli
+from triage.classify import cli as classify_cli
+from triage.reports import cli as reports_cli
 from triage.settings import get_settings
 
 app = typer.Typer(help="Đường dây 1022 — triage: tiếp nhận, phân loại, chuyển xử lý phản ánh.",
@@ -192,6 +194,10 @@ agencies_app = typer.Typer(help="Danh bạ cơ quan xử lý.", no_args_is_help=
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(agencies_app, name="agencies")
+app.command("classify")(classify_cli.classify)
+app.command("train")(classify_cli.train)
+app.command("report")(reports_cli.report)
+app.command("demo-data")(reports_cli.demo_data)
 agencies_app.command("load")(agency_cli.agencies_load)
 agencies_app.command("import")(agency_cli.agencies_import)
 agencies_app.command("export")(agency_cli.agencies_export)

@@ -36,8 +36,13 @@ class Settings(BaseSettings):
     sweeper_interval_seconds: float = Field(30.0, gt=0)
     sweeper_stale_seconds: float = Field(60.0, gt=0)
     relay_interval_seconds: float = Field(1.0, gt=0)
+    # Off only for the battery's negative controls (the fault must bite without it).
+    sweeper_enabled: bool = True
     max_attempts: int = Field(5, ge=1)
     visibility_timeout: int = Field(900, ge=1)
+    # Kept on in production; the battery turns it off once (A3) to show that the sweeper,
+    # not Celery's redelivery, is what guarantees completeness.
+    task_reject_on_worker_lost: bool = True
     # Fault injection for tests and benchmarks only: a pause inside each pipeline task,
     # after its attempt is counted, so that a test can kill a worker mid-task.
     pipeline_delay_seconds: float = Field(0.0, ge=0)

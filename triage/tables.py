@@ -6,6 +6,7 @@ from triage.db import Base
 from triage.intake import models as intake_models
 from triage.notify import models as notify_models
 from triage.outbox import models as outbox_models
+from triage.reports import models as reports_models
 
 __all__ = [
     "Base",
@@ -14,4 +15,5 @@ __all__ = [
     "intake_models",
     "notify_models",
     "outbox_models",
+    "reports_models",
 ]

@@ -16,4 +16,8 @@ def schedule() -> dict[str, dict[str, Any]]:
         "notify-retry": {"task": "notify.retry_due", "schedule": 60.0},
         # Celery's timezone is Asia/Ho_Chi_Minh, so crontab hours are local hours.
         "deadline-scan": {"task": "notify.scan_deadlines", "schedule": crontab(hour=7, minute=30)},
+        # The previous month's report at 07:00 local on the 1st. The job is idempotent
+        # (one report per period and agency, sent once), so it also runs daily at 07:00:
+        # if beat was down on the 1st, the next morning catches up.
+        "monthly-report": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=0)},
     }

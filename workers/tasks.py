@@ -63,3 +63,25 @@ def retry_due() -> int:
     from triage.notify import tasks as notify
 
     return notify.retry_due()
+
+
+@shared_task(name="reports.monthly", **RETRY)
+def monthly_report(period: str | None = None) -> list[int]:
+    """Fan out: create the month's report rows once, one send task per report."""
+    from triage.reports import tasks as reports
+
+    return reports.monthly_report(period, enqueue=lambda rid: send_report.delay(rid))
+
+
+@shared_task(name="reports.send", **RETRY)
+def send_report(report_id: int) -> str:
+    from triage.reports import tasks as reports
+
+    return reports.send_report(report_id, workers=2)
+
+
+@shared_task(name="reports.build", **RETRY)
+def build_report(report_id: int) -> str:
+    from triage.reports import tasks as reports
+
+    return reports.build_report(report_id, workers=2)

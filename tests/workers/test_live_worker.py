@@ -17,6 +17,7 @@ from triage.db import session_scope
 from triage.intake.models import Ticket
 from triage.outbox.models import PipelineStep, TaskRun
 
+DONE = {"routed", "needs_review"}  # the two ends of the automatic pipeline
 GOOD = {"text": "Cống thoát nước trước nhà số 45 đường 30/4 bị nghẹt", "channel": "zalo"}
 
 
@@ -50,7 +51,7 @@ def test_submission_is_processed_by_a_real_worker(stack: dict[str, str], tmp_pat
         with TestClient(create_app()) as client:
             codes = [client.post("/api/v1/complaints", json=GOOD).json()["code"]
                      for _ in range(5)]
-            wait_for(lambda: all(ticket(c).status == "needs_review" for c in codes), 30,
+            wait_for(lambda: all(ticket(c).status in DONE for c in codes), 60,
                      "tickets processed by the worker")
     finally:
         kill_group(worker)
@@ -77,13 +78,13 @@ def test_worker_killed_mid_task_leaves_ticket_to_be_processed_again(
         assert ticket(code).status == "received"
         fresh = start_worker(stack, log)
         try:
-            wait_for(lambda: ticket(code).status == "needs_review", 60,
+            wait_for(lambda: ticket(code).status in DONE, 60,
                      "the ticket to be processed after the kill")
         finally:
             kill_group(fresh)
     with session_scope() as s:
         steps = s.scalars(select(PipelineStep.step).where(PipelineStep.ticket_id == tid)).all()
         runs = s.scalar(select(func.count()).select_from(TaskRun)) or 0
-    assert steps == ["classify"]  # processed again, effects once
+    assert "classify" in steps and len(steps) == len(set(steps))  # processed again, once
     assert runs >= 2
     print(f"\nworker kill: executions={runs} (duplicates={runs - 1}), steps={steps}")

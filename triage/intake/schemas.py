@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from triage.intake.phones import InvalidPhone, canonical_phone
-from triage.intake.sanitize import clean_text
+from triage.intake.sanitize import OPTIONAL_TEXT_PATTERN, TEXT_PATTERN, clean_text
+from triage.settings import get_settings
 
 Channel = Literal["phone", "zalo", "web", "email", "sms", "walk-in"]
+
+
+# What the API description promises for a phone number: the usual national and
+# international forms of a Vietnamese number with a prefix that is always valid. Other
+# renderings (spaces, dots, full-width digits, ZWSP) are accepted too and canonicalised.
+PHONE_PATTERN = r"^\s*(?:(?:\+84|0)(?:3\d|5[1689]|7[06-9]|8[1-8]|9[0-8])\d{7}\s*)?$"
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise PydanticCustomError("invalid_datetime", "Thời điểm phải viết theo ISO 8601.")
+    return value
+
+
+def _text_schema(schema: dict[str, Any]) -> None:
+    schema["pattern"] = TEXT_PATTERN
+    schema["maxLength"] = get_settings().max_text_chars  # counted after NFC
 
 
 class CallerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=40)
-    address: str | None = Field(None, max_length=500)
+    name: str | None = Field(None, max_length=200,
+                             json_schema_extra={"pattern": OPTIONAL_TEXT_PATTERN})
+    phone: str | None = Field(None, max_length=40, json_schema_extra={"pattern": PHONE_PATTERN})
+    address: str | None = Field(None, max_length=500,
+                                json_schema_extra={"pattern": OPTIONAL_TEXT_PATTERN})
 
     @field_validator("name", "address")
     @classmethod
@@ -41,15 +66,31 @@ class CallerIn(BaseModel):
 class ComplaintIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str
+    text: str = Field(json_schema_extra=_text_schema)
     channel: Channel
     caller: CallerIn | None = None
     received_at: datetime | None = None
 
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _iso_only(cls, value: Any) -> Any:
+        """An ISO 8601 time, as documented; pydantic would read a number as Unix time."""
+        return not_a_number(value)
+
     @field_validator("text")
     @classmethod
     def _text(cls, value: str) -> str:
-        return clean_text(value)
+        """Checked after normalisation, so the limit counts NFC code points and a text of
+        only invisible characters is empty; the error names the field (B2, B3)."""
+        value = clean_text(value)
+        if not value:
+            raise PydanticCustomError("empty_text", "Nội dung phản ánh không được để trống.")
+        limit = get_settings().max_text_chars
+        if len(value) > limit:
+            raise PydanticCustomError(
+                "text_too_long", "Nội dung phản ánh dài quá giới hạn: tối đa {limit} ký tự.",
+                {"limit": f"{limit:,}".replace(",", ".")})
+        return value
 
 
 class CallerOut(BaseModel):

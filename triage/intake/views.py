@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from pydantic import AfterValidator, BeforeValidator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from triage import audit
@@ -17,7 +19,14 @@ from triage.errors import InvalidInput
 from triage.intake import service
 from triage.intake.importer import import_rows, read_table
 from triage.intake.present import public_out, ticket_out
-from triage.intake.schemas import ComplaintIn, ImportResult, TicketOut, TicketPage
+from triage.intake.sanitize import clean_text
+from triage.intake.schemas import (
+    ComplaintIn,
+    ImportResult,
+    TicketOut,
+    TicketPage,
+    not_a_number,
+)
 from triage.runtime import Runtime
 
 router = APIRouter(tags=["complaints"])
@@ -26,6 +35,14 @@ SessionDep = Annotated[Session, Depends(db_session)]
 RuntimeDep = Annotated[Runtime | None, Depends(runtime)]
 SUBMITTERS = ("operator", "supervisor", "admin", "integration")
 READERS = ("operator", "supervisor", "admin", "agency_staff")
+
+
+def clean_query(value: str | None) -> str | None:
+    """Search terms are normalised like stored text (NFC; NUL, bidi and lone surrogates
+    refused), so that "Việt" typed in NFD finds the NFC text (B7)."""
+    if value is None:
+        return None
+    return clean_text(value) or None
 
 
 @router.post("/complaints", status_code=201, response_model=TicketOut)
@@ -41,12 +58,10 @@ def submit_complaint(
     if not principal.is_anonymous:
         policy.require_role(principal, *SUBMITTERS)
     key = idempotency_key.strip() if idempotency_key else None
-    result = service.submit(session, complaint, actor=principal.username,
-                            idempotency_key=key or None, now=utcnow())
+    result = _submit(session, complaint, principal.username, key or None)
     ticket = result.ticket
     out = ticket_out(ticket)
     if result.created:
-        session.commit()
         if rt is not None:
             rt.after_commit()
     else:
@@ -54,6 +69,24 @@ def submit_complaint(
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/complaints/{ticket.code}"
     return out
+
+
+def _submit(session: Session, complaint: ComplaintIn, actor: str,
+            key: str | None) -> service.Submission:
+    """Submit and commit. Two requests with one new key can both miss the lookup; the
+    unique key stops the second at its flush, and it then answers as a replay of the
+    first (or 409 if its body differs) instead of a database error."""
+    try:
+        result = service.submit(session, complaint, actor=actor, idempotency_key=key,
+                                now=utcnow())
+        if result.created:
+            session.commit()
+        return result
+    except IntegrityError:
+        session.rollback()
+        if key is None or service.find_by_key(session, key) is None:
+            raise
+    return service.submit(session, complaint, actor=actor, idempotency_key=key, now=utcnow())
 
 
 @router.get("/complaints/{code}", response_model=TicketOut)
@@ -77,13 +110,13 @@ def get_complaint(
 def list_complaints(
     session: SessionDep,
     principal: PrincipalDep,
-    status: str | None = None,
-    topic: str | None = None,
-    channel: str | None = None,
-    agency: str | None = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, AfterValidator(clean_query)] = None,
+    topic: Annotated[str | None, AfterValidator(clean_query)] = None,
+    channel: Annotated[str | None, AfterValidator(clean_query)] = None,
+    agency: Annotated[str | None, AfterValidator(clean_query)] = None,
+    received_from: Annotated[datetime | None, BeforeValidator(not_a_number)] = None,
+    received_to: Annotated[datetime | None, BeforeValidator(not_a_number)] = None,
+    q: Annotated[str | None, Query(max_length=200), AfterValidator(clean_query)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:

@@ -15,14 +15,22 @@ log = logging.getLogger(__name__)
 SCAN_EVERY = 3600.0  # seconds; the deadline scan is idempotent, so hourly is harmless
 
 
+def _after_report_time() -> bool:
+    """Monthly reports are due from 07:00 local time; before that the job waits."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(get_settings().timezone)).hour >= 7
+
+
 class RelayLoop:
-    def __init__(self, dispatcher: Dispatcher, *, sweep: bool = True,
+    def __init__(self, dispatcher: Dispatcher, *, sweep: bool | None = None,
                  periodic: bool = False) -> None:
         self.dispatcher = dispatcher
-        self.sweep = sweep
+        self.sweep = get_settings().sweeper_enabled if sweep is None else sweep
         # The embedded default has no beat: the relay thread publishes the periodic jobs.
         self.periodic = periodic
-        self._last_scan = 0.0
+        # First periodic scan a minute after start, then hourly.
+        self._last_scan = time.monotonic() - SCAN_EVERY + 60
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="triage-relay", daemon=True)
@@ -57,6 +65,8 @@ class RelayLoop:
         if self.periodic and time.monotonic() - self._last_scan >= SCAN_EVERY:
             self._last_scan = time.monotonic()
             self.dispatcher.publish("notify.scan_deadlines", {})
+            if _after_report_time():
+                self.dispatcher.publish("reports.monthly", {})
         return sent_total
 
     def _run(self) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.intake.models import Ticket
@@ -21,6 +21,9 @@ from triage.outbox.models import OutboxMessage
 from triage.settings import get_settings
 
 log = logging.getLogger(__name__)
+NOTIFY_TASK = "notify.assigned"
+# Lost notifications older than this are left to the deadline reminders.
+NOTIFY_HORIZON = timedelta(days=2)
 
 
 class Dispatcher(Protocol):
@@ -60,7 +63,12 @@ def relay_batch(
 
 
 def sweep_stale(session: Session, now: datetime) -> int:
-    """Re-enqueue pipeline work for tickets that have not advanced within the window."""
+    """Re-enqueue work that has not advanced within the window: tickets still owed a
+    pipeline step, and assignments whose 'assigned' notification was never planned."""
+    return _sweep_pipeline(session, now) + _sweep_notifications(session, now)
+
+
+def _sweep_pipeline(session: Session, now: datetime) -> int:
     settings = get_settings()
     cutoff = now - timedelta(seconds=settings.sweeper_stale_seconds)
     stmt = (
@@ -81,6 +89,59 @@ def sweep_stale(session: Session, now: datetime) -> int:
     if rescued:
         log.info("sweeper re-enqueued %d stale tickets", rescued)
     return rescued
+
+
+def _sweep_notifications(session: Session, now: datetime) -> int:
+    """The notify.assigned message can be lost like any other (Redis restarted empty, a
+    pool child killed with reject_on_worker_lost off): the ticket is routed, so the
+    pipeline sweep no longer sees it. An open assignment older than the window, with no
+    'assigned' notification planned and no fresh message for it, gets a new message, with
+    a growing pause if it keeps failing. Agencies without any contact plan nothing and are
+    skipped."""
+    from triage.intake.models import Assignment
+    from triage.notify.models import Notification
+    from triage.notify.service import contacts
+
+    settings = get_settings()
+    cutoff = now - timedelta(seconds=settings.sweeper_stale_seconds)
+    planned = select(Notification.id).where(Notification.assignment_id == Assignment.id,
+                                            Notification.kind == "assigned").exists()
+    fresh = select(OutboxMessage.id).where(OutboxMessage.task == NOTIFY_TASK,
+                                           OutboxMessage.ticket_id == Assignment.ticket_id,
+                                           OutboxMessage.created_at >= cutoff).exists()
+    owed = [Assignment.ended_at.is_(None), Assignment.assigned_at < cutoff,
+            Assignment.assigned_at >= now - NOTIFY_HORIZON, ~planned, ~fresh]
+    codes = session.scalars(select(Assignment.agency_code).where(*owed).distinct()).all()
+    reachable = [code for code in codes if contacts(session, code)]
+    if not reachable:
+        return 0
+    stmt = (select(Assignment).where(*owed, Assignment.agency_code.in_(reachable))
+            .order_by(Assignment.id).limit(1000))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rescued = 0
+    for assignment in session.scalars(stmt):
+        sent, last = session.execute(select(func.count(), func.max(OutboxMessage.created_at))
+                                     .where(OutboxMessage.task == NOTIFY_TASK,
+                                            OutboxMessage.ticket_id == assignment.ticket_id)
+                                     ).one()
+        # A message that keeps failing is retried less and less often (the window
+        # doubles each time), never more often than once per window.
+        wait = timedelta(seconds=settings.sweeper_stale_seconds * 2 ** min(sent - 1, 8))
+        if sent and last is not None and _aware(last) > now - wait:
+            continue
+        session.add(OutboxMessage(task=NOTIFY_TASK, ticket_id=assignment.ticket_id,
+                                  payload={"assignment_id": assignment.id, "swept": True},
+                                  created_at=now))
+        rescued += 1
+    if rescued:
+        log.info("sweeper re-enqueued %d lost 'assigned' notifications", rescued)
+    return rescued
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class LocalDispatcher:

@@ -51,9 +51,20 @@ def _notify_tasks() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _report_tasks() -> dict[str, Callable[..., Any]]:
+    from triage.reports import tasks as reports
+
+    return {
+        "reports.monthly": reports.monthly_report,
+        "reports.build": reports.build_report,
+        "reports.send": reports.send_report,
+    }
+
+
 TASKS: dict[str, Callable[..., Any]] = {
     "pipeline.process": process_ticket,
     "outbox.sweep": sweep,
     "health.ping": ping,
     **_notify_tasks(),
+    **_report_tasks(),
 }

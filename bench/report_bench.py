@@ -1,0 +1,199 @@
+"""Monthly report benchmark: one month of 100,000 complaints in a PostgreSQL database of
+2,000,000, all three formats, time and peak memory.
+
+    .venv/bin/python -m bench.report_bench --per-month 100000 --months 20
+
+Builds its own database: the target month and the one before it with demo_data (COPY
+bulk inserts, the realistic generator), then the other months by copying those two
+server-side with shifted dates (INSERT … SELECT), which fills the history in a fraction of
+the time. Each measurement runs in a fresh process so that its peak RSS is its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = os.environ.get("TRIAGE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
+PERIOD = "2026-10"
+NOW = datetime(2026, 11, 1, 0, 20, tzinfo=UTC)
+OFFSET = 10_000_000  # id offset per cloned month: beyond any id demo_data hands out
+
+CLONE = [
+    """INSERT INTO tickets (id, code, channel, received_at, text, caller_id, status,
+         review_reasons, attempts, topic, topic_confidence, flags, scores, model_version,
+         labels_source, location, ward_code, agency_code, routing_rule, routed_at, due_at,
+         resolved_at, answer, created_at, updated_at)
+       SELECT id + %(off)s, code || '-c' || %(k)s, channel, received_at - %(shift)s::interval,
+         text, caller_id, status, review_reasons, attempts, topic, topic_confidence, flags,
+         scores, model_version, labels_source, location, ward_code, agency_code,
+         routing_rule, routed_at - %(shift)s::interval, due_at - %(shift)s::interval,
+         resolved_at - %(shift)s::interval, answer, created_at - %(shift)s::interval,
+         updated_at - %(shift)s::interval
+       FROM tickets WHERE id < %(off0)s""",
+    """INSERT INTO assignments (id, ticket_id, agency_code, assigned_at, due_at, rule, actor,
+         acknowledged_at, answered_at, ended_at, end_reason)
+       SELECT id + %(off)s, ticket_id + %(off)s, agency_code,
+         assigned_at - %(shift)s::interval, due_at - %(shift)s::interval, rule, actor,
+         acknowledged_at - %(shift)s::interval, answered_at - %(shift)s::interval,
+         ended_at - %(shift)s::interval, end_reason
+       FROM assignments WHERE id < %(off0)s""",
+    """INSERT INTO ticket_events (id, ticket_id, at, actor, kind, from_status, to_status, data)
+       SELECT id + %(off)s, ticket_id + %(off)s, at - %(shift)s::interval, actor, kind,
+         from_status, to_status, data
+       FROM ticket_events WHERE id < %(off0)s""",
+]
+
+
+def build(url: str, per_month: int, months: int) -> dict[str, float]:
+    os.environ["TRIAGE_DATABASE_URL"] = url
+    from triage import db, migrate
+    from triage.reports import models  # noqa: F401  (the table and the index it needs)
+    from triage.reports.demo import demo_data
+    from triage.reports.period import Period
+
+    migrate.upgrade(url)
+    t0 = time.perf_counter()
+    with db.session_scope() as session:
+        demo_data(session, months=2, per_month=per_month, end=Period.parse(PERIOD), now=NOW)
+    demo_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for k in range(1, (months - 2) // 2 + 1):  # copies of the two generated months
+            params = {"off": k * OFFSET, "off0": OFFSET, "k": k, "shift": f"{2 * k} months"}
+            for statement in CLONE:
+                conn.execute(statement, params)
+        for table in ("tickets", "assignments", "ticket_events"):
+            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                         f"(SELECT max(id) FROM {table}))")
+        conn.execute("VACUUM ANALYZE")
+    db.reset_caches()
+    return {"demo_s": demo_s, "clone_s": time.perf_counter() - t1}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (immune to other load)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure(url: str, formats: str, agency: str | None, workers: int) -> None:
+    """Child process: render once, print seconds and peak RSS as JSON."""
+    os.environ["TRIAGE_DATABASE_URL"] = url
+    from triage import db
+    from triage.reports.build import write_formats
+    from triage.reports.period import Period
+    from triage.reports.service import Scope
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = Path(tempfile.mkdtemp(prefix="report-bench-"))
+    scope = Scope(Period.parse(PERIOD), agency)
+    targets = {fmt: out / f"r.{fmt}" for fmt in formats.split(",")}
+    t0, cpu0 = time.perf_counter(), _cpu()
+    with db.session_scope() as session:
+        counts = write_formats(session, scope, targets, workers=workers)
+    seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sizes = {fmt: path.stat().st_size for fmt, path in targets.items()}
+    shutil.rmtree(out)
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "rss_baseline_mb": baseline / 1024,
+                      "rss_peak_mb": peak / 1024, "rss_peak_child_mb": child_peak / 1024,
+                      "rows": counts, "sizes": sizes, "load": os.getloadavg()[0]}))
+
+
+def run_child(url: str, formats: str, agency: str | None = None,
+              workers: int = 1) -> dict[str, object]:
+    args = [sys.executable, "-m", "bench.report_bench", "--measure", url, "--formats", formats,
+            "--workers", str(workers)]
+    if agency:
+        args += ["--agency", agency]
+    done = subprocess.run(args, cwd=ROOT, check=True, capture_output=True, text=True)
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def facts(url: str) -> dict[str, object]:
+    with psycopg.connect(url) as conn:
+        total = conn.execute("SELECT count(*) FROM tickets").fetchone()
+        month = conn.execute(
+            "SELECT count(*) FROM tickets WHERE received_at >= %s AND received_at < %s",
+            ("2026-09-30 17:00+00", "2026-10-31 17:00+00")).fetchone()
+        top = conn.execute(
+            "SELECT agency_code, count(*) FROM assignments WHERE due_at >= %s AND due_at < %s "
+            "GROUP BY 1 ORDER BY 2 DESC LIMIT 1",
+            ("2026-09-30 17:00+00", "2026-10-31 17:00+00")).fetchone()
+        size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))"
+                            ).fetchone()
+    assert total and month and top and size
+    return {"tickets": total[0], "month_tickets": month[0], "top_agency": top[0],
+            "db_size": size[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-month", type=int, default=100_000)
+    parser.add_argument("--months", type=int, default=20)
+    parser.add_argument("--measure")
+    parser.add_argument("--formats", default="xlsx,pdf,csv")
+    parser.add_argument("--agency")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--reuse", help="measure an existing database (built with --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.measure, args.formats, args.agency, args.workers)
+        return
+    if args.reuse:
+        print(json.dumps(measure_all(args.reuse, {}), ensure_ascii=False, indent=1))
+        return
+    name = f"triage_rb_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN.rpartition("/")[0] + "/" + name
+    try:
+        timings = build(url, args.per_month, args.months)
+        print(json.dumps(measure_all(url, timings), ensure_ascii=False, indent=1))
+    finally:
+        if not args.keep:
+            with psycopg.connect(ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def measure_all(url: str, timings: dict[str, float]) -> dict[str, object]:
+    data = facts(url)
+    report: dict[str, object] = {"machine": f"{platform.machine()} {os.cpu_count()} cores",
+                                 "build": timings, "data": data}
+    print(json.dumps(report), flush=True)
+    runs: dict[str, object] = {}
+    for label, formats, agency, workers in (
+        ("all three formats, one process", "xlsx,pdf,csv", None, 1),
+        ("all three formats, xlsx in a second process", "xlsx,pdf,csv", None, 2),
+        ("all three formats, xlsx in a second process (again)", "xlsx,pdf,csv", None, 2),
+        ("xlsx only", "xlsx", None, 1), ("pdf only", "pdf", None, 1),
+        ("csv only", "csv", None, 1),
+        ("agency section (busiest agency), all formats", "xlsx,pdf,csv",
+         str(data["top_agency"]), 2),
+    ):
+        runs[label] = run_child(url, formats, agency, workers)
+        print(label, json.dumps(runs[label]), flush=True)
+    report["runs"] = runs
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Training on a small sample: deterministic, writes a loadable artifact, guards promotion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage.classify.corpus import Example, dedupe, is_test_case, load_corpus, split
+from triage.classify.corrections import load_corrections, record_correction
+from triage.classify.fitting import TrainConfig, choose_review_threshold
+from triage.classify.model import Classifier
+from triage.classify.train import _promotion, _with_corrections, train
+from triage.settings import get_settings
+from triage.taxonomy import TOPICS
+
+FAST = TrainConfig(compare=False, holdout=False, folds=3)
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 20 cases per topic from the real corpus, in one file."""
+    corpus = load_corpus(Path(get_settings().corpus_dir))
+    picked: list[Example] = []
+    for topic in TOPICS:
+        picked += [e for e in corpus.examples if e.topic == topic][:20]
+    path = tmp_path_factory.mktemp("corpus")
+    lines = [json.dumps({"id": e.id, "text": e.text, "topic": e.topic, "flags": list(e.flags)},
+                        ensure_ascii=False) for e in picked]
+    (path / "sample.jsonl").write_text("\n".join(lines) + "\n{\"id\": \"broken", encoding="utf-8")
+    return path
+
+
+def test_small_training_is_deterministic_and_loadable(small_corpus: Path, tmp_path: Path) -> None:
+    a = train(small_corpus, tmp_path / "a", config=FAST, progress=False)
+    b = train(small_corpus, tmp_path / "b", config=FAST, progress=False)
+    assert a.metrics["version"] == b.metrics["version"]
+    assert a.metrics["headline"] == b.metrics["headline"]
+    assert a.metrics["data"]["skipped_lines"] == 1
+    ca, cb = Classifier.load(tmp_path / "a"), Classifier.load(tmp_path / "b")
+    np.testing.assert_array_equal(ca.weights, cb.weights)
+    for name in ("MODEL_CARD.md", "metrics.json", "model.json", "model.npz", "SHA256SUMS"):
+        assert (tmp_path / "a" / name).exists()
+    for name in ("model.json", "model.npz", "SHA256SUMS"):  # same data, same bytes
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert ca.classify("Đường vào ấp bị ổ gà, xe máy té").topic in TOPICS
+
+
+def test_candidate_is_promoted_only_if_not_worse(small_corpus: Path, tmp_path: Path) -> None:
+    first = train(small_corpus, tmp_path / "m", config=FAST, progress=False)
+    assert first.promoted
+    # a flood of wrong corrections makes a worse candidate, which must not replace it
+    cases = load_corpus(small_corpus).examples
+    bad: list[tuple[str, str, list[str]]] = [
+        (e.text, "khac", []) for e in cases if not is_test_case(e.id)
+    ]
+    result = train(small_corpus, tmp_path / "m", extra=bad, candidate=True, config=FAST,
+                   progress=False)
+    assert not result.promoted
+    assert Classifier.load(tmp_path / "m").version == first.metrics["version"]
+
+
+def test_promotion_rule() -> None:
+    current = {"topic_macro_f1": 0.90, "tre_han_f1": 0.92}
+    assert _promotion({"topic_macro_f1": 0.91, "tre_han_f1": 0.915}, current)[0]
+    assert not _promotion({"topic_macro_f1": 0.95, "tre_han_f1": 0.90}, current)[0]
+    assert not _promotion({"topic_macro_f1": 0.89, "tre_han_f1": 0.92}, current)[0]
+    assert _promotion({"topic_macro_f1": 0.5}, None)[0]
+
+
+def test_corrections_never_touch_the_test_split() -> None:
+    test_case = Example("t-1", "Mất điện cả ngày ở ấp 3", "dien", ())
+    train_case = Example("t-2", "Đường hư hỏng nặng", "giao_thong", ())
+    merged, kept = _with_corrections([train_case], [test_case], [
+        ("Mất điện cả ngày ở ấp 3", "khac", []),  # the test text: dropped
+        ("Đường hư hỏng nặng", "xay_dung_do_thi", []),  # relabels a training case
+        ("Tiền điện tháng này tăng gấp đôi", "dien", []),
+    ])
+    assert kept == 2
+    assert [(e.text, e.topic) for e in merged] == [
+        ("Đường hư hỏng nặng", "xay_dung_do_thi"),
+        ("Tiền điện tháng này tăng gấp đôi", "dien"),
+    ]
+
+
+def test_corrections_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "corrections.jsonl"
+    record_correction("Đường hư hỏng", "giao_thong", [], path)
+    record_correction("Đường hư hỏng", "xay_dung_do_thi", ["thai_do"], path)
+    with pytest.raises(ValueError):
+        record_correction("x", "not_a_topic", [], path)
+    assert load_corrections(path)[0] == ("Đường hư hỏng", "xay_dung_do_thi", ["thai_do"])
+
+
+def test_split_is_stable_and_about_a_fifth() -> None:
+    ids = [f"c9-{i:04d}" for i in range(2000)]
+    share = sum(map(is_test_case, ids)) / len(ids)
+    assert 0.17 < share < 0.23
+    assert [is_test_case(i) for i in ids] == [is_test_case(i) for i in ids]
+
+
+def test_dedupe_ignores_diacritics_and_case() -> None:
+    a = Example("x-1", "Đường hư hỏng nặng!", "giao_thong", ())
+    b = Example("x-2", "duong hu hong nang", "giao_thong", ())
+    assert dedupe([a, b]) == [a]
+    train_part, test_part = split([a])
+    assert len(train_part) + len(test_part) == 1
+
+
+def test_review_threshold_reaches_target_precision() -> None:
+    joint = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6])
+    exact = np.array([True, True, True, True, False, False])
+    assert choose_review_threshold(joint, exact, 0.95) == 0.8
+    assert choose_review_threshold(joint, np.zeros(6, bool), 0.95) == 1.0
+

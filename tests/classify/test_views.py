@@ -1,0 +1,44 @@
+"""``POST /api/v1/classify``: the CLI's answer, validation in Vietnamese."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from triage.classify.views import router
+
+app = FastAPI()
+app.include_router(router, prefix="/api/v1")
+client = TestClient(app)
+
+
+def test_classify_returns_the_cli_result() -> None:
+    response = client.post("/api/v1/classify", json={"text": "Cúp điện cả ngày không báo trước"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["topic"] == "dien"
+    assert {"topic_confidence", "flags", "flag_scores", "needs_review", "explanation",
+            "model_version"} <= set(body)
+
+
+def test_empty_text_is_422_in_vietnamese() -> None:
+    response = client.post("/api/v1/classify", json={"text": "   "})
+    assert response.status_code == 422
+    assert "không được để trống" in response.text
+
+
+def test_extra_fields_are_refused() -> None:
+    response = client.post("/api/v1/classify", json={"text": "Đường hỏng", "topic": "dien"})
+    assert response.status_code == 422
+
+
+def test_too_long_text_is_422() -> None:
+    response = client.post("/api/v1/classify", json={"text": "a" * 20_001})
+    assert response.status_code == 422
+    assert "dài quá" in response.text
+
+
+def test_unclassifiable_text_is_answered_for_review() -> None:
+    response = client.post("/api/v1/classify", json={"text": "👍👍"})
+    assert response.status_code == 200
+    assert response.json()["needs_review"] is True

@@ -1,0 +1,61 @@
+"""Demo data: a realistic spread written in bulk, and the CLI commands that use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from tests.reports import factories as f
+from triage.db import session_scope, utcnow
+from triage.intake.models import Assignment, Caller, Ticket, TicketEvent
+from triage.intake.service import next_code
+from triage.reports import cli
+from triage.reports.demo import demo_data
+from triage.reports.period import Period
+from triage.reports.service import Scope, iter_list
+from triage.reports.summary import build_summary
+
+NOW = f.local(2026, 11, 1, 7, 0)
+
+
+def _count(model: type) -> int:
+    with session_scope() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_demo_data_spreads_over_topics_agencies_and_lateness(database: str) -> None:
+    with session_scope() as s:
+        made = demo_data(s, months=2, per_month=400, now=NOW)
+    assert made == 800 and _count(Ticket) == 800
+    assert 600 < _count(Caller) < 800
+    assert _count(Assignment) > 800 and _count(TicketEvent) > 1600
+    with session_scope() as s:
+        summary = build_summary(s, Scope(Period(2026, 10)))
+        late = list(iter_list(s, Scope(Period(2026, 10)), "tre_xu_ly"))
+        reassigned = s.scalar(select(func.count()).select_from(Assignment)
+                              .where(Assignment.end_reason == "rerouted"))
+        code = next_code(s, f.local(2026, 10, 15, 9))
+    assert summary.totals.received == 400 and summary.totals.tre_han > 5
+    assert len(summary.by_topic) > 10 and len(summary.by_channel) >= 5
+    assert len(summary.ranking) > 20 and late and reassigned
+    assert code.endswith("-00401")  # intake numbers after the demo's range
+
+
+def test_cli_report_and_demo_data(database: str, tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command("report")(cli.report)
+    app.command("demo-data")(cli.demo_data)
+    runner = CliRunner()
+    done = runner.invoke(app, ["demo-data", "--months", "1", "--per-month", "300"])
+    assert done.exit_code == 0, done.output
+    assert "Đã tạo 300 phản ánh mẫu" in done.output
+    month = str(Period.previous_of(utcnow()))
+    out = tmp_path / "out"
+    done = runner.invoke(app, ["report", "--month", month, "--format", "all", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv", ".pdf", ".xlsx"]
+    bad = runner.invoke(app, ["report", "--month", "2026-13", "--out", str(out)])
+    assert bad.exit_code != 0 and "YYYY-MM" in bad.output

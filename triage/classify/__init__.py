@@ -1,0 +1,1 @@
+"""Topic and flag classification of complaints (issue 3)."""

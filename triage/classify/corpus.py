@@ -1,0 +1,114 @@
+"""The labelled corpus: reading, de-duplication and the fixed test split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from triage.taxonomy import FLAGS, TOPICS
+from triage.text.normalize import normalize
+
+TEST_PERCENT = 20
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    topic: str
+    flags: tuple[str, ...]
+
+
+@dataclass
+class Corpus:
+    examples: list[Example]
+    skipped_lines: int
+    duplicates: int
+    files: int
+
+
+def is_test_case(case_id: str) -> bool:
+    """The fixed split: a case is in the test set by a hash of its id, forever.
+
+    New files never move an old case from one side to the other.
+    """
+    digest = hashlib.sha256(case_id.encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100 < TEST_PERCENT
+
+
+def _parse(line: str) -> Example | None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return None  # a file still being written ends with half a line
+    if not isinstance(row, dict):
+        return None
+    text, topic, flags = row.get("text"), row.get("topic"), row.get("flags") or []
+    if not isinstance(text, str) or not text.strip() or topic not in TOPICS:
+        return None
+    if not isinstance(flags, list) or any(f not in FLAGS for f in flags):
+        return None
+    return Example(str(row.get("id") or ""), text, topic, tuple(sorted(set(flags))))
+
+
+def dedupe_key(text: str) -> str:
+    """Normalised words without diacritics: what two copies of one complaint share."""
+    return " ".join(re.findall(r"\w+", normalize(text).stripped))
+
+
+def dedupe(examples: Iterable[Example]) -> list[Example]:
+    """Keep the first of each normalised, accent-stripped text (and of each id).
+
+    Stripping accents in the key matters: the same complaint written with and without
+    diacritics would otherwise sit on both sides of the split.
+    """
+    seen_text: set[str] = set()
+    seen_id: set[str] = set()
+    kept: list[Example] = []
+    for ex in examples:
+        key = dedupe_key(ex.text)
+        if key in seen_text or (ex.id and ex.id in seen_id):
+            continue
+        seen_text.add(key)
+        seen_id.add(ex.id)
+        kept.append(ex)
+    return kept
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Every ``*.jsonl`` under ``corpus_dir`` in name order, de-duplicated."""
+    raw: list[Example] = []
+    skipped = 0
+    files = sorted(corpus_dir.glob("*.jsonl"))
+    for path in files:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            ex = _parse(line)
+            if ex is None:
+                skipped += 1
+                continue
+            raw.append(ex if ex.id else Example(f"{path.stem}:{n}", ex.text, ex.topic, ex.flags))
+    kept = dedupe(raw)
+    return Corpus(kept, skipped, len(raw) - len(kept), len(files))
+
+
+def data_hash(examples: Iterable[Example]) -> str:
+    h = hashlib.sha256()
+    for ex in sorted(examples, key=lambda e: e.id):
+        h.update(json.dumps([ex.id, ex.text, ex.topic, list(ex.flags)], ensure_ascii=False)
+                 .encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
+    train: list[Example] = []
+    test: list[Example] = []
+    for ex in examples:
+        (test if is_test_case(ex.id) else train).append(ex)
+    return train, test

@@ -1,0 +1,286 @@
+"""The trained classifier: loading the artifact and classifying complaints.
+
+The artifact is plain data: ``model.json`` (vocabularies, labels, thresholds) and
+``model.npz`` (numbers, read with ``allow_pickle=False``), both listed with their SHA-256
+in ``SHA256SUMS`` and checked on load. Loading it cannot run code.
+
+Scores: one linear model per output (17 topics one-vs-rest, one per flag). Topic
+probabilities are a softmax of the decisions with a temperature, flag probabilities a
+Platt sigmoid, both fitted on out-of-fold decision values. A complaint goes to review when the
+joint confidence (topic probability times the certainty of each flag decision) is under
+the threshold chosen at training time for 95% precision of what is routed automatically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage.classify.features import READABLE_BLOCKS, Doc, FeatureSet, make_doc
+from triage.text.normalize import MASKS, PROBLEMS, analyze, strip_accents
+
+MODEL_FILES = ("model.json", "model.npz")
+EXPLAIN_TERMS = 6
+
+
+class ModelNotTrained(Exception):
+    """No usable model artifact: the service cannot classify until one is trained."""
+
+    status_code = 503
+
+    def __init__(self, path: Path, detail: str = "") -> None:
+        self.path = path
+        message = f"Chưa có mô hình phân loại tại {path}. Hãy chạy lệnh `triage train`."
+        if detail:
+            message = f"Mô hình phân loại tại {path} không dùng được ({detail}). " \
+                      "Hãy chạy lại lệnh `triage train`."
+        super().__init__(message)
+
+
+REVIEW_REASONS: dict[str, str] = {
+    **PROBLEMS,
+    "low_confidence": "Độ tin cậy thấp: cần điều phối viên xem lại.",
+    "uncertain_topic": "Chưa chắc chắn về lĩnh vực.",
+    "uncertain_tre_han": "Chưa chắc chắn có trễ hạn giải quyết hồ sơ hay không.",
+    "uncertain_thai_do": "Chưa chắc chắn có phản ánh thái độ công chức hay không.",
+    "truncated": "Nội dung quá dài, chỉ phần đầu được dùng để phân loại.",
+}
+
+
+@dataclass(frozen=True)
+class Classification:
+    topic: str
+    topic_confidence: float
+    topic_scores: dict[str, float]
+    flags: list[str]
+    flag_scores: dict[str, float]
+    needs_review: bool
+    review_reasons: list[str]
+    explanation: list[str]
+    model_version: str
+    joint_confidence: float = field(default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez_compressed`` with fixed zip timestamps, so that retraining on the same
+    data gives the same bytes (and the same SHA-256)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(arrays):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.asanyarray(arrays[name]), allow_pickle=False)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
+
+
+class Classifier:
+    def __init__(
+        self, features: FeatureSet, arrays: dict[str, np.ndarray], meta: dict[str, Any]
+    ) -> None:
+        self.features = features
+        self.meta = meta
+        self.version: str = meta["version"]
+        self.topics: list[str] = meta["topics"]
+        self.flags: list[str] = meta["flags"]
+        self.flag_thresholds = np.asarray(
+            [meta["flag_thresholds"][f] for f in self.flags], dtype=np.float32
+        )
+        self.review_threshold: float = meta["review_threshold"]
+        self.weights = arrays["weights"].astype(np.float32)  # (n_features, n_outputs)
+        self.bias = arrays["bias"].astype(np.float32)
+        self.platt_a = arrays["platt_a"].astype(np.float32)
+        self.platt_b = arrays["platt_b"].astype(np.float32)
+        blocks = features.block_of()
+        readable = [i for i, b in enumerate(features.blocks) if b.name in READABLE_BLOCKS]
+        self._readable = np.isin(blocks, readable)
+
+    # --- persistence ----------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> Classifier:
+        path = Path(path)
+        sums = path / "SHA256SUMS"
+        if not sums.exists() or not all((path / name).exists() for name in MODEL_FILES):
+            raise ModelNotTrained(path)
+        expected: dict[str, str] = {}
+        for line in sums.read_text().splitlines():
+            digest, _, name = line.partition("  ")
+            expected[name.strip()] = digest
+        for name in MODEL_FILES:
+            if expected.get(name) != _sha256(path / name):
+                raise ModelNotTrained(path, f"sai mã kiểm tra SHA-256 của {name}")
+        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        with np.load(path / "model.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        return cls(FeatureSet.from_state(meta["features"], arrays), arrays, meta)
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        feat_meta, feat_arrays = self.features.to_state()
+        meta = {**self.meta, "features": feat_meta}
+        (path / "model.json").write_text(
+            json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
+        # float16 halves the artifact; scores move by about 1e-3, far below any threshold.
+        arrays: dict[str, np.ndarray] = {
+            "weights": self.weights.astype(np.float16), "bias": self.bias,
+            "platt_a": self.platt_a, "platt_b": self.platt_b, **feat_arrays,
+        }
+        _write_npz(path / "model.npz", arrays)
+        lines = [f"{_sha256(path / name)}  {name}" for name in MODEL_FILES]
+        (path / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+
+    # --- scoring --------------------------------------------------------------------
+
+    def probabilities(self, decision: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated (topic, flag) probabilities from raw decision values (rows = cases)."""
+        n = len(self.topics)
+        scaled = decision * self.platt_a + self.platt_b
+        topic = np.exp(scaled[:, :n] - scaled[:, :n].max(axis=1, keepdims=True))
+        return topic / topic.sum(axis=1, keepdims=True), _sigmoid(scaled[:, n:])
+
+    def joint_confidence(self, topic_p: np.ndarray, flag_p: np.ndarray) -> np.ndarray:
+        certainty = np.where(flag_p >= self.flag_thresholds, flag_p, 1.0 - flag_p)
+        return topic_p.max(axis=1) * certainty.prod(axis=1)
+
+    def classify(self, text: str) -> Classification:
+        norm, problem = analyze(text)
+        if problem is not None:
+            return self._unclassifiable(problem)
+        doc = make_doc(norm, self.features.segmented)
+        idx, val = self.features.transform_one(doc)
+        decision = val @ self.weights[idx] + self.bias
+        return self._result(decision, idx, val, doc, norm.truncated)
+
+    def classify_many(self, texts: Sequence[str]) -> list[Classification]:
+        """Same results as ``classify`` one by one; the scoring is one matrix product."""
+        analyzed = [analyze(t) for t in texts]
+        ok = [i for i, (_, problem) in enumerate(analyzed) if problem is None]
+        docs = [make_doc(analyzed[i][0], self.features.segmented) for i in ok]
+        rows = [self.features.transform_one(doc) for doc in docs]
+        results = {i: self._unclassifiable(p) for i, (_, p) in enumerate(analyzed) if p}
+        if rows:
+            decisions = np.asarray(self.features.stack(rows) @ self.weights) + self.bias
+            for k, i in enumerate(ok):
+                idx, val = rows[k]
+                results[i] = self._result(
+                    decisions[k], idx, val, docs[k], analyzed[i][0].truncated
+                )
+        return [results[i] for i in range(len(texts))]
+
+    def _unclassifiable(self, problem: str) -> Classification:
+        return Classification(
+            topic="khac", topic_confidence=0.0, topic_scores={}, flags=[], flag_scores={},
+            needs_review=True, review_reasons=[problem], explanation=[],
+            model_version=self.version,
+        )
+
+    def _result(
+        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool
+    ) -> Classification:
+        topic_p, flag_p = self.probabilities(decision[None, :])
+        topic_p, flag_p = topic_p[0], flag_p[0]
+        best = int(topic_p.argmax())
+        raised = flag_p >= self.flag_thresholds
+        joint = float(self.joint_confidence(topic_p[None], flag_p[None])[0])
+        reasons = self._review_reasons(float(topic_p[best]), flag_p, joint)
+        if truncated:
+            reasons.append("truncated")
+        outputs = [best] + [len(self.topics) + int(j) for j in np.flatnonzero(raised)]
+        return Classification(
+            topic=self.topics[best],
+            topic_confidence=round(float(topic_p[best]), 4),
+            topic_scores={t: round(float(p), 4) for t, p in zip(self.topics, topic_p, strict=True)
+                          if p >= 0.01},
+            flags=[f for f, r in zip(self.flags, raised, strict=True) if r],
+            flag_scores={f: round(float(p), 4) for f, p in zip(self.flags, flag_p, strict=True)},
+            needs_review=bool(reasons),
+            review_reasons=reasons,
+            explanation=self.explain(idx, val, outputs, doc),
+            model_version=self.version,
+            joint_confidence=round(joint, 4),
+        )
+
+    def _review_reasons(self, topic_conf: float, flag_p: np.ndarray, joint: float) -> list[str]:
+        if joint >= self.review_threshold:
+            return []
+        parts = {"uncertain_topic": topic_conf}
+        for flag, p, thr in zip(self.flags, flag_p, self.flag_thresholds, strict=True):
+            parts[f"uncertain_{flag}"] = float(p if p >= thr else 1.0 - p)
+        weak = [code for code, c in parts.items() if c < self.review_threshold]
+        return ["low_confidence", *(weak or [min(parts, key=parts.__getitem__)])]
+
+    def explain(
+        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc
+    ) -> list[str]:
+        """The readable terms that pushed hardest towards the chosen topic and flags.
+
+        Terms of the accent-stripped blocks are shown as the complaint spelled them.
+        """
+        keep = self._readable[idx]
+        idx, val = idx[keep], val[keep]
+        names = self.features.feature_names()
+        spelled = _spellings(doc)
+        terms: dict[str, str] = {}  # accent-stripped form -> term shown
+        for out in outputs:
+            contrib = val * self.weights[idx, out]
+            for j in np.argsort(-contrib)[:EXPLAIN_TERMS]:
+                if contrib[j] <= 0:
+                    break
+                name = names[idx[j]]
+                name = spelled.get(name, name)
+                term = " ".join(MASKS.get(w, w) for w in name.replace("_", " ").split())
+                terms.setdefault(strip_accents(term), term)
+        return list(terms.values())[: EXPLAIN_TERMS + 2 * (len(outputs) - 1)]
+
+
+def _spellings(doc: Doc) -> dict[str, str]:
+    """Stripped unigram/bigram -> the same words as written in the complaint."""
+    out: dict[str, str] = {}
+    for accented, stripped in (("acc", "str"), ("seg", "seg_str")):
+        acc, bare = doc.get(accented, "").split(), doc.get(stripped, "").split()
+        if len(acc) != len(bare):
+            continue
+        for i in range(len(acc)):
+            out.setdefault(bare[i], acc[i])
+            if i + 1 < len(acc):
+                out.setdefault(f"{bare[i]} {bare[i + 1]}", f"{acc[i]} {acc[i + 1]}")
+    return out
+
+_lock = threading.Lock()
+_cached: dict[Path, Classifier] = {}
+
+
+def get_classifier() -> Classifier:
+    """The classifier in settings.model_dir, loaded once per process."""
+    from triage.settings import get_settings
+
+    path = Path(get_settings().model_dir)
+    with _lock:
+        if path not in _cached:
+            _cached[path] = Classifier.load(path)
+        return _cached[path]
+
+
+def reset_classifier_cache() -> None:
+    """Forget loaded models, e.g. after a new one was promoted."""
+    with _lock:
+        _cached.clear()

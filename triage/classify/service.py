@@ -1,0 +1,57 @@
+"""What the CLI and the API answer for one text: ``result_for``.
+
+Routing will add ``location`` and ``agency`` to this dict; keep it the one place where a
+classification becomes output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from triage.classify.model import Classifier, get_classifier
+from triage.settings import get_settings
+
+ERRORS: dict[str, str] = {
+    "empty": "Nội dung phản ánh trống.",
+    "too_long": "Nội dung phản ánh dài quá {limit} ký tự.",
+    "invalid_json": "Dòng bắt đầu bằng '{{' nhưng không phải JSON hợp lệ.",
+    "missing_text": "Dòng JSON phải có trường \"text\" là một chuỗi.",
+    "invalid_encoding": "Dòng không đọc được dưới dạng UTF-8.",
+}
+
+
+class InvalidText(Exception):
+    """A text that is not classified at all; carries a code and a Vietnamese message."""
+
+    status_code = 422
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message = ERRORS[code].format(limit=get_settings().max_text_chars)
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def validate_text(text: str) -> None:
+    if not text.strip():
+        raise InvalidText("empty")
+    if len(text) > get_settings().max_text_chars:
+        raise InvalidText("too_long")
+
+
+def result_for(text: str, classifier: Classifier | None = None) -> dict[str, Any]:
+    """The answer for one complaint text (raises InvalidText, ModelNotTrained)."""
+    validate_text(text)
+    c = (classifier or get_classifier()).classify(text)
+    return {
+        "topic": c.topic,
+        "topic_confidence": c.topic_confidence,
+        "flags": c.flags,
+        "flag_scores": c.flag_scores,
+        "needs_review": c.needs_review,
+        "review_reasons": c.review_reasons,
+        "explanation": c.explanation,
+        "model_version": c.model_version,
+    }

@@ -1,0 +1,1 @@
+"""Monthly rectification reports: lists, summary tables, charts; XLSX, PDF and CSV."""

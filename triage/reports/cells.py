@@ -1,0 +1,54 @@
+"""Text as it may appear in a report cell: never a formula, never a caller's phone number.
+
+Spreadsheets treat a cell starting with = + - @ (and, in some, a leading tab, CR or NUL)
+as a formula; such text gets a leading apostrophe (ASVS 1.2.10), so the reader still sees
+the Vietnamese text and no program evaluates it."""
+
+from __future__ import annotations
+
+import re
+
+from triage.intake.phones import mask_phone
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Control characters XML 1.0 cannot carry (XLSX), plus NUL (CSV readers choke on it).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Vietnamese numbers as people write them: 0912 345 678, 0912.345.678, +84 912345678.
+_PHONE = re.compile(r"(?<![\d+])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+_SPACES = re.compile(r"\s+")
+SUMMARY_CHARS = 240
+
+
+def neutralise(value: str) -> str:
+    """Prefix formula-like text with an apostrophe, then drop characters XML forbids."""
+    if value.startswith(TRIGGERS):
+        value = "'" + value
+    return _ILLEGAL.sub("", value)
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    if digits.startswith("84"):
+        digits = "0" + digits[2:]
+    return mask_phone("+84" + digits[1:]) if digits.startswith("0") else "xxx"
+
+
+def scrub_phones(text: str) -> str:
+    """Mask every phone number written in free text (09xx xxx 678)."""
+    return _PHONE.sub(_mask_match, text)
+
+
+def initials(name: str) -> str:
+    parts = name.split()
+    return " ".join(p[0] + "." for p in parts) if parts else ""
+
+
+def summary(text: str, caller_name: str | None = None, limit: int = SUMMARY_CHARS) -> str:
+    """One line of the complaint for a list: phones masked, the caller's name as initials."""
+    line = _SPACES.sub(" ", text).strip()
+    if caller_name and len(caller_name.strip()) > 3 and caller_name.strip() in line:
+        line = line.replace(caller_name.strip(), initials(caller_name))
+    line = scrub_phones(line)
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line

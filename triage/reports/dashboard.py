@@ -1,0 +1,110 @@
+"""Supervisor dashboard numbers: counts, 12-month trend, on-time rate and the open
+backlog by agency, filtered by month, agency and topic. Agency staff get their own
+agency's numbers only (the view forces the agency filter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from triage.agencies.models import AgencyRow
+from triage.intake.models import Assignment, Ticket
+from triage.reports import lateness
+from triage.reports.period import Period
+from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, has_flag
+from triage.taxonomy import TOPICS
+
+OPEN_STATUSES = ("routed", "acknowledged", "reassign_requested")
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    agency_code: str | None = None
+    topic: str | None = None
+
+
+def _ticket_where(f: Filters, period: Period) -> list[Any]:
+    where = [Ticket.received_at >= period.start, Ticket.received_at < period.end]
+    if f.agency_code:
+        where.append(Ticket.agency_code == f.agency_code)
+    if f.topic:
+        where.append(Ticket.topic == f.topic)
+    return where
+
+
+def _on_time(session: Session, f: Filters, period: Period) -> dict[str, Any]:
+    cutoff = period.end
+    stmt = select(
+        func.coalesce(func.sum(case((lateness.counted_condition(cutoff), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lateness.late_condition(cutoff), 1), else_=0)), 0),
+    ).where(Assignment.due_at >= period.start, Assignment.due_at < period.end)
+    if f.agency_code:
+        stmt = stmt.where(Assignment.agency_code == f.agency_code)
+    if f.topic:
+        stmt = stmt.join(Ticket, Ticket.id == Assignment.ticket_id).where(
+            Ticket.topic == f.topic)
+    due, late = session.execute(stmt).one()
+    due, late = int(due), int(late)
+    return {"due": due, "on_time": due - late, "late": late,
+            "rate": round((due - late) / due, 4) if due else None}
+
+
+def counts(session: Session, f: Filters) -> dict[str, Any]:
+    received, tre_han, thai_do = session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((has_flag("tre_han"), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((has_flag("thai_do"), 1), else_=0)), 0),
+    ).where(*_ticket_where(f, f.period))).one()
+    by_status = session.execute(select(Ticket.status, func.count())
+                                .where(*_ticket_where(f, f.period)).group_by(Ticket.status))
+    by_topic = session.execute(select(Ticket.topic, func.count())
+                               .where(*_ticket_where(f, f.period)).group_by(Ticket.topic))
+    return {
+        "received": int(received), "tre_han": int(tre_han), "thai_do": int(thai_do),
+        "by_status": sorted(({"status": s, "name": STATUS_BY_CODE.get(s, s), "count": int(n)}
+                             for s, n in by_status), key=lambda r: r["status"]),
+        "by_topic": sorted(({"topic": t, "name": TOPICS.get(t or "", t or "Chưa phân loại"),
+                             "count": int(n)} for t, n in by_topic),
+                           key=lambda r: (-r["count"], r["topic"] or "")),
+    }
+
+
+def trend(session: Session, f: Filters, months: int = 12) -> list[dict[str, Any]]:
+    out = []
+    for period in f.period.months_back(months):
+        received = session.scalar(select(func.count()).where(*_ticket_where(f, period)))
+        out.append({"period": str(period), "received": int(received or 0),
+                    **_on_time(session, f, period)})
+    return out
+
+
+def backlog(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]:
+    """Open tickets now, per agency, and how many of them are past their deadline."""
+    overdue = func.sum(case((Ticket.due_at < now, 1), else_=0))
+    stmt = (select(Ticket.agency_code, AgencyRow.name, func.count(), overdue)
+            .outerjoin(AgencyRow, AgencyRow.code == Ticket.agency_code)
+            .where(Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.agency_code, AgencyRow.name))
+    if f.agency_code:
+        stmt = stmt.where(Ticket.agency_code == f.agency_code)
+    if f.topic:
+        stmt = stmt.where(Ticket.topic == f.topic)
+    rows = [{"agency_code": code, "agency_name": name or code or NO_AGENCY,
+             "open": int(n), "overdue": int(late or 0)}
+            for code, name, n, late in session.execute(stmt)]
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["agency_code"] or ""))
+
+
+def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
+    return {
+        "period": str(f.period), "agency_code": f.agency_code, "topic": f.topic,
+        "counts": counts(session, f),
+        "on_time": _on_time(session, f, f.period),
+        "trend": trend(session, f),
+        "backlog": backlog(session, f, now),
+    }

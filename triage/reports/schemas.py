@@ -1,0 +1,43 @@
+"""API shapes of the reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ReportFile(BaseModel):
+    format: str
+    size: int
+    sha256: str
+    url: str
+
+
+class ReportOut(BaseModel):
+    id: int
+    period: str
+    agency_code: str | None
+    agency_name: str | None
+    status: str
+    generated_at: datetime | None
+    sent_at: datetime | None
+    delivery: str | None
+    files: list[ReportFile]
+
+
+class GenerateIn(BaseModel):
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+    agency_code: str | None = Field(None, max_length=64)
+    force: bool = False
+
+
+class Dashboard(BaseModel):
+    period: str
+    agency_code: str | None
+    topic: str | None
+    counts: dict[str, Any]
+    on_time: dict[str, Any]
+    trend: list[dict[str, Any]]
+    backlog: list[dict[str, Any]]

@@ -1,0 +1,223 @@
+"""The report's lists, streamed from the database a batch at a time.
+
+1. complaints flagged tre_han received in the month;
+2. complaints flagged thai_do received in the month, complaints (2a) apart from praise (2b);
+3. assignments due in the month that their agency answered late or held unanswered past
+   the deadline (each assignment counts for the agency that held it).
+
+Rows come ordered by agency code, so every format can group them while streaming."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy.orm import Session
+
+from triage.agencies.models import AgencyRow
+from triage.auth.policy import CONFIDENTIAL_FLAGS
+from triage.intake.models import Assignment, Caller, Ticket
+from triage.intake.phones import mask_phone
+from triage.intake.states import STATUS_NAMES
+from triage.locations.normalize import fold
+from triage.reports import lateness
+from triage.reports.cells import summary
+from triage.reports.period import Period, local_tz
+from triage.taxonomy import CHANNELS
+
+BATCH = 2000
+TEXT_CHARS = 600
+NO_AGENCY = "Chưa xác định cơ quan"
+STATUS_BY_CODE: dict[str, str] = {s.value: name for s, name in STATUS_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class Scope:
+    period: Period
+    agency_code: str | None = None  # None: the province-wide report
+
+    @property
+    def slug(self) -> str:
+        return self.agency_code or "toan-tinh"
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    key: str
+    number: str
+    title: str
+    sheet: str
+
+
+LISTS: tuple[ListSpec, ...] = (
+    ListSpec("tre_han", "1", "Danh sách phản ánh về giải quyết TTHC trễ hạn, quá hạn",
+             "1. TTHC trễ hạn"),
+    ListSpec("thai_do", "2a", "Danh sách phản ánh về thái độ, tác phong của công chức, "
+             "viên chức", "2a. Thái độ - phản ánh"),
+    ListSpec("khen", "2b", "Danh sách ý kiến khen ngợi thái độ, tác phong của công chức, "
+             "viên chức", "2b. Thái độ - khen ngợi"),
+    ListSpec("tre_xu_ly", "3", "Danh sách phiếu chuyển xử lý trễ hạn", "3. Phiếu trễ hạn"),
+)
+
+COLUMNS: tuple[str, ...] = (
+    "STT", "Cơ quan xử lý", "Mã phiếu", "Ngày tiếp nhận", "Nội dung tóm tắt", "Địa bàn",
+    "Kênh tiếp nhận", "Số điện thoại", "Hạn xử lý", "Ngày trả lời", "Tình trạng",
+    "Số ngày trễ",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    agency_code: str | None
+    agency_name: str
+    code: str
+    received_at: datetime
+    summary: str
+    place: str
+    channel: str
+    phone: str
+    due_at: datetime | None
+    answered_at: datetime | None
+    status: str
+    days_late: int
+
+    def values(self, number: int) -> tuple[Any, ...]:
+        """The row in COLUMNS order; datetimes are local and naive (as a sheet shows them)."""
+        return (number, self.agency_name, self.code, _naive(self.received_at), self.summary,
+                self.place, self.channel, self.phone, _naive(self.due_at),
+                _naive(self.answered_at), self.status, self.days_late)
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=None) if moment is not None else None
+
+
+# Praise of an official is filed under thai_do too; the list reports it apart.
+_PRAISE = ("khen", "bieu duong", "tuyen duong", "cam on", "biet on", "tan tinh", "tan tam",
+           "nhiet tinh", "chu dao", "vui ve", "niem no")
+_COMPLAINT = ("hach dich", "nhung nhieu", "phien ha", "gay kho", "tho lo", "boi duong",
+              "quat", "to tieng", "vang mat", "tieu cuc", "khong tan tinh", "khong nhiet tinh",
+              "thieu nhiet tinh", "chua nhiet tinh", "khong vui ve", "tu choi", "quat nat")
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def is_praise(text: str) -> bool:
+    words = " " + " ".join(_WORDS.findall(fold(text))) + " "
+    if any(f" {cue} " in words for cue in _COMPLAINT):
+        return False
+    return any(f" {cue} " in words for cue in _PRAISE)
+
+
+def has_flag(flag: str) -> Any:
+    """Flags are a JSON list; its text form holds the quoted code on both backends."""
+    return cast(Ticket.flags, String).like(f'%"{flag}"%')
+
+
+def _agency_name(code: str | None, name: str | None) -> str:
+    return name or code or NO_AGENCY
+
+
+def _phone(e164: str | None, flags: list[str] | None) -> str:
+    # A denouncer's identity is never shown, not even masked (Luật Tố cáo).
+    if CONFIDENTIAL_FLAGS.intersection(flags or []):
+        return ""
+    return mask_phone(e164)
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(local_tz()) if moment is not None else None
+
+
+def _ticket_columns() -> tuple[Any, ...]:
+    return (Ticket.code, Ticket.received_at, func.substr(Ticket.text, 1, TEXT_CHARS),
+            Ticket.channel, Ticket.status, Ticket.flags, Caller.phone_e164, Caller.name,
+            Ticket.location["ward_name"].as_string())
+
+
+def flagged_stmt(scope: Scope, flag: str) -> Select[Any]:
+    period = scope.period
+    stmt = (select(Ticket.agency_code, AgencyRow.name, *_ticket_columns(),
+                   Ticket.due_at, Ticket.resolved_at)
+            .outerjoin(AgencyRow, AgencyRow.code == Ticket.agency_code)
+            .outerjoin(Caller, Caller.id == Ticket.caller_id)
+            .where(Ticket.received_at >= period.start, Ticket.received_at < period.end,
+                   has_flag(flag))
+            .order_by(Ticket.agency_code.is_(None), Ticket.agency_code, Ticket.received_at,
+                      Ticket.id))
+    if scope.agency_code is not None:
+        stmt = stmt.where(Ticket.agency_code == scope.agency_code)
+    return stmt
+
+
+def late_assignments_stmt(scope: Scope) -> Select[Any]:
+    period, a = scope.period, Assignment
+    stmt = (select(a.agency_code, AgencyRow.name, *_ticket_columns(),
+                   a.due_at, a.answered_at, a.ended_at)
+            .join(Ticket, Ticket.id == a.ticket_id)
+            .outerjoin(AgencyRow, AgencyRow.code == a.agency_code)
+            .outerjoin(Caller, Caller.id == Ticket.caller_id)
+            .where(a.due_at >= period.start, a.due_at < period.end,
+                   lateness.late_condition(period.end))
+            .order_by(a.agency_code, a.due_at, a.id))
+    if scope.agency_code is not None:
+        stmt = stmt.where(a.agency_code == scope.agency_code)
+    return stmt
+
+
+def _flagged_row(r: Any, cutoff: datetime) -> ReportRow:
+    (agency, name, code, received, text, channel, status, flags, phone, caller_name, place,
+     due, resolved) = r
+    return ReportRow(
+        agency, _agency_name(agency, name), code, _local(received) or received,
+        summary(text or "", caller_name), place or "", CHANNELS.get(channel, channel),
+        _phone(phone, flags), _local(due), _local(resolved if resolved and resolved < cutoff
+                                                    else None),
+        STATUS_BY_CODE.get(status, status),
+        lateness.days_late(due, resolved, cutoff))
+
+
+def _late_status(answered: datetime | None, ended: datetime | None) -> str:
+    if answered is not None:
+        return "Trả lời trễ hạn"
+    if ended is not None:
+        return "Quá hạn, đã chuyển đi"
+    return "Quá hạn, chưa trả lời"
+
+
+def _late_row(r: Any, cutoff: datetime) -> ReportRow:
+    (agency, name, code, received, text, channel, _status, flags, phone, caller_name, place,
+     due, answered, ended) = r
+    done = lateness.assignment_done(answered, ended, cutoff)
+    answered = answered if answered is not None and answered < cutoff else None
+    ended = ended if ended is not None and ended < cutoff else None
+    return ReportRow(
+        agency, _agency_name(agency, name), code, _local(received) or received,
+        summary(text or "", caller_name), place or "", CHANNELS.get(channel, channel),
+        _phone(phone, flags), _local(due), _local(answered), _late_status(answered, ended),
+        lateness.days_late(due, done, cutoff))
+
+
+def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
+    # yield_per: a server-side cursor on PostgreSQL, batches of BATCH rows in memory.
+    yield from session.execute(stmt.execution_options(yield_per=BATCH))
+
+
+def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
+    cutoff = scope.period.end
+    if key == "tre_xu_ly":
+        for r in _stream(session, late_assignments_stmt(scope)):
+            yield _late_row(r, cutoff)
+        return
+    flag = "tre_han" if key == "tre_han" else "thai_do"
+    keep: Callable[[str], bool] = (
+        (lambda _t: True) if key == "tre_han" else is_praise if key == "khen"
+        else (lambda t: not is_praise(t)))
+    for r in _stream(session, flagged_stmt(scope, flag)):
+        if keep(r[4] or ""):
+            yield _flagged_row(r, cutoff)

@@ -1,0 +1,19 @@
+"""The web console: server-rendered pages for operators, agencies, the province office,
+administrators and citizens, mounted at `/` beside the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.staticfiles import StaticFiles
+
+from triage.web.views import router
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=STATIC_DIR)
+
+
+__all__ = ["STATIC_DIR", "router", "static_files"]

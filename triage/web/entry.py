@@ -1,0 +1,166 @@
+"""The case-entry desk: a suggestion for a text being typed, and a submission that
+routes at once when the operator accepts or changes the suggestion."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from triage.agencies.directory import load_directory
+from triage.classify.model import ModelNotTrained, get_classifier
+from triage.classify.service import InvalidText, validate_text
+from triage.errors import InvalidInput
+from triage.intake import service as intake
+from triage.intake.models import Classification, LabelCorrection, Ticket
+from triage.intake.schemas import ComplaintIn
+from triage.intake.states import Status
+from triage.locations.normalize import prepare
+from triage.routing.rules import decide
+from triage.routing.service import assign
+from triage.taxonomy import FLAGS, TOPICS, flag_name, topic_name
+
+OPERATOR_RULE = "operator"
+
+
+@dataclass
+class Suggestion:
+    """What the desk shows beside the form while the operator types."""
+
+    ready: bool
+    message: str = ""
+    topic: str | None = None
+    topic_name: str | None = None
+    topic_confidence: float | None = None
+    flags: list[dict[str, str]] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    review_reasons: list[str] = field(default_factory=list)
+    place: str | None = None
+    place_status: str = "not_found"
+    agency_code: str | None = None
+    agency_name: str | None = None
+    rule: str | None = None
+    reason: str | None = None
+    confident: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def flag_codes(self) -> list[str]:
+        return [f["code"] for f in self.flags]
+
+
+def _place(text: str) -> tuple[str | None, str]:
+    match = load_directory().resolver.resolve(prepare(text))
+    if match.status == "resolved":
+        name = match.ward_name or ""
+        if match.old_name:
+            name += f" (trước đây: {match.old_name})"
+        return name, "resolved"
+    if match.status == "ambiguous":
+        return "Chưa rõ: " + ", ".join(c.name for c in match.candidates), "ambiguous"
+    return None, "not_found"
+
+
+def suggest(text: str) -> Suggestion:
+    """Topic, flags, place and agency for `text`; usable without a trained model (the
+    agency can still come from a name or a place in the text)."""
+    try:
+        validate_text(text)
+    except InvalidText as exc:
+        return Suggestion(ready=False, message=exc.message)
+    out = Suggestion(ready=True)
+    try:
+        result = get_classifier().classify(text)
+    except ModelNotTrained:
+        out.message = "Chưa có mô hình phân loại: hãy chọn lĩnh vực bằng tay."
+        topic: str | None = None
+        flags: list[str] = []
+    else:
+        topic, flags = result.topic, list(result.flags)
+        out.topic, out.topic_name = topic, topic_name(topic)
+        out.topic_confidence = result.topic_confidence
+        out.flags = [{"code": f, "name": flag_name(f)} for f in flags]
+        out.explanation = list(result.explanation)
+        out.review_reasons = list(result.review_reasons)
+    out.place, out.place_status = _place(text)
+    decision = decide(topic, flags, text)
+    out.agency_code, out.agency_name = decision.agency_code, decision.agency_name
+    out.rule, out.reason, out.confident = decision.rule, decision.reason, decision.confident
+    return out
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The operator's decision at entry: the suggestion as is, or changed."""
+
+    topic: str
+    flags: tuple[str, ...]
+    agency_code: str
+
+
+def check_choice(topic: str, flags: list[str], agency_code: str) -> Choice:
+    if topic not in TOPICS:
+        raise InvalidInput("Hãy chọn lĩnh vực của phản ánh.", code="invalid_topic")
+    if any(f not in FLAGS for f in flags):
+        raise InvalidInput("Dấu hiệu không hợp lệ.", code="invalid_flag")
+    if load_directory().get(agency_code) is None:
+        raise InvalidInput("Hãy chọn cơ quan xử lý có trong danh bạ.", code="unknown_agency")
+    return Choice(topic, tuple(sorted(set(flags))), agency_code)
+
+
+def _store_model_result(session: Session, ticket: Ticket, now: datetime) -> None:
+    try:
+        result = get_classifier().classify(ticket.text)
+    except ModelNotTrained:
+        return
+    ticket.topic, ticket.topic_confidence = result.topic, result.topic_confidence
+    ticket.flags = list(result.flags)
+    ticket.scores = {"topic": result.topic_scores, "flags": result.flag_scores,
+                     "explanation": result.explanation}
+    ticket.model_version = result.model_version
+    session.add(Classification(ticket_id=ticket.id, model_version=result.model_version,
+                               topic=result.topic, topic_confidence=result.topic_confidence,
+                               flags=list(result.flags), scores=ticket.scores, created_at=now))
+
+
+def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, actor: str,
+           now: datetime, idempotency_key: str | None = None) -> Ticket:
+    """Create the ticket; with a choice, label and route it in the same transaction (the
+    pipeline then finds nothing left to do). Without one, the pipeline decides.
+
+    The form carries a key, so a double click or a resent form gives back the first
+    ticket instead of a second one."""
+    result = intake.submit(session, complaint, actor=actor, now=now,
+                           idempotency_key=idempotency_key)
+    ticket = result.ticket
+    if choice is None or not result.created:
+        return ticket
+    _store_model_result(session, ticket, now)
+    model_topic, model_flags = ticket.topic, sorted(ticket.flags or [])
+    decision = decide(choice.topic, choice.flags, ticket.text)
+    changed = (model_topic, model_flags) != (choice.topic, list(choice.flags)) \
+        or decision.agency_code != choice.agency_code
+    if changed:
+        session.add(LabelCorrection(
+            ticket_id=ticket.id, source="entry", actor=actor, text=ticket.text,
+            old_topic=model_topic, new_topic=choice.topic, old_flags=model_flags,
+            new_flags=list(choice.flags), old_agency=decision.agency_code,
+            new_agency=choice.agency_code, created_at=now))
+    ticket.topic, ticket.flags = choice.topic, list(choice.flags)
+    ticket.labels_source = "operator"
+    location = load_directory().resolver.resolve(prepare(ticket.text)).as_dict()
+    ticket.location, ticket.ward_code = location, location.get("ward_code")
+    intake.transition(session, ticket, Status.CLASSIFIED, actor=actor, kind="classified",
+                      now=now, data={"topic": choice.topic, "flags": list(choice.flags),
+                                     "by": "operator"})
+    if decision.agency_code == choice.agency_code:
+        rule, reason = decision.rule, decision.reason
+    else:
+        name = load_directory().name(choice.agency_code)
+        rule, reason = OPERATOR_RULE, f"Tổng đài viên chọn {name}."
+    assign(session, ticket, choice.agency_code, rule=rule, reason=reason, actor=actor, now=now)
+    return ticket

@@ -1,0 +1,78 @@
+"""Bulk import of complaints from a CSV or XLSX file, with a progress page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.datastructures import UploadFile
+
+from triage import audit
+from triage.auth.deps import PrincipalDep, client_ip
+from triage.db import get_sessionmaker, utcnow
+from triage.deps import runtime
+from triage.errors import DomainError, InvalidInput, NotFound
+from triage.intake.importer import Row, import_rows, read_table
+from triage.settings import get_settings
+from triage.web import jobs
+from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+IMPORTERS = ("operator", "admin")
+CHUNK = 20
+
+
+@router.get("/nhap-tep")
+def import_form(request: Request, principal: PrincipalDep) -> Response:
+    require(request, principal, *IMPORTERS)
+    return render(request, "import.html", principal, error=None)
+
+
+def _import_work(rows: list[Row], actor: str, rt: Any) -> jobs.Work:
+    def work(job: jobs.Job) -> None:
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            with get_sessionmaker()() as session:
+                result = import_rows(session, chunk, actor=actor, now=utcnow())
+            job.results.extend(result.created)
+            job.problems.extend(f"Dòng {e.row}: {e.message}" for e in result.errors)
+            job.advance(len(chunk))
+            if rt is not None:
+                rt.after_commit()
+        job.message = f"Đã nhập {len(job.results)} phản ánh, {len(job.problems)} dòng lỗi."
+    return work
+
+
+@router.post("/nhap-tep")
+async def import_submit(request: Request, principal: FormPrincipal, session: SessionDep
+                        ) -> Response:
+    require(request, principal, *IMPORTERS)
+    upload = (await request.form()).get("file")
+    try:
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("Hãy chọn tệp CSV hoặc XLSX.", code="missing_file")
+        data = await upload.read(get_settings().max_body_bytes + 1)
+        if not data:
+            raise InvalidInput("Tệp tải lên rỗng.", code="empty_file")
+        rows = read_table(upload.filename or "", data)
+    except DomainError as exc:
+        return render(request, "import.html", principal, error=exc.message,
+                      status_code=exc.status_code)
+    audit.record(session, principal, "web.import", source_ip=client_ip(request),
+                 data={"rows": len(rows)})
+    session.commit()
+    job = jobs.start("import", "Nhập phản ánh từ tệp", owner_id=principal.user_id,
+                     total=len(rows), back="/nhap-tep",
+                     work=_import_work(rows, principal.username, runtime(request)))
+    return redirect(f"/viec/{job.id}")
+
+
+@router.get("/viec/{job_id}")
+def job_page(job_id: str, request: Request, principal: PrincipalDep) -> Response:
+    """Progress of a long operation; refreshes itself until the job ends."""
+    require(request, principal, "operator", "agency_staff", "supervisor", "admin")
+    job = jobs.get(job_id)
+    if job is None or (job.owner_id != principal.user_id and principal.role != "admin"):
+        raise NotFound("Không tìm thấy công việc này (có thể máy chủ đã khởi động lại).")
+    return render(request, "job.html", principal, job=job)

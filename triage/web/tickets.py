@@ -1,0 +1,128 @@
+"""The ticket page with its full history, and search by code, phone or text."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage import audit
+from triage.agencies.service import agency_names
+from triage.auth import policy
+from triage.auth.deps import PrincipalDep, client_ip
+from triage.auth.service import Principal
+from triage.errors import Forbidden, NotFound
+from triage.inbox import service as inbox
+from triage.intake import service as intake
+from triage.intake.models import Caller, Ticket, TicketEvent
+from triage.intake.phones import InvalidPhone, canonical_phone
+from triage.intake.present import ticket_out
+from triage.intake.schemas import TicketOut
+from triage.review import service as review
+from triage.web.operator import agency_groups
+from triage.web.pages import FormPrincipal, PageRoute, SessionDep, require
+from triage.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+READERS = ("operator", "supervisor", "admin", "agency_staff")
+SEARCHERS = READERS
+PHONE_SEARCHERS = ("operator",)
+RESULTS = 50
+CODE_LIKE = re.compile(r"^\s*\d{4}-\d{6}-\d{3,6}\s*$")
+PHONE_LIKE = re.compile(r"^[\s+().\-\d]{9,20}$")
+
+
+def visible_ticket(session: Session, principal: Principal, code: str, request: Request
+                   ) -> Ticket:
+    """The ticket if `principal` may see it; otherwise the same 404 as an unknown code."""
+    ticket = session.scalars(select(Ticket).where(Ticket.code == code.strip())).first()
+    if ticket is None or not policy.can_view(principal, ticket):
+        if ticket is not None:
+            audit.record(session, principal, "denied", ticket_id=ticket.id,
+                         source_ip=client_ip(request), data={"path": request.url.path})
+            session.commit()
+        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
+    return ticket
+
+
+def ticket_view(session: Session, principal: Principal, ticket: Ticket, request: Request
+                ) -> tuple[TicketOut, list[TicketEvent]]:
+    reveal = policy.can_see_caller(principal, ticket)
+    out = ticket_out(ticket, reveal_caller=reveal)
+    if principal.role == "agency_staff":
+        if policy.is_confidential(ticket):
+            out = out.model_copy(update={"caller": None})
+        events = inbox.visible_events(session, ticket, principal.agency_code or "")
+    else:
+        events = intake.events_of(session, ticket.id)
+    if reveal and out.caller is not None:
+        audit.record(session, principal, "read_caller", ticket_id=ticket.id,
+                     source_ip=client_ip(request))
+        session.commit()
+    return out, events
+
+
+@router.get("/phieu/{code}")
+def ticket_page(code: str, request: Request, principal: PrincipalDep, session: SessionDep
+                ) -> Response:
+    require(request, principal, *READERS)
+    ticket = visible_ticket(session, principal, code, request)
+    out, events = ticket_view(session, principal, ticket, request)
+    holds = policy.holds_ticket(principal, ticket)
+    reviewer = principal.role in ("operator", "supervisor", "admin")
+    reassign = review.reassign_reasons(session, [ticket.id]).get(ticket.id) \
+        if reviewer else None
+    return render(request, "ticket.html", principal, t=out, ticket=ticket, events=events,
+                  holds=holds, reviewer=reviewer, reassign_reason=reassign,
+                  agency_names=agency_names(session), agency_groups=agency_groups())
+
+
+def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], int, str]:
+    """Tickets matching `q`, within what `principal` may see, and how `q` was read."""
+    scope = policy.ticket_scope(principal)
+    if CODE_LIKE.match(q):
+        stmt = select(Ticket).where(scope, Ticket.code == q.strip())
+        found = list(session.scalars(stmt))
+        return found, len(found), "code"
+    if PHONE_LIKE.match(q):
+        if principal.role not in PHONE_SEARCHERS:
+            raise Forbidden("Chỉ tổng đài viên được tìm theo số điện thoại.")
+        try:
+            phone = canonical_phone(q)
+        except InvalidPhone:
+            phone = None
+        if phone is not None:
+            stmt = (select(Ticket).join(Caller, Ticket.caller_id == Caller.id)
+                    .where(scope, Caller.phone_e164 == phone)
+                    .order_by(Ticket.id.desc()).limit(RESULTS))
+            found = list(session.scalars(stmt))
+            return found, len(found), "phone"
+    items, total = intake.list_tickets(session, intake.TicketFilter(q=q.strip()), page=1,
+                                       per_page=RESULTS, scope=scope)
+    return items, total, "text"
+
+
+@router.get("/tim-kiem")
+def search_form(request: Request, principal: PrincipalDep) -> Response:
+    require(request, principal, *SEARCHERS)
+    return render(request, "search.html", principal, q="", items=None, total=0, kind="",
+                  agency_names={})
+
+
+@router.post("/tim-kiem")
+def search(request: Request, principal: FormPrincipal, session: SessionDep,
+           q: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """POST, so that a phone number searched for never lands in a URL or an access log."""
+    require(request, principal, *SEARCHERS)
+    if not q.strip():
+        return render(request, "search.html", principal, q="", items=None, total=0, kind="",
+                      agency_names={}, error="Hãy nhập mã phiếu, số điện thoại hoặc nội dung.")
+    items, total, kind = _results(session, principal, q)
+    audit.record(session, principal, "web.search", source_ip=client_ip(request),
+                 data={"kind": kind, "results": total})
+    session.commit()
+    return render(request, "search.html", principal, q=q, items=items, total=total, kind=kind,
+                  agency_names=agency_names(session))
