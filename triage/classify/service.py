@@ -45,13 +45,32 @@ def result_for(text: str, classifier: Classifier | None = None) -> dict[str, Any
     """The answer for one complaint text (raises InvalidText, ModelNotTrained)."""
     validate_text(text)
     c = (classifier or get_classifier()).classify(text)
+    location, agency = place_and_agency(text, c.topic, c.flags)
+    review_reasons = list(c.review_reasons)
+    if not agency["confident"] and "routing_unsure" not in review_reasons:
+        review_reasons.append("routing_unsure")
     return {
         "topic": c.topic,
         "topic_confidence": c.topic_confidence,
         "flags": c.flags,
         "flag_scores": c.flag_scores,
-        "needs_review": c.needs_review,
-        "review_reasons": c.review_reasons,
+        "needs_review": c.needs_review or not agency["confident"],
+        "review_reasons": review_reasons,
         "explanation": c.explanation,
         "model_version": c.model_version,
+        "location": location,
+        "agency": agency,
     }
+
+
+def place_and_agency(text: str, topic: str, flags: list[str]
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Where the complaint is and who should handle it, as the routing rules decide."""
+    from triage.agencies.directory import load_directory
+    from triage.locations.normalize import prepare
+    from triage.routing.rules import decide
+
+    match = load_directory().resolver.resolve(prepare(text))
+    location = match.as_dict()
+    decision = decide(topic, flags, text, location=match)
+    return location, decision.as_dict()
