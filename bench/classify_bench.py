@@ -161,7 +161,9 @@ def render(r: dict[str, object]) -> str:
                                     f"({r['classify_single_cpu_ms']} ms CPU each)"),
         ("one at a time vs bare word_tokenize (wall / CPU)",
          f"{r['single_vs_word_tokenize']}x / {r['single_vs_word_tokenize_cpu']}x"),
-        ("classify via CLI line handler (JSON in/out)", f"{r['classify_cli_lines_per_s']} texts/s"),
+        ("`triage classify` line handler: JSON in/out + `result_for` (now also location and "
+         "agency routing)", f"{r['classify_cli_lines_per_s']} texts/s "
+                            f"({r['classify_cli_lines_cpu_ms']} ms CPU each)"),
         ("single-complaint latency p50 / p95 / p99 / max (all rounds)",
          f"{lat['p50']} / {lat['p95']} / {lat['p99']} / {lat['max']} ms"),
         ("model load (fresh process): imports / artifact",

@@ -117,15 +117,27 @@ ERROR_SCHEMA = {
 }
 
 
+# The GeoReport v2 (Open311) endpoints answer their own errors in that standard's shape.
+OPEN311_PREFIX = "/api/v1/open311/"
+OPEN311_ERRORS = {
+    "type": "array",
+    "items": {"type": "object", "required": ["code", "description"],
+              "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}},
+}
+
+
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Give every operation the error responses it can produce, with the real body shape
     (FastAPI documents its own 422 shape, which this API never sends)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorBody"] = ERROR_SCHEMA
+    components["Open311Errors"] = OPEN311_ERRORS
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
-    ref = {"$ref": "#/components/schemas/ErrorBody"}
-    for operations in schema.get("paths", {}).values():
+    for path, operations in schema.get("paths", {}).items():
+        ref: dict[str, Any] = {"$ref": "#/components/schemas/ErrorBody"}
+        if path.startswith(OPEN311_PREFIX):
+            ref = {"anyOf": [ref, {"$ref": "#/components/schemas/Open311Errors"}]}
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue

@@ -85,3 +85,11 @@ def build_report(report_id: int) -> str:
     from triage.reports import tasks as reports
 
     return reports.build_report(report_id, workers=2)
+
+
+@shared_task(name="classify.retrain")
+def retrain() -> str:
+    """Monthly: a candidate model with the month's corrections, promoted if not worse."""
+    from triage.classify.tasks import retrain_with_corrections
+
+    return retrain_with_corrections()

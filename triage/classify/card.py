@@ -140,6 +140,23 @@ def _models(m: dict[str, Any]) -> str:
     )
 
 
+def _heldout(m: dict[str, Any]) -> str:
+    h = m.get("heldout_set")
+    if not h:
+        return "No held-out set (data/eval) was found."
+    rows = [
+        ["topic macro-F1", _pct(h["as_written"]["topic"]["macro_f1"]),
+         _pct(h["stripped"]["topic"]["macro_f1"])],
+        ["topic accuracy", _pct(h["as_written"]["topic"]["accuracy"]),
+         _pct(h["stripped"]["topic"]["accuracy"])],
+    ] + [[f"{flag} F1", _pct(h["as_written"]["flags"][flag]["f1"]),
+          _pct(h["stripped"]["flags"][flag]["f1"])] for flag in FLAGS]
+    return (f"{h['cases']} complaints in `data/eval/`, written separately from the corpus "
+            "(fresh situations and phrasing, in the style of published complaints) and never "
+            "used for training or threshold choice (%).\n\n"
+            + _table(["held-out set", "as written", "diacritics stripped"], rows))
+
+
 def render(m: dict[str, Any]) -> str:
     return "\n\n".join([
         "# Model card: topic and flags of 1022 complaints",
@@ -154,6 +171,7 @@ def render(m: dict[str, Any]) -> str:
         "## Per label (as written)", _per_class(m),
         "## Topic confusion matrix (as written)", _confusion(m),
         "## A writer the model never saw", _unseen(m),
+        "## Held-out set", _heldout(m),
         "## Feature comparison", _features(m),
         "## Limits",
         "The corpus is written by the project to resemble 1022 calls; the figure that "

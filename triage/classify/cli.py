@@ -13,6 +13,7 @@ from typing import Annotated, Any, BinaryIO
 
 import typer
 
+from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.classify.service import InvalidText, result_for
 
@@ -87,13 +88,17 @@ def train(
     ] = True,
 ) -> None:
     """Huấn luyện lại mô hình phân loại từ data/corpus (và các chỉnh sửa, nếu chọn)."""
-    from triage.classify.corrections import load_corrections
+    from triage.classify.corrections import all_corrections, load_corrections
     from triage.classify.fitting import TrainConfig
     from triage.classify.model import reset_classifier_cache
     from triage.classify.train import train as run_training
 
     use_corrections = with_corrections or corrections_file is not None
-    extra = load_corrections(corrections_file) if use_corrections else []
+    extra: list[Correction] = []
+    if corrections_file is not None:
+        extra = load_corrections(corrections_file)
+    elif with_corrections:
+        extra = all_corrections()
     result = run_training(extra=extra, candidate=use_corrections,
                           config=TrainConfig(compare=compare))
     h = result.metrics["headline"]

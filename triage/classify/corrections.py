@@ -51,3 +51,29 @@ def load_corrections(path: Path | None = None) -> list[Correction]:
                 isinstance(flags, list) and all(f in FLAGS for f in flags):
             out.append((text, topic, list(flags)))
     return out[::-1]
+
+
+def load_db_corrections() -> list[Correction]:
+    """Operators' and agencies' label changes stored with the tickets, newest first.
+
+    A correction that changed only the agency keeps the ticket's topic and flags as they
+    were then: those are confirmed labels too."""
+    from sqlalchemy import select
+
+    from triage.db import session_scope
+    from triage.intake.models import LabelCorrection
+
+    out: list[Correction] = []
+    with session_scope() as session:
+        stmt = select(LabelCorrection).order_by(LabelCorrection.id.desc())
+        for row in session.scalars(stmt):
+            topic = row.new_topic or row.old_topic
+            flags = list(row.new_flags if row.new_topic or row.new_flags else row.old_flags)
+            if topic in TOPICS and all(f in FLAGS for f in flags) and row.text.strip():
+                out.append((row.text, topic, flags))
+    return out
+
+
+def all_corrections(path: Path | None = None) -> list[Correction]:
+    """Database corrections and the JSONL file's, newest label of a text first."""
+    return [*load_db_corrections(), *load_corrections(path)]

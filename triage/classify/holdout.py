@@ -10,16 +10,18 @@ The calibration and thresholds of the full model are reused; only weights are re
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from triage.classify.compare import Prepared
-from triage.classify.corpus import Example
+from triage.classify.corpus import Example, load_corpus
 from triage.classify.evaluate import evaluate
 from triage.classify.fitting import TrainConfig, _fit_fold, output_targets
 from triage.classify.model import Classifier
+from triage.settings import REPO_ROOT
 from triage.taxonomy import TOPICS
 
 MIN_TOPICS = 10
@@ -72,3 +74,17 @@ def unseen_source_scores(prep: Prepared, classifier: Classifier, X: sp.csr_matri
     scores = evaluate(refitted, held)
     return {"source": source, "cases": len(held), "training_cases": int(keep.sum()),
             **scores}
+
+
+HELDOUT_DIR = REPO_ROOT / "data" / "eval"
+
+
+def heldout_scores(classifier: Classifier, directory: Path = HELDOUT_DIR
+                   ) -> dict[str, Any] | None:
+    """Scores on data/eval: complaints written apart from the corpus, never trained on."""
+    if not directory.is_dir():
+        return None
+    cases = load_corpus(directory).examples
+    if not cases:
+        return None
+    return {"cases": len(cases), **evaluate(classifier, cases)}

@@ -43,7 +43,7 @@ from triage.classify.fitting import (
     calibrate,
     fit_outputs,
 )
-from triage.classify.holdout import unseen_source_scores
+from triage.classify.holdout import heldout_scores, unseen_source_scores
 from triage.classify.model import Classifier, ModelNotTrained
 from triage.settings import get_settings
 from triage.taxonomy import FLAGS, TOPICS
@@ -212,6 +212,7 @@ def _fit(prep: Prepared, config: TrainConfig, version: str, bar: Progress
         "calibration": calibration,
         "unseen_source": unseen_source_scores(prep, classifier, X, config)
         if config.holdout else None,
+        "heldout_set": heldout_scores(classifier),
     }
 
 

@@ -58,9 +58,12 @@ class CallerIn(BaseModel):
         if value is None or not value.strip():
             return None
         try:
-            return canonical_phone(value)
+            number = canonical_phone(value)
         except InvalidPhone:
             raise ValueError("invalid_phone") from None
+        if not number.startswith("+84"):  # as the message says: a Vietnamese number
+            raise ValueError("invalid_phone")
+        return number
 
 
 class ComplaintIn(BaseModel):

@@ -45,7 +45,9 @@ def clean_query(value: str | None) -> str | None:
     return clean_text(value) or None
 
 
-@router.post("/complaints", status_code=201, response_model=TicketOut)
+@router.post("/complaints", status_code=201, response_model=TicketOut, responses={
+    200: {"model": TicketOut,
+          "description": "Gửi lại với cùng Idempotency-Key: trả về phiếu đã tạo."}})
 def submit_complaint(
     complaint: ComplaintIn,
     response: Response,
@@ -131,7 +133,8 @@ def list_complaints(
 
 @router.post("/complaints/import", response_model=ImportResult)
 def import_complaints(
-    file: Annotated[UploadFile, File()], session: SessionDep, rt: RuntimeDep,
+    file: Annotated[UploadFile, File(json_schema_extra={"minLength": 1})], session: SessionDep,
+    rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> ImportResult:
     policy.require_role(principal, "operator", "admin")

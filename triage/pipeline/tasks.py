@@ -61,10 +61,17 @@ def _report_tasks() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _retrain() -> str:
+    from triage.classify.tasks import retrain_with_corrections
+
+    return retrain_with_corrections()
+
+
 TASKS: dict[str, Callable[..., Any]] = {
     "pipeline.process": process_ticket,
     "outbox.sweep": sweep,
     "health.ping": ping,
     **_notify_tasks(),
     **_report_tasks(),
+    "classify.retrain": _retrain,
 }

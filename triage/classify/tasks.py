@@ -1,0 +1,21 @@
+"""Retraining from corrections as a task: train a candidate, promote it only if it is not
+worse on the fixed test split (the training module decides and records it)."""
+
+from __future__ import annotations
+
+from triage.classify.corrections import all_corrections
+from triage.classify.fitting import TrainConfig
+from triage.classify.model import reset_classifier_cache
+from triage.classify.train import train
+
+
+def retrain_with_corrections() -> str:
+    extra = all_corrections()
+    if not extra:
+        return "no_corrections"
+    result = train(extra=extra, candidate=True, config=TrainConfig(compare=False),
+                   progress=False)
+    if result.promoted:
+        reset_classifier_cache()
+        return "promoted"
+    return "kept"
