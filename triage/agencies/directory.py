@@ -37,6 +37,9 @@ KIND_PHRASES: dict[tuple[str, ...], str] = {
     ("bo", "phan", "tiep", "nhan", "va", "tra", "ket", "qua"): "hcc",
     ("tiep", "nhan", "va", "tra", "ket", "qua"): "hcc",
 }
+_KIND_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase, _kind in sorted(KIND_PHRASES.items(), key=lambda p: -len(p[0])):
+    _KIND_BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _kind))
 # Words allowed between a kind and its place: "bộ phận một cửa (của) UBND xã X".
 FILLERS = frozenset({"cua", "tai", "o", "thuoc", "ubnd", "ub"})
 
@@ -103,6 +106,7 @@ class Directory:
                 if key and entry not in entries:
                     entries.append(entry)
         self.max_alias = max(len(k) for k in self.alias_index)
+        self.alias_first_words = frozenset(k[0] for k in self.alias_index)
 
     def get(self, code: str) -> Agency | None:
         return self.agencies.get(code)
@@ -138,6 +142,8 @@ class Directory:
                         ) -> list[tuple[int, int, AgencyMention]]:
         found = []
         for i in range(len(tokens)):
+            if tokens[i].folded not in self.alias_first_words:
+                continue
             for length in range(min(self.max_alias, len(tokens) - i), 0, -1):
                 span = tokens[i:i + length]
                 entries = self.alias_index.get(tuple(t.folded for t in span))
@@ -167,7 +173,7 @@ class Directory:
         places = {h.first: h for h in hits if h.kind == "ward"}
         found = []
         for i in range(len(tokens)):
-            for phrase, kind in sorted(KIND_PHRASES.items(), key=lambda p: -len(p[0])):
+            for phrase, kind in _KIND_BY_FIRST.get(tokens[i].folded, ()):
                 j = i + len(phrase)
                 if tuple(t.folded for t in tokens[i:j]) != phrase:
                     continue

@@ -164,7 +164,8 @@ class LocationIndex:
 
     def _prefixed(self, tokens: list[Token], i: int, prefixes: dict[tuple[str, ...], str],
                   kind: HitKind) -> Hit | None:
-        for prefix, prefix_type in sorted(prefixes.items(), key=lambda p: -len(p[0])):
+        # Most tokens start no prefix: a first-word lookup skips them cheaply.
+        for prefix, prefix_type in _by_first_word(prefixes).get(tokens[i].folded, ()):
             j = i + len(prefix)
             if tuple(t.folded for t in tokens[i:j]) != prefix:
                 continue
@@ -196,7 +197,7 @@ class LocationIndex:
         return None
 
     def _province(self, tokens: list[Token], i: int) -> Hit | None:
-        for key, province in PROVINCES.items():
+        for key, province in _by_first_word(PROVINCES).get(tokens[i].folded, ()):
             if tuple(t.folded for t in tokens[i:i + len(key)]) == key:
                 last = i + len(key)
                 return Hit("province", i, last, tokens[i].start, tokens[last - 1].end, None, key,
@@ -221,3 +222,18 @@ def district_matches(info: DistrictInfo, prefix_type: str | None) -> bool:
     if prefix_type in URBAN:
         return info.type in URBAN
     return info.type == prefix_type
+
+
+_FIRST_WORD: dict[int, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+
+
+def _by_first_word(table: dict[tuple[str, ...], str]
+                   ) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """The table's entries grouped by first word, longest first (built once per table)."""
+    grouped = _FIRST_WORD.get(id(table))
+    if grouped is None:
+        grouped = {}
+        for key, value in sorted(table.items(), key=lambda p: -len(p[0])):
+            grouped.setdefault(key[0], []).append((key, value))
+        _FIRST_WORD[id(table)] = grouped
+    return grouped
