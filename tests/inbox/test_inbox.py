@@ -228,3 +228,32 @@ def test_extra_fields_are_refused_and_nothing_changes(client: TestClient) -> Non
     after = load(code)
     assert (after.status, after.agency_code, after.topic, after.answer) == (
         before.status, before.agency_code, before.topic, before.answer)
+
+
+def test_intake_detail_hides_earlier_agencies_history_from_the_new_agency(
+    client: TestClient,
+) -> None:
+    from sqlalchemy import select
+
+    from tests.conftest import issue_token
+    from triage.db import session_scope, utcnow
+    from triage.intake.models import Ticket, TicketEvent
+    from triage.routing.service import assign
+
+    body = {"text": "Rác ứ đọng ở chợ phường Mỹ Tho", "channel": "phone"}
+    code = client.post("/api/v1/complaints", json=body).json()["code"]
+    with session_scope() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.code == code)).one()
+        ticket.topic, ticket.status = "moi_truong", "classified"
+        assign(s, ticket, "ubnd-28261", rule="t", reason="t", actor="t", now=utcnow())
+        s.add(TicketEvent(ticket_id=ticket.id, actor="cb-a", kind="note",
+                          data={"note": "GHI-CHU-NOI-BO-A"}))
+        s.flush()
+        assign(s, ticket, "ubnd-28270", rule="t", reason="t", actor="op", now=utcnow(),
+               kind="rerouted")
+    staff_b = issue_token("agency_staff", agency="ubnd-28270")
+    detail = client.get(f"/api/v1/complaints/{code}", headers=staff_b)
+    assert detail.status_code == 200
+    assert "GHI-CHU-NOI-BO-A" not in detail.text
+    operator = client.get(f"/api/v1/complaints/{code}", headers=issue_token("operator"))
+    assert "GHI-CHU-NOI-BO-A" in operator.text

@@ -105,7 +105,14 @@ def get_complaint(
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
         session.commit()
-    return ticket_out(ticket, reveal_caller=reveal, events=service.events_of(session, ticket.id))
+    if principal.role == "agency_staff" and principal.agency_code:
+        # An agency sees the history from its own assignment on, not other agencies' notes.
+        from triage.inbox.service import visible_events
+
+        events = visible_events(session, ticket, principal.agency_code)
+    else:
+        events = service.events_of(session, ticket.id)
+    return ticket_out(ticket, reveal_caller=reveal, events=events)
 
 
 @router.get("/complaints", response_model=TicketPage)
