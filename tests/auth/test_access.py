@@ -200,3 +200,27 @@ def test_audit_log_is_append_only_on_postgresql(pg: str) -> None:
         conn.execute(text("UPDATE audit_log SET actor = 'y'"))
     with pytest.raises(DBAPIError, match="append-only"), get_engine().begin() as conn:
         conn.execute(text("DELETE FROM audit_log"))
+
+
+def test_supervisor_reveals_a_denouncer_only_with_a_reason_and_it_is_audited(
+    client: TestClient,
+) -> None:
+    code = make_ticket(client, "UBND-A", flags=["thai_do"])
+    supervisor = issue_token("supervisor", name="giam-sat")
+    detail = client.get(f"/api/v1/complaints/{code}", headers=supervisor)
+    assert "0987654321" not in detail.text
+    short = client.post(f"/api/v1/complaints/{code}/reveal", json={"reason": "xem"},
+                        headers=supervisor)
+    assert short.status_code == 422
+    for actor in ("staff_a", "operator", "anonymous"):
+        denied = client.post(f"/api/v1/complaints/{code}/reveal",
+                             json={"reason": "Cần liên hệ xác minh nội dung tố cáo"},
+                             headers=headers_for(actor))
+        assert denied.status_code in (401, 403) and "0987654321" not in denied.text
+    ok = client.post(f"/api/v1/complaints/{code}/reveal",
+                     json={"reason": "Cần liên hệ xác minh nội dung tố cáo"}, headers=supervisor)
+    assert ok.status_code == 200 and ok.json()["phone"] == "0987654321"
+    with session_scope() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_caller")).all()
+        assert [(r.actor, r.data["reason"]) for r in rows] == [
+            ("giam-sat", "Cần liên hệ xác minh nội dung tố cáo")]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,12 +15,13 @@ from triage.auth import policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.db import utcnow
 from triage.deps import db_session, runtime
-from triage.errors import InvalidInput
+from triage.errors import InvalidInput, NotFound
 from triage.intake import service
 from triage.intake.importer import import_rows, read_table
-from triage.intake.present import public_out, ticket_out
+from triage.intake.present import caller_out, public_out, ticket_out
 from triage.intake.sanitize import clean_text
 from triage.intake.schemas import (
+    CallerOut,
     ComplaintIn,
     ImportResult,
     TicketOut,
@@ -113,6 +114,29 @@ def get_complaint(
     else:
         events = service.events_of(session, ticket.id)
     return ticket_out(ticket, reveal_caller=reveal, events=events)
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=10, max_length=500)
+
+
+@router.post("/complaints/{code}/reveal", response_model=CallerOut)
+def reveal_caller(
+    code: str, body: RevealIn, request: Request, session: SessionDep, principal: PrincipalDep
+) -> CallerOut:
+    """A supervisor may see a masked caller (a denouncer included) only with a recorded reason."""
+    policy.require_role(principal, "supervisor")
+    ticket = service.get_by_code(session, code)
+    if ticket.caller is None:
+        raise NotFound("Phiếu này không có thông tin người phản ánh.", code="no_caller")
+    audit.record(session, principal, "reveal_caller", ticket_id=ticket.id,
+                 source_ip=client_ip(request), data={"reason": body.reason.strip()})
+    session.commit()
+    out = caller_out(ticket.caller, reveal=True)
+    assert out is not None
+    return out
 
 
 @router.get("/complaints", response_model=TicketPage)
