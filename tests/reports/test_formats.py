@@ -152,9 +152,11 @@ def test_agency_section_holds_only_that_agency(october: dict[str, str],
 
 
 def test_neutralise_covers_every_trigger() -> None:
-    for value in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "\0x"):
+    for value in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "\0=x", "\x01-1"):
         out = neutralise(value)
-        assert out.startswith("'") and "\0" not in out
+        assert out.startswith("'") and "\0" not in out and "\x01" not in out
+    # A NUL that hid nothing dangerous is simply dropped.
+    assert neutralise("\0x") == "x"
     assert neutralise("Bình thường") == "Bình thường"
     assert csv_value(None) == "" and csv_value(3) == "3"
 

@@ -220,7 +220,9 @@ def list_tickets(
     if flt.received_to:
         conditions.append(Ticket.received_at < flt.received_to)
     if flt.q:
-        pattern = "%" + flt.q.replace("%", r"\%").replace("_", r"\_") + "%"
+        # The escape character itself first, then the LIKE wildcards: searched literally.
+        literal = flt.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+        pattern = "%" + literal + "%"
         conditions.append(Ticket.text.ilike(pattern, escape="\\") | (Ticket.code == flt.q))
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     stmt = (

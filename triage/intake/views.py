@@ -19,7 +19,7 @@ from triage.errors import InvalidInput, NotFound
 from triage.intake import service
 from triage.intake.importer import import_rows, read_table
 from triage.intake.present import caller_out, public_out, ticket_out
-from triage.intake.sanitize import clean_text
+from triage.intake.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
 from triage.intake.schemas import (
     CallerOut,
     ComplaintIn,
@@ -44,6 +44,12 @@ def clean_query(value: str | None) -> str | None:
     if value is None:
         return None
     return clean_text(value) or None
+
+
+# Documented as the API description says it (no NUL, no bidi controls): E5 checks both ways.
+TERM_SCHEMA = {"pattern": OPTIONAL_TEXT_PATTERN}
+SearchTerm = Annotated[str | None, Query(json_schema_extra=TERM_SCHEMA),
+                       AfterValidator(clean_query)]
 
 
 @router.post("/complaints", status_code=201, response_model=TicketOut, responses={
@@ -143,13 +149,14 @@ def reveal_caller(
 def list_complaints(
     session: SessionDep,
     principal: PrincipalDep,
-    status: Annotated[str | None, AfterValidator(clean_query)] = None,
-    topic: Annotated[str | None, AfterValidator(clean_query)] = None,
-    channel: Annotated[str | None, AfterValidator(clean_query)] = None,
-    agency: Annotated[str | None, AfterValidator(clean_query)] = None,
+    status: SearchTerm = None,
+    topic: SearchTerm = None,
+    channel: SearchTerm = None,
+    agency: SearchTerm = None,
     received_from: Annotated[datetime | None, BeforeValidator(not_a_number)] = None,
     received_to: Annotated[datetime | None, BeforeValidator(not_a_number)] = None,
-    q: Annotated[str | None, Query(max_length=200), AfterValidator(clean_query)] = None,
+    q: Annotated[str | None, Query(max_length=200, json_schema_extra=TERM_SCHEMA),
+                 AfterValidator(clean_query)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:

@@ -20,10 +20,12 @@ SUMMARY_CHARS = 240
 
 
 def neutralise(value: str) -> str:
-    """Prefix formula-like text with an apostrophe, then drop characters XML forbids."""
+    """Drop characters XML forbids, then prefix formula-like text with an apostrophe (in
+    the other order "\x01=1+1" would lose its control character and become a formula)."""
+    value = _ILLEGAL.sub("", value)
     if value.startswith(TRIGGERS):
         value = "'" + value
-    return _ILLEGAL.sub("", value)
+    return value
 
 
 def _mask_match(match: re.Match[str]) -> str:

@@ -1,0 +1,197 @@
+"""Helpers shared by the chaos tests: sizes, fault loops, and the oracle run."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.battery.conftest import STALE_SECONDS, record
+from tests.battery.load import Ledger, LoadGenerator
+from tests.battery.oracle import quiesce, verify
+from tests.battery.services import Stack
+
+# CI sizes (2 cores, ≤ ~2 min per test). The battery doc's default is N = 3,000; here
+# N = 300 at 12 complaints/s keeps ingest at ~25 s, so that the faults land during it,
+# and below what one worker (-c 2) sustains here with the API, relay and PostgreSQL on
+# the same two cores (~15 tickets/s, each ticket = pipeline.process + notify.assigned).
+N = int(os.environ.get("BATTERY_N", "300"))
+RATE = float(os.environ.get("BATTERY_RATE", "12"))
+BASELINE: dict[str, float] = {}
+
+
+class FaultLoop:
+    """Runs `action` every `every` seconds in a thread, from `start` for `duration`."""
+
+    def __init__(self, action: Callable[[], None], *, every: float, duration: float,
+                 start: float = 0.0) -> None:
+        self.action = action
+        self.every = every
+        self.duration = duration
+        self.delay = start
+        self.count = 0
+        self.last = 0.0
+        self.errors: list[str] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._stop = threading.Event()
+
+    def start(self) -> FaultLoop:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        end = time.monotonic() + self.duration
+        while not self._stop.is_set():
+            self.last = time.monotonic()
+            try:
+                self.action()
+            except Exception as exc:  # keep the storm going; report at the end
+                self.errors.append(repr(exc))
+            self.count += 1
+            remaining = end - time.monotonic()
+            if remaining <= 0 or self._stop.wait(min(self.every, remaining)):
+                return
+            if time.monotonic() >= end:
+                return
+
+    def join(self, timeout: float = 300) -> None:
+        self._thread.join(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
+def storm_kill_worker(stack: Stack, *, run_for: float = 2.0, restart_after: float = 0.5
+                      ) -> Callable[[], None]:
+    """One cycle: SIGKILL the worker's process group, restart it 0.5 s later, and let it
+    run `run_for` seconds once ready. (A worker needs ~3 s to boot on this box, so "every
+    2 s" counts from readiness; otherwise no kill would ever hit a running task.)"""
+    worker = stack.workers[0]
+
+    def cycle() -> None:
+        worker.kill()
+        time.sleep(restart_after)
+        worker.start()
+        time.sleep(run_for)
+    return cycle
+
+
+def settle(stack: Stack, ledger: Ledger, name: str, *, last_fault: float, budget: float,
+           poison_keys: set[str] | None = None, extra: dict[str, Any] | None = None,
+           sink: Any = None, expect_routed: bool = True) -> dict[str, Any]:
+    """Wait for quiescence, check I1–I6, record the metrics; return them."""
+    start = max(last_fault, ledger.last_accept)
+    quiet = quiesce(stack.database_url, timeout=budget + 60, expect=len(ledger.accepted))
+    verdict = verify(stack.database_url, ledger, stale_seconds=STALE_SECONDS,
+                     poison_keys=poison_keys or set(), expect_routed=expect_routed)
+    data = {**verdict.metrics, "quiescence_s": round(max(0.0, quiet - start), 1),
+            "quiescence_budget_s": budget, **(extra or {})}
+    if sink is not None:
+        data["emails"] = sink.total()
+        data["duplicate_emails"] = sink.duplicates()
+    record(name, data)
+    assert not verdict.violations, "\n".join(verdict.violations)
+    assert not ledger.unexpected, ledger.unexpected[:5]
+    assert not ledger.gave_up, f"{len(ledger.gave_up)} keys never accepted"
+    assert quiet - start <= budget, f"I6: quiescence after {quiet - start:.1f}s > {budget}s"
+    return data
+
+
+def load(stack: Stack, n: int = N, rate: float | None = RATE, **kw: Any) -> LoadGenerator:
+    return LoadGenerator(stack.base_url, n, rate=rate, **kw)
+
+
+SWEEPER_OFF = {"TRIAGE_SWEEPER_ENABLED": "false"}
+
+
+def pending_and_interrupted(url: str) -> tuple[int, int]:
+    from tests.battery.oracle import value
+
+    pending = value(url, "SELECT count(*) FROM tickets WHERE status IN "
+                         "('received', 'classified')")
+    interrupted = value(url, "SELECT count(*) FROM tickets WHERE attempts >= 2")
+    return int(pending or 0), int(interrupted or 0)
+
+
+def broker_only(stack: Stack, *, quiet_for: float = 12.0, timeout: float = 60) -> int:
+    """Negative control: with the sweeper off, give Celery's own redelivery (visibility
+    timeout 10 s + restore interval) its chance, then count the tickets still pending."""
+    from tests.battery.oracle import snapshot
+
+    deadline = time.monotonic() + timeout
+    last, changed = None, time.monotonic()
+    while time.monotonic() < deadline:
+        snap = snapshot(stack.database_url)
+        if snap != last:
+            last, changed = snap, time.monotonic()
+        if last is not None and last[0] == 0 and time.monotonic() - changed >= 1:
+            return 0
+        if time.monotonic() - changed >= quiet_for:
+            break
+        time.sleep(0.25)
+    return pending_and_interrupted(stack.database_url)[0]
+
+
+def sweeper_on(stack: Stack) -> None:
+    """Phase two: the relay restarted with its sweeper; it must repair what was left."""
+    assert stack.relay is not None
+    stack.relay.kill()
+    stack.start_relay()
+
+
+def run_with_control(stack: Stack, gen: LoadGenerator, faults: list[FaultLoop], name: str, *,
+                     budget: float, sink: Any = None, extra: dict[str, Any] | None = None,
+                     poison_keys: set[str] | None = None) -> dict[str, Any]:
+    """Load + faults with the sweeper off (the negative control: how much the fault
+    leaves undone without it), then the sweeper on and the oracle (I1–I6)."""
+    gen.start()
+    for fault in faults:
+        fault.start()
+    for fault in faults:
+        fault.join()
+    ledger = gen.join()
+    last_fault = max([f.last for f in faults] + [0.0])
+    stuck = broker_only(stack)
+    _pending, interrupted = pending_and_interrupted(stack.database_url)
+    control = {"stuck_without_sweeper": stuck, "interrupted_tickets": interrupted,
+               "faults": {f"fault{i}": f.count for i, f in enumerate(faults)},
+               "fault_errors": [e for f in faults for e in f.errors][:3]}
+    sweeper_on(stack)
+    return settle(stack, ledger, name, last_fault=last_fault, budget=budget, sink=sink,
+                  poison_keys=poison_keys, extra={**control, **(extra or {})})
+
+
+def once(action: Callable[[], None], at: float) -> FaultLoop:
+    """A single fault `at` seconds after the load starts."""
+    return FaultLoop(action, every=1e9, duration=1e-3, start=at)
+
+
+def ping_round_trip(stack: Stack, timeout: float = 10) -> float:
+    """The project's health probe: a no-op task published and executed by the worker.
+    Returns the seconds it took."""
+    import uuid
+
+    from celery import Celery
+
+    app = Celery("probe", broker=stack.redis.url)
+    app.conf.broker_connection_timeout = 2
+    task_id = f"probe-{uuid.uuid4().hex[:8]}"
+    began = time.monotonic()
+    deadline = began + timeout
+    while time.monotonic() < deadline:
+        try:
+            app.send_task("health.ping", task_id=task_id, queue="triage", retry=False)
+            break
+        except Exception:  # the broker may still be coming back
+            time.sleep(0.5)
+    marker = f"health.ping[{task_id}] succeeded".encode()
+    while time.monotonic() < deadline:
+        if any(marker in w.log.read_bytes() for w in stack.workers):
+            return time.monotonic() - began
+        time.sleep(0.2)
+    raise AssertionError(f"health probe got no answer within {timeout}s")

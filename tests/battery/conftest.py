@@ -1,0 +1,172 @@
+"""The battery's harness: a PostgreSQL cluster of its own, a fresh database per test (from a
+migrated template), an SMTP sink, and stacks of real processes with the shrunk timers of
+../shared/reliability-battery.md. Metrics of every chaos test are printed at the end of
+the run (so that they appear in the CI log even when output is captured)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.battery.oracle import dump, forget
+from tests.battery.services import PgCluster, Redis, Stack
+from tests.procs import free_port
+from triage import migrate
+from triage.db import make_engine
+
+# Shrunk timers (battery doc, "Harness").
+STALE_SECONDS = 5.0
+TIMERS = {
+    "TRIAGE_VISIBILITY_TIMEOUT": "10",
+    "TRIAGE_SWEEPER_INTERVAL_SECONDS": "2",
+    "TRIAGE_SWEEPER_STALE_SECONDS": str(STALE_SECONDS),
+    "TRIAGE_RELAY_INTERVAL_SECONDS": "0.2",
+    "TRIAGE_MAX_ATTEMPTS": "3",
+    "TRIAGE_LOG_LEVEL": "INFO",
+    "BATTERY_STUB_CLASSIFIER": "1",
+}
+RESULTS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if RESULTS:
+        terminalreporter.section("reliability battery metrics")
+        for line in RESULTS:
+            terminalreporter.write_line(line)
+
+
+def record(name: str, data: dict[str, Any]) -> None:
+    line = dump(name, data)
+    print("\n" + line)
+    RESULTS.append(line)
+
+
+@pytest.fixture(scope="session")
+def battery_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every process log of the battery lands under here; B14 greps it at the end.
+    BATTERY_LOG_DIR keeps them somewhere known (emptied first)."""
+    keep = os.environ.get("BATTERY_LOG_DIR")
+    if keep:
+        shutil.rmtree(keep, ignore_errors=True)
+        Path(keep).mkdir(parents=True)
+        return Path(keep)
+    return tmp_path_factory.mktemp("battery-logs")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = PgCluster()
+    cluster.start()
+    template = cluster.create_database()
+    url = cluster.url(template)
+    migrate.upgrade(url)
+    _seed_agency_contacts(url)
+    cluster.template = template  # type: ignore[attr-defined]
+    yield cluster
+    cluster.destroy()
+
+
+def _seed_agency_contacts(url: str) -> None:
+    """The directory has no contacts; give every agency an address so that each routed
+    ticket plans exactly one 'assigned' e-mail (what I4 counts)."""
+    from triage.agencies.service import load_default
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_default(session)
+        session.execute(text("UPDATE agencies SET email = code || '@battery.invalid'"))
+        session.commit()
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'battery.sqlite3'}"
+    migrate.upgrade(url)
+    _seed_agency_contacts(url)
+    yield url
+    forget(url)
+
+
+@pytest.fixture
+def battery_db(pg_cluster: PgCluster) -> Iterator[str]:
+    pg_cluster.ensure_up()
+    name = pg_cluster.create_database(template=pg_cluster.template)  # type: ignore[attr-defined]
+    yield pg_cluster.url(name)
+    forget(pg_cluster.url(name))
+    pg_cluster.ensure_up()
+    pg_cluster.drop_database(name)
+
+
+class SmtpSink:
+    """Counts the e-mails the workers send, per ticket code (duplicate side effects)."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.port = free_port()
+        self.codes: Counter[str] = Counter()
+        self.bodies: list[str] = []
+        self._lock = threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        subject = str(message["subject"] or "")
+        match = re.search(r"\d{4}-\d{6}-\d{5}", subject)
+        body = message.get_body(preferencelist=("plain",))
+        with self._lock:
+            self.codes[match.group(0) if match else "?"] += 1
+            self.bodies.append(subject + "\n" + (body.get_content() if body else ""))
+        return "250 OK"
+
+    def duplicates(self) -> int:
+        with self._lock:
+            return sum(n - 1 for n in self.codes.values() if n > 1)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.codes.values())
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+@pytest.fixture
+def make_stack(battery_db: str, battery_logs: Path, smtp_sink: SmtpSink,
+               request: pytest.FixtureRequest) -> Iterator[Any]:
+    """make_stack(profile="P1", **env) -> a Stack whose processes are stopped afterwards."""
+    stacks: list[Stack] = []
+    workdir = battery_logs / request.node.name.replace("/", "_")[:80]
+    workdir.mkdir(exist_ok=True)
+
+    def build(profile: str = "P1", database_url: str | None = None, **env: str) -> Stack:
+        server = Redis(workdir, profile)
+        server.start()
+        full = {**TIMERS, "TRIAGE_SMTP_HOST": "127.0.0.1",
+                "TRIAGE_SMTP_PORT": str(smtp_sink.port), **env}
+        stack = Stack(workdir, database_url or battery_db, server, full)
+        stacks.append(stack)
+        return stack
+
+    yield build
+    for stack in stacks:
+        stack.stop()
+        stack.redis.kill()
