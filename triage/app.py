@@ -53,8 +53,26 @@ def get_ready() -> JSONResponse:
                         status_code=200 if ok else 503)
 
 
+class DropQueryString(logging.Filter):
+    """Access-log lines keep the path only: a query string may carry a phone number or a
+    name someone searched for, and logs must hold no personal data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def _quiet_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, DropQueryString) for f in access.filters):
+        access.addFilter(DropQueryString())
+
+
 def create_app(*, start_runtime: bool = True) -> FastAPI:
     settings = get_settings()
+    _quiet_access_log()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

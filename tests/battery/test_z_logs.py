@@ -23,6 +23,28 @@ def battery_text(logs: Path) -> dict[Path, str]:
     return {p: p.read_text(errors="replace") for p in sorted(logs.rglob("*.log"))}
 
 
+def assert_no_personal_data(logs: dict[Path, str], name: str) -> None:
+    assert logs, "no process log to check"
+    injected = [f"{p.name}: {line}" for p, text in logs.items() for line in text.splitlines()
+                if line.startswith(INJECTED)]
+    phones = [f"{p.name}: {m.group(0)}" for p, text in logs.items()
+              for m in PHONE.finditer(text)]
+    names = [f"{p.name}: {n}" for p, text in logs.items() for n in CALLER_NAMES if n in text]
+    record(name, {"log_files": len(logs), "bytes": sum(len(t) for t in logs.values()),
+                  "forged_lines": len(injected), "phone_hits": len(phones),
+                  "name_hits": len(names)})
+    assert not injected, injected[:5]
+    assert not phones, phones[:5]
+    assert not names, names[:5]
+
+
+@pytest.mark.chaos
+def test_b14_the_chaos_runs_logged_no_personal_data(battery_logs: Path) -> None:
+    """At the end of `pytest -m chaos tests/battery`: every log of every chaos test (their
+    complaints carry seeded caller names and phone numbers)."""
+    assert_no_personal_data(battery_text(battery_logs), "B14-chaos")
+
+
 def test_b14_log_injection_and_personal_data_never_reach_a_log(
         make_stack, smtp_sink, battery_logs: Path) -> None:
     stack = make_stack("P1")
@@ -41,26 +63,9 @@ def test_b14_log_injection_and_personal_data_never_reach_a_log(
         client.post("/api/v1/complaints", content=b'{"text": "\\u0000' + INJECTED.encode()
                     + b'", "channel": "phone"}', headers={"content-type": "application/json"})
     stack.stop()
-    logs = battery_text(battery_logs)
-    assert logs, "no process log to check"
-    injected = [f"{p.name}: {line}" for p, text in logs.items() for line in text.splitlines()
-                if line.startswith(INJECTED)]
-    phones = [f"{p.name}: {m.group(0)}" for p, text in logs.items()
-              for m in PHONE.finditer(text)]
-    names = [f"{p.name}: {name}" for p, text in logs.items() for name in CALLER_NAMES
-             if name in text]
-    record("B14", {"log_files": len(logs), "bytes": sum(len(t) for t in logs.values()),
-                   "forged_lines": len(injected), "phone_hits": len(phones),
-                   "name_hits": len(names)})
-    assert not injected, injected[:5]
-    assert not phones, phones[:5]
-    assert not names, names[:5]
+    assert_no_personal_data(battery_text(battery_logs), "B14")
 
 
-@pytest.mark.xfail(strict=True, reason="uvicorn's access log writes the query string, so a "
-                   "search for a phone number (GET /api/v1/complaints?q=09…) puts it in the "
-                   "log; fix in `triage serve` (reported to the lead): no access log, or a "
-                   "filter on 'uvicorn.access' that drops the query string")
 def test_b14_a_search_by_phone_number_is_not_logged(make_stack, battery_logs: Path) -> None:
     stack = make_stack("P1")
     stack.start_api()
