@@ -21,7 +21,9 @@ app = typer.Typer(help="Đường dây 1022 — triage: tiếp nhận, phân lo�
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=get_settings().log_level,
+    # force: underthesea calls basicConfig when it is imported, which would otherwise
+    # leave the relay and the worker logging warnings only, without time stamps.
+    logging.basicConfig(level=get_settings().log_level, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 

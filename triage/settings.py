@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     relay_interval_seconds: float = Field(1.0, gt=0)
     # Off only for the battery's negative controls (the fault must bite without it).
     sweeper_enabled: bool = True
+    # While more messages than this wait in the broker's queue, stale tickets are most
+    # likely waiting in it too: the sweeper holds off instead of adding duplicates.
+    sweeper_max_backlog: int = Field(500, ge=0)
     max_attempts: int = Field(5, ge=1)
     visibility_timeout: int = Field(900, ge=1)
     # Kept on in production; the battery turns it off once (A3) to show that the sweeper,

@@ -9,6 +9,8 @@ from celery import Celery
 
 from triage.settings import get_settings
 
+QUEUE = "triage"
+
 
 def _tolerate_detached_transport() -> None:
     """Celery 5.7 closes a broken broker connection after `collect()` has already
@@ -61,7 +63,7 @@ def make_app() -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=2,
         worker_soft_shutdown_timeout=30,
-        task_default_queue="triage",
+        task_default_queue=QUEUE,
         timezone=settings.timezone,
         enable_utc=True,
         worker_hijack_root_logger=False,

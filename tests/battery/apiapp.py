@@ -12,6 +12,6 @@ from triage.settings import get_settings
 
 
 def make() -> FastAPI:
-    logging.basicConfig(level=get_settings().log_level,
+    logging.basicConfig(level=get_settings().log_level, force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(start_runtime=False)

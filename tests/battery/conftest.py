@@ -10,6 +10,7 @@ import email.policy
 import os
 import re
 import shutil
+import signal
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ TIMERS = {
     "TRIAGE_SWEEPER_STALE_SECONDS": str(STALE_SECONDS),
     "TRIAGE_RELAY_INTERVAL_SECONDS": "0.2",
     "TRIAGE_MAX_ATTEMPTS": "3",
+    # About what one worker (-c 2) retires within the 5 s window on this box.
+    "TRIAGE_SWEEPER_MAX_BACKLOG": "100",
     "TRIAGE_LOG_LEVEL": "INFO",
     "BATTERY_STUB_CLASSIFIER": "1",
 }
@@ -65,8 +68,15 @@ def battery_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("battery-logs")
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
+    # A SIGTERM (a CI timeout) becomes an interrupt, so that the teardown below still stops
+    # the cluster and every fixture kills its processes instead of leaving orphans.
+    signal.signal(signal.SIGTERM, _interrupt)
     cluster = PgCluster()
     cluster.start()
     template = cluster.create_database()

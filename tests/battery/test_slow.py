@@ -101,7 +101,7 @@ class PipelineUnderFaults(RuleBasedStateMachine):
         self.rng = random.Random(len(self.db))
         self.generators: list[LoadGenerator] = []
         self.poison: set[str] = set()
-        self.last_fault = 0.0
+        self.last_fault = time.monotonic()  # I6 counts from the boot at the earliest
 
     def _fault(self) -> None:
         self.last_fault = time.monotonic()

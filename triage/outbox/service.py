@@ -67,7 +67,30 @@ def relay_batch(
 def sweep_stale(session: Session, now: datetime) -> int:
     """Re-enqueue work that has not advanced within the window: tickets still owed a
     pipeline step, and assignments whose 'assigned' notification was never planned."""
+    waiting = broker_backlog()
+    if waiting is not None and waiting > get_settings().sweeper_max_backlog:
+        log.info("sweeper holds off: %d messages wait in the queue", waiting)
+        return 0
     return _sweep_pipeline(session, now) + _sweep_notifications(session, now)
+
+
+def broker_backlog() -> int | None:
+    """Messages waiting in the Celery queue on Redis; None when unknown (embedded mode,
+    or Redis not answering: then the sweeper does its work regardless)."""
+    settings = get_settings()
+    if settings.embedded or not settings.broker_url.startswith(("redis://", "rediss://")):
+        return None
+    import redis
+
+    from workers.celery_app import QUEUE
+
+    try:
+        client = redis.Redis.from_url(settings.broker_url, socket_timeout=1,
+                                      socket_connect_timeout=1)
+        with client:
+            return int(client.llen(QUEUE))
+    except redis.RedisError:
+        return None
 
 
 def _sweep_pipeline(session: Session, now: datetime) -> int:
