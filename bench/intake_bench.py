@@ -13,15 +13,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import platform
-import statistics
+import re
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -33,6 +37,8 @@ TEXT = ("Người dân phản ánh đoạn đường ấp Tân Hòa, xã Tân Ph
 
 
 def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
@@ -43,49 +49,150 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
+class Connection:
+    """A lean HTTP/1.1 keep-alive client on asyncio streams: the load generator shares the
+    two cores with the server, so it must cost as little as possible per request (httpx
+    costs about ten times more CPU per request than this)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{head}\r\n"
+            .encode() + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(raw[9:12])
+        length = int(re.search(rb"(?i)content-length: *(\d+)", raw).group(1))  # type: ignore[union-attr]
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def load(url: str, seconds: float, concurrency: int, token: str,
                rate: float = 0.0) -> list[tuple[float, str]]:
-    """POST for `seconds` from `concurrency` clients; `rate` > 0 paces the total to that
-    many submissions per second (for the end-to-end latency phase)."""
+    """POST for `seconds` from `concurrency` keep-alive clients; `rate` > 0 paces the total
+    to that many submissions per second (for the end-to-end latency phase)."""
     results: list[tuple[float, str]] = []
+    errors: Counter[int] = Counter()
     stop = time.monotonic() + seconds
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        async def one_client(worker: int) -> None:
-            n = 0
+    host, _, port = url.removeprefix("http://").partition(":")
+
+    async def one_client(worker: int) -> None:
+        conn = Connection(host, int(port))
+        n = 0
+        next_at = time.monotonic() + (worker / rate if rate else 0.0)
+        try:
             while time.monotonic() < stop:
                 n += 1
-                body = {"text": TEXT.format(n=n), "channel": "phone"}
-                key = {"Idempotency-Key": f"b-{worker}-{n}-{uuid.uuid4().hex[:6]}"}
+                body = json.dumps({"text": TEXT.format(n=n), "channel": "phone"},
+                                  ensure_ascii=False).encode()
+                headers = {"Authorization": f"Bearer {token}",
+                           "Idempotency-Key": f"b-{worker}-{n}-{uuid.uuid4().hex[:6]}"}
                 if rate:
-                    await asyncio.sleep(max(0.0, concurrency / rate))
+                    await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                    next_at += concurrency / rate
                 t0 = time.perf_counter()
-                r = await client.post("/api/v1/complaints", json=body,
-                                      headers={**headers, **key})
+                status, answer = await conn.post("/api/v1/complaints", body, headers)
                 elapsed = time.perf_counter() - t0
-                if r.status_code == 201:
-                    results.append((elapsed, r.json()["code"]))
-        await asyncio.gather(*(one_client(i) for i in range(concurrency)))
+                if status == 201:
+                    results.append((elapsed, json.loads(answer)["code"]))
+                else:
+                    errors[status] += 1
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(one_client(i) for i in range(concurrency)))
+    if errors:
+        print(f"non-201 answers: {dict(errors)}")
     return results
 
 
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree(root: int) -> list[int]:
+    """The process and all its descendants (uvicorn's worker processes)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+                parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by each part of the stack during a phase. On a shared machine the
+    wall-clock figures depend on the neighbours; CPU per submission does not (much)."""
+
+    def __init__(self, db_name: str, api: int, redis: int) -> None:
+        self.db_name, self.api, self.redis = db_name, api, redis
+
+    def sample(self) -> dict[str, float]:
+        with psycopg.connect(ADMIN) as conn:
+            backends = [int(r[0]) for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.db_name,))]
+        own = os.times()
+        return {"api (uvicorn + relay)": sum(proc_cpu(p) for p in tree(self.api)),
+                "postgres backends": sum(proc_cpu(p) for p in backends),
+                "redis-server": proc_cpu(self.redis),
+                "load generator": own.user + own.system}
+
+    @staticmethod
+    def per_submission(before: dict[str, float], after: dict[str, float],
+                       count: int) -> dict[str, float]:
+        return {k: (after[k] - before[k]) * 1000 / max(count, 1) for k in before}
+
+
+def run_loop(work: Coroutine[Any, Any, list[tuple[float, str]]]) -> list[tuple[float, str]]:
+    import uvloop
+
+    return uvloop.run(work)
+
+
 def processed_rows(db_url: str) -> list[tuple[str, float]]:
-    """(code, seconds from the ticket's commit to the end of its classification step)."""
+    """(code, seconds from the ticket's arrival (created_at: the request's start, before
+    its commit) to the end of its last pipeline step: classified and routed)."""
     with psycopg.connect(db_url) as conn:
         rows = conn.execute(
-            "SELECT t.code, EXTRACT(EPOCH FROM (s.done_at - t.created_at)) FROM tickets t "
-            "JOIN pipeline_steps s ON s.ticket_id = t.id AND s.step = 'classify'").fetchall()
+            "SELECT t.code, EXTRACT(EPOCH FROM (max(s.done_at) - t.created_at)) FROM tickets t "
+            "JOIN pipeline_steps s ON s.ticket_id = t.id GROUP BY t.id").fetchall()
     return [(str(r[0]), float(r[1])) for r in rows]
 
 
-def wait_drained(db_url: str, timeout: float = 600) -> None:
+def wait_drained(db_url: str, broker_url: str, timeout: float = 900) -> None:
+    """Until every ticket is processed and the queue is empty: the sweeper's extra messages
+    for tickets that waited through phase 1 must not sit in front of the paced phase's."""
+    import redis
+
     deadline = time.monotonic() + timeout
+    queue = redis.Redis.from_url(broker_url)
     while time.monotonic() < deadline:
         with psycopg.connect(db_url) as conn:
             left = conn.execute("SELECT count(*) FROM tickets WHERE status IN "
                                 "('received', 'classified')").fetchone()
-        if left and left[0] == 0:
+        if left and left[0] == 0 and queue.llen("triage") == 0:
             return
         time.sleep(1)
 
@@ -129,20 +236,32 @@ def main() -> None:
         time.sleep(3)
         # Phase 1: intake alone (API + relay publishing to Redis; no worker competing for
         # the two cores), as fast as the clients go.
+        meter = CpuMeter(name, procs[1].pid, procs[0].pid)
+        # Warm up: connection pools, the month's code sequence, first imports.
+        run_loop(load(url, 2, args.concurrency, token))
+        before = meter.sample()
         t0 = time.monotonic()
-        results = asyncio.run(load(url, args.seconds, args.concurrency, token))
+        results = run_loop(load(url, args.seconds, args.concurrency, token))
         wall = time.monotonic() - t0
+        cpu = CpuMeter.per_submission(before, meter.sample(), len(results))
         # Phase 2: a worker drains that backlog, then a paced load measures 201 -> processed.
         worker = start([sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
                         "-P", "prefork", "-c", "2", "--without-mingle", "--without-gossip",
                         "-Q", "triage", "--loglevel=WARNING"], env, tmp / "worker.log")
         procs.append(worker)
-        wait_drained(db_url)
+        wait_drained(db_url, env["TRIAGE_BROKER_URL"])
         done_before = {r[0] for r in processed_rows(db_url)}
-        paced = asyncio.run(load(url, args.seconds, 4, token, rate=args.rate))
+        paced = run_loop(load(url, args.seconds, 4, token, rate=args.rate))
         time.sleep(5)
         delays = [d for code, d in processed_rows(db_url) if code not in done_before]
-        report(results, wall, paced, delays, args)
+        with psycopg.connect(db_url) as conn:
+            states = {str(r[0]): int(r[1]) for r in conn.execute(
+                "SELECT status, count(*) FROM tickets GROUP BY status")}
+            unpublished = conn.execute(
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()
+        print(f"tickets by status at the end: {states}; outbox rows unpublished: "
+              f"{unpublished[0] if unpublished else '?'}")
+        report(results, wall, paced, delays, cpu, args)
     finally:
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):
@@ -152,7 +271,7 @@ def main() -> None:
 
 
 def report(results: list[tuple[float, str]], wall: float, paced: list[tuple[float, str]],
-           delays: list[float], args: argparse.Namespace) -> None:
+           delays: list[float], cpu: dict[str, float], args: argparse.Namespace) -> None:
     lat = [r[0] * 1000 for r in results]
     paced_lat = [r[0] * 1000 for r in paced]
     ms = [d * 1000 for d in delays]
@@ -162,11 +281,14 @@ def report(results: list[tuple[float, str]], wall: float, paced: list[tuple[floa
           f"--concurrency {args.concurrency} --api-workers {args.api_workers}")
     print(f"submissions: {len(results)} in {wall:.1f}s = {len(results) / wall:.0f}/s "
           f"(concurrency {args.concurrency})")
-    print(f"POST latency ms: p50 {statistics.median(lat):.1f}, p95 {pct(lat, .95):.1f}, "
+    print(f"POST latency ms: p50 {pct(lat, .5):.1f}, p95 {pct(lat, .95):.1f}, "
           f"p99 {pct(lat, .99):.1f}, max {max(lat):.1f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print("CPU ms per submission: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+          + f"; total {sum(cpu.values()):.2f}")
     print(f"paced phase: {len(paced)} submissions at ~{args.rate:g}/s with the worker running; "
-          f"POST p50 {statistics.median(paced_lat):.1f} ms, p99 {pct(paced_lat, .99):.1f} ms")
-    print(f"201 -> processed ms ({len(ms)} tickets): p50 {statistics.median(ms):.1f}, "
+          f"POST p50 {pct(paced_lat, .5):.1f} ms, p99 {pct(paced_lat, .99):.1f} ms")
+    print(f"201 -> processed ms ({len(ms)} tickets): p50 {pct(ms, .5):.1f}, "
           f"p95 {pct(ms, .95):.1f}, p99 {pct(ms, .99):.1f}")
 
 

@@ -105,6 +105,18 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+@lru_cache
+def get_one_statement_sessionmaker() -> sessionmaker[Session]:
+    """Sessions in which each statement commits on its own (PostgreSQL autocommit), for a
+    unit of work that reads, then writes with exactly one statement: no BEGIN and COMMIT
+    round trips. On SQLite, where a write takes several statements, the usual sessions."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return get_sessionmaker()
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(bind=autocommit, expire_on_commit=False)
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One unit of work: commit once at the end, roll back on any error."""
@@ -125,4 +137,5 @@ def reset_caches() -> None:
         get_engine().dispose()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    get_one_statement_sessionmaker.cache_clear()
     get_settings.cache_clear()

@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from tests.conftest import issue_token
 from triage.app import create_app
 from triage.db import session_scope
+from triage.intake import service
 from triage.intake.models import Caller, Ticket, TicketEvent
+from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
 
 CODE = re.compile(r"^1022-\d{6}-\d{5}$")
@@ -64,6 +67,53 @@ def test_ticket_outbox_caller_and_event_written_together(client: TestClient) -> 
         message = s.scalars(select(OutboxMessage)).one()
         assert message.ticket_id == ticket.id and message.published_at is None
         assert ticket.caller is not None and ticket.caller.phone_e164 == "+84912345678"
+
+
+def _row(s: Session, code: str) -> dict[str, object]:
+    """What a submission wrote, without ids, codes, keys and times."""
+    ticket = s.scalars(select(Ticket).where(Ticket.code == code)).one()
+    caller = ticket.caller
+    event = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)).one()
+    message = s.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id)).one()
+    return {
+        "ticket": {c: getattr(ticket, c) for c in (
+            "channel", "text", "status", "review_reasons", "attempts", "flags", "scores",
+            "location", "request_fingerprint", "topic", "agency_code", "due_at")},
+        "same_times": ticket.created_at == ticket.updated_at == event.at == message.created_at,
+        "caller": caller and (caller.name, caller.phone_e164, caller.phone_last4, caller.address),
+        "event": (event.actor, event.kind, event.from_status, event.to_status, event.data),
+        "outbox": (message.task, message.payload == {"ticket_id": ticket.id},
+                   message.published_at, message.publish_attempts),
+    }
+
+
+def test_api_writes_what_the_service_writes(client: TestClient) -> None:
+    """The API's one-statement path (PostgreSQL) and the ORM path write the same rows."""
+    body = {**GOOD, "caller": {"name": "Lê Thị Bình", "phone": "0912 345 678",
+                               "address": "ấp 3, xã Mỹ Hiệp"}}
+    me = client.get("/api/v1/auth/me").json()["username"]
+    code = client.post("/api/v1/complaints", json=body).json()["code"]
+    with session_scope() as s:
+        other = service.submit(s, ComplaintIn.model_validate(body), actor=me,
+                               now=datetime.now(UTC)).ticket.code
+    with session_scope() as s:
+        via_api, via_service = _row(s, code), _row(s, other)
+    assert via_api == via_service
+    assert via_api["caller"] == ("Lê Thị Bình", "+84912345678", "5678", "ấp 3, xã Mỹ Hiệp")
+    assert via_api["same_times"] is True
+
+
+def test_codes_keep_counting_past_five_digits(client: TestClient) -> None:
+    first = client.post("/api/v1/complaints", json=GOOD).json()["code"]
+    period = first.split("-")[1]
+    with session_scope() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text(f"SELECT setval('ticket_code_{period}', 99999)"))
+        else:
+            s.execute(text("UPDATE code_counters SET last = 99999 WHERE period = :p"),
+                      {"p": period})
+    codes = [client.post("/api/v1/complaints", json=GOOD).json()["code"] for _ in range(2)]
+    assert codes == [f"1022-{period}-100000", f"1022-{period}-100001"]
 
 
 def test_codes_are_sequential_within_a_month(client: TestClient) -> None:

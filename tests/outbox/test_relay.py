@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import func, select
 
+from tests.procs import RedisServer
 from triage.db import session_scope, utcnow
 from triage.intake import service
 from triage.intake.models import Ticket
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage, PipelineStep
-from triage.outbox.service import relay_batch, sweep_stale
+from triage.outbox.service import CeleryDispatcher, relay_batch, sweep_stale
 from triage.pipeline import tasks
 from triage.settings import get_settings
+from workers.celery_app import QUEUE
 
 
 class Recorder:
@@ -119,3 +124,42 @@ def test_poison_ticket_goes_to_review_after_max_attempts(
 
 def test_missing_ticket_is_ignored(database: str) -> None:
     assert tasks.process_ticket(987654) == "skipped"
+
+
+def test_celery_batch_reaches_redis_and_waits_out_an_outage(
+        database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch path (one pipelined round trip to Redis): every row becomes one Celery
+    message for its ticket; with Redis down nothing is marked published, the attempt and
+    the error are recorded, and the rows go out once Redis is back."""
+    server = RedisServer(tmp_path)
+    server.start()
+    monkeypatch.setenv("TRIAGE_BROKER_URL", server.url)
+    get_settings.cache_clear()
+    queue = redis.Redis.from_url(server.url)
+    try:
+        ids = submit(3)
+        dispatcher = CeleryDispatcher()
+        with session_scope() as s:
+            assert relay_batch(s, dispatcher, utcnow()) == 3
+        assert unpublished() == 0
+        messages = [json.loads(raw) for raw in queue.lrange(QUEUE, 0, -1)]
+        assert sorted(m["headers"]["task"] for m in messages) == ["pipeline.process"] * 3
+        bodies = [json.loads(base64.b64decode(m["body"])) for m in messages]
+        assert sorted(b[1]["ticket_id"] for b in bodies) == sorted(ids)
+
+        server.kill()
+        later = submit(2)
+        with session_scope() as s:
+            assert relay_batch(s, dispatcher, utcnow()) == 0
+        with session_scope() as s:
+            rows = s.scalars(select(OutboxMessage).where(
+                OutboxMessage.ticket_id.in_(later))).all()
+            assert [(r.published_at, r.publish_attempts) for r in rows] == [(None, 1)] * 2
+            assert all(r.last_error for r in rows)
+
+        server.start()
+        with session_scope() as s:
+            assert relay_batch(s, dispatcher, utcnow()) == 2
+        assert unpublished() == 0
+    finally:
+        server.kill()

@@ -57,11 +57,11 @@ def get_principal(request: Request, db: Annotated[Session, Depends(db_session)])
     now = utcnow()
     token = _bearer(request)
     if token is not None:
-        user = service.user_for_token(db, token, now)
-        if user is None:
+        principal = service.principal_for_token(db, token)
+        if principal is None:
             raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.",
                                code="invalid_token")
-        return service.principal_of(user, "token")
+        return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         found = service.session_user(db, cookie, now)

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from triage.auth.models import ApiToken, User, WebSession
@@ -92,14 +92,23 @@ def issue_token(db: Session, user: User, label: str = "") -> str:
     return plain
 
 
-def user_for_token(db: Session, plain: str, now: datetime) -> User | None:
-    token = db.scalars(select(ApiToken).where(ApiToken.digest == digest(plain))).first()
-    if token is None or token.revoked_at is not None:
+# Run on every API call with a token: built once, one query, no ORM objects.
+_TOKEN_PRINCIPAL = (
+    select(User.id, User.username, User.role, User.agency_code)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None),
+           User.active.is_(True))
+    .limit(1)
+)
+
+
+def principal_for_token(db: Session, plain: str) -> Principal | None:
+    """Who holds this token: an active user whose token is not revoked, else None."""
+    row = db.connection().execute(_TOKEN_PRINCIPAL, {"digest": digest(plain)}).first()
+    if row is None:
         return None
-    user = db.get(User, token.user_id)
-    if user is None or not user.active:
-        return None
-    return user
+    return Principal(user_id=row.id, username=row.username, role=row.role,
+                     agency_code=row.agency_code, via="token")
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from triage.db import UTCDateTime
 from triage.errors import Conflict, InvalidInput, NotFound
 from triage.intake.models import Caller, CodeCounter, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
@@ -74,6 +75,12 @@ _KNOWN_SEQUENCES: set[str] = set()
 
 
 def _pg_next(session: Session, period: str) -> int:
+    name = _pg_sequence(session, period)
+    return int(session.execute(select(func.nextval(name))).scalar_one())
+
+
+def _pg_sequence(session: Session, period: str) -> str:
+    """The month's code sequence, created on first use."""
     name = f"ticket_code_{period}"
     if name not in _KNOWN_SEQUENCES:
         # Created outside the request transaction, so concurrent first calls cannot
@@ -88,7 +95,7 @@ def _pg_next(session: Session, period: str) -> int:
             with contextlib.suppress(IntegrityError):
                 conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}")
         _KNOWN_SEQUENCES.add(name)
-    return int(session.execute(select(func.nextval(name))).scalar_one())
+    return name
 
 
 def _counter_next(session: Session, period: str) -> int:
@@ -122,13 +129,7 @@ def submit(
     now: datetime,
 ) -> Submission:
     """Write the ticket, its caller, its first event and its outbox row; flush, never commit."""
-    if not complaint.text:
-        raise InvalidInput("Nội dung phản ánh không được để trống.", code="empty_text")
-    limit = get_settings().max_text_chars
-    if len(complaint.text) > limit:
-        raise InvalidInput(
-            f"Nội dung phản ánh dài quá {limit:,} ký tự.".replace(",", "."), code="text_too_long"
-        )
+    _check_text(complaint)
     digest = fingerprint(complaint)
     if idempotency_key:
         existing = find_by_key(session, idempotency_key)
@@ -157,6 +158,112 @@ def submit(
     session.add(message)
     session.flush()
     return Submission(ticket=ticket, created=True, outbox_id=message.id)
+
+
+def _check_text(complaint: ComplaintIn) -> None:
+    if not complaint.text:
+        raise InvalidInput("Nội dung phản ánh không được để trống.", code="empty_text")
+    limit = get_settings().max_text_chars
+    if len(complaint.text) > limit:
+        raise InvalidInput(
+            f"Nội dung phản ánh dài quá {limit:,} ký tự.".replace(",", "."), code="text_too_long"
+        )
+
+
+# The API's hot path on PostgreSQL: caller, ticket, first event and outbox row written by
+# one statement, in one round trip. With a key already used, `n` yields no row and nothing
+# is written; two requests racing with one new key meet at the unique index.
+_PG_SUBMIT = """
+WITH n AS (
+  SELECT nextval(CAST(:sequence AS regclass)) AS v
+  WHERE CAST(:key AS varchar) IS NULL
+     OR NOT EXISTS (SELECT 1 FROM tickets WHERE idempotency_key = :key)
+),
+{caller_cte}
+t AS (
+  INSERT INTO tickets (code, idempotency_key, request_fingerprint, channel, received_at, text,
+                       caller_id, status, review_reasons, attempts, flags, scores, location,
+                       created_at, updated_at)
+  SELECT :code_prefix || CASE WHEN n.v < 100000 THEN lpad(n.v::text, 5, '0') ELSE n.v::text END,
+         :key, :fingerprint, :channel, :received_at, :text, {caller_id}, :status,
+         '[]', 0, '[]', '{{}}', '{{}}', :now, :now
+  FROM n
+  RETURNING id, code, caller_id
+),
+e AS (
+  INSERT INTO ticket_events (ticket_id, at, actor, kind, to_status, data)
+  SELECT t.id, :now, :actor, 'received', :status, CAST(:event_data AS json) FROM t
+),
+o AS (
+  INSERT INTO outbox (task, ticket_id, payload, created_at, publish_attempts)
+  SELECT :task, t.id, json_build_object('ticket_id', t.id), :now, 0 FROM t
+  RETURNING id, ticket_id
+)
+SELECT t.id, t.code, t.caller_id, o.id FROM t JOIN o ON o.ticket_id = t.id
+"""
+_PG_CALLER_CTE = """c AS (
+  INSERT INTO callers (name, phone_e164, phone_last4, address, created_at)
+  SELECT :name, :phone, :last4, :address, :now FROM n
+  RETURNING id
+),"""
+_PG_STATEMENTS = {
+    with_caller: text(_PG_SUBMIT.format(
+        caller_cte=_PG_CALLER_CTE if with_caller else "",
+        caller_id="(SELECT id FROM c)" if with_caller else "NULL",
+    )).bindparams(bindparam("now", type_=UTCDateTime()),
+                  bindparam("received_at", type_=UTCDateTime()))
+    for with_caller in (False, True)
+}
+
+
+def submit_fast(
+    session: Session,
+    complaint: ComplaintIn,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    now: datetime,
+) -> Submission:
+    """What `submit` does, for callers that only need the ticket's fields back (the API).
+
+    On PostgreSQL one statement writes everything (one round trip instead of six) and the
+    ticket returned is a detached copy of what was written; on other databases this is
+    `submit`. Flushes, never commits."""
+    if session.get_bind().dialect.name != "postgresql":
+        return submit(session, complaint, actor=actor, idempotency_key=idempotency_key,
+                      now=now)
+    _check_text(complaint)
+    digest = fingerprint(complaint)
+    received_at = resolve_received_at(complaint.received_at, now)
+    caller = _make_caller(complaint)
+    period = now.astimezone(local_tz()).strftime("%Y%m")
+    params: dict[str, Any] = {
+        "sequence": _pg_sequence(session, period),
+        "code_prefix": f"{get_settings().code_prefix}-{period}-",
+        "key": idempotency_key, "fingerprint": digest, "channel": complaint.channel,
+        "received_at": received_at, "text": complaint.text, "status": Status.RECEIVED,
+        "now": now, "actor": actor, "event_data": json.dumps({"channel": complaint.channel}),
+        "task": PROCESS_TASK,
+    }
+    if caller is not None:
+        params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,
+                      address=caller.address)
+    row = session.connection().execute(_PG_STATEMENTS[caller is not None], params).first()
+    if row is None:
+        existing = find_by_key(session, idempotency_key or "")
+        if existing is None:  # pragma: no cover - the key's ticket cannot vanish
+            raise Conflict("Không tạo được phiếu, vui lòng gửi lại.", code="retry")
+        return _replay(existing, digest)
+    ticket_id, code, caller_id, outbox_id = row
+    if caller is not None:
+        caller.id, caller.created_at = caller_id, now
+    ticket = Ticket(
+        id=ticket_id, code=code, idempotency_key=idempotency_key, request_fingerprint=digest,
+        channel=complaint.channel, received_at=received_at, text=complaint.text,
+        caller_id=caller_id, caller=caller, status=Status.RECEIVED, review_reasons=[],
+        attempts=0, flags=[], scores={}, location={}, created_at=now, updated_at=now,
+    )
+    return Submission(ticket=ticket, created=True, outbox_id=int(outbox_id))
 
 
 def _replay(existing: Ticket, digest: str) -> Submission:

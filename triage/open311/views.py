@@ -50,10 +50,10 @@ def get_service(service_code: str) -> JSONResponse:
 
 def _submitter(session: Session, principal: Principal, api_key: str | None) -> Principal:
     if api_key and principal.is_anonymous:
-        user = auth.user_for_token(session, api_key.strip(), utcnow())
-        if user is None:
+        found = auth.principal_for_token(session, api_key.strip())
+        if found is None:
             raise Open311Error(403, "api_key không hợp lệ hoặc đã bị thu hồi.")
-        principal = auth.principal_of(user, "token")
+        principal = found
     if not principal.is_anonymous and principal.role not in SUBMITTERS:
         raise Open311Error(403, "Vai trò của bạn không được phép gửi phản ánh.")
     return principal
