@@ -39,6 +39,7 @@ class CsvSink:
         self._writer = csv.writer(self._text, dialect="excel", lineterminator="\r\n",
                                   quoting=csv.QUOTE_MINIMAL)
         self._list = ""
+        self._texts: dict[str, str] = {}
 
     def begin(self, meta: ReportMeta, summary: Summary) -> None:
         self._writer.writerow(HEADER)
@@ -47,7 +48,26 @@ class CsvSink:
         self._list = f"{spec.number}. {spec.title}"
 
     def row(self, number: int, row: ReportRow) -> None:
-        self._writer.writerow([self._list, *(csv_value(v) for v in row.values(number))])
+        # csv_value of row.values(number), spelled out: the csv module writes None as ""
+        # and numbers with str(); agency, place, channel and status repeat, so their
+        # neutralised text is remembered.
+        cached = self._cached
+        received, due, answered = row.received_at, row.due_at, row.answered_at
+        self._writer.writerow((
+            self._list, number, cached(row.agency_name), neutralise(row.code),
+            received.strftime(DATE_FORMAT), neutralise(row.summary), cached(row.place),
+            cached(row.channel), neutralise(row.phone),
+            due.strftime(DATE_FORMAT) if due is not None else None,
+            answered.strftime(DATE_FORMAT) if answered is not None else None,
+            cached(row.status), row.days_late))
+
+    def _cached(self, value: str) -> str:
+        text = self._texts.get(value)
+        if text is None:
+            text = neutralise(value)
+            if len(self._texts) < 4096:
+                self._texts[value] = text
+        return text
 
     def end_list(self, count: int) -> None:
         pass

@@ -3,13 +3,17 @@ lines (a cell() per value is several times slower), repeating the header on each
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, cast
 
 from fpdf import FPDF
 
 FONT = "dejavu"
+PLACED_LIMIT = 4096  # placed values remembered per column
 
 
 @dataclass(frozen=True)
@@ -48,27 +52,34 @@ def text_width(pdf: FPDF, text: str) -> float:
 
 # Control characters have no glyph: tabs and line breaks become spaces, the rest go.
 _CONTROLS = {c: (" " if chr(c) in "\t\r\n" else None) for c in range(32)}
+_HAS_CONTROL = re.compile(r"[\x00-\x1f]")
+ELLIPSIS = "…"
 
 
 def fit(pdf: FPDF, text: str, width: float) -> str:
     """`text` on one line, cut with an ellipsis to fit `width` (mm) at the current font."""
-    text = text.translate(_CONTROLS)
-    room = width - 1.6
-    # Letters here are at least a fifth of an em wide: longer text cannot fit, so a long
-    # summary is cut to that many characters before anything is measured.
-    head = text[: int(room / (pdf.font_size * 0.2)) + 2]
-    if len(head) == len(text) and text_width(pdf, text) <= room:
-        return text
-    room -= text_width(pdf, "…")
+    if _HAS_CONTROL.search(text):
+        text = text.translate(_CONTROLS)
     font = pdf.current_font
     assert font is not None
-    widths: Any = font.cw
-    scale, total = pdf.font_size_pt * 0.001 / pdf.k, 0.0
-    for index, char in enumerate(head):
-        total += widths[ord(char)] * scale
-        if total > room:
-            return head[:index].rstrip() + "…"
-    return head.rstrip() + "…"
+    widths: Any = font.cw  # advance per code point, 1/1000 em
+    scale = pdf.font_size_pt * 0.001 / pdf.k  # font units -> mm
+    room = (width - 1.6) / scale
+    # Letters here are at least a fifth of an em wide: longer text cannot fit, so a long
+    # summary is cut to that many characters before anything is measured.
+    head = text[: int(room / 200) + 2]
+    # Most letters are wider than half an em: the cut usually falls in a shorter prefix,
+    # so that is measured first.
+    short = int(room / 500) + 2
+    advances = list(accumulate(map(widths.__getitem__, map(ord, head[:short]))))
+    if not advances or advances[-1] <= room:
+        if len(head) > short:
+            advances = list(accumulate(map(widths.__getitem__, map(ord, head))))
+        if len(head) == len(text) and (not advances or advances[-1] <= room):
+            return text
+    # The longest prefix that leaves room for the ellipsis.
+    keep = bisect_right(advances, room - widths[ord(ELLIPSIS)])
+    return head[:keep].rstrip() + ELLIPSIS
 
 
 class Table:
@@ -81,11 +92,15 @@ class Table:
         self.header_h = row_h * header_lines * 0.9
         self.x0 = pdf.l_margin
         self.width = sum(c.width for c in self.columns)
+        self._lefts = [self.x0 + sum(c.width for c in self.columns[:i])
+                       for i in range(len(self.columns))]
         self.top = 0.0
         self.y = 0.0
         self.orientation = str(pdf.cur_orientation.value)  # new pages keep it
         self._titles: list[list[str]] = []
         self._glyphs: dict[int, _Glyphs] = {}
+        # Per font, per column: value -> (x in points, encoded glyphs).
+        self._placed: dict[int, list[dict[str, tuple[float, str]]]] = {}
 
     def _bottom(self) -> float:
         return self.pdf.h - self.pdf.b_margin
@@ -156,45 +171,62 @@ class Table:
         pdf = self.pdf
         if bold:
             pdf.set_font(FONT, "B", self.size)
-        x, pieces = self.x0, []
-        for col, value in zip(self.columns, values, strict=True):
-            text = fit(pdf, value, col.width)
-            if col.align == "L":
-                pieces.append((x + 0.8, text))
-            else:
-                width = text_width(pdf, text)
-                offset = col.width - width - 0.8 if col.align == "R" else (col.width - width) / 2
-                pieces.append((x + offset, text))
-            x += col.width
-        self._text_run(pieces, self.y + self.row_h * 0.72)
-        self.y += self.row_h
-        pdf.line(self.x0, self.y, self.x0 + self.width, self.y)
-        if bold:
-            pdf.set_font(FONT, "", self.size)
-
-    def _text_run(self, pieces: list[tuple[float, str]], baseline: float) -> None:
-        """All of a row's values in one PDF text object.
-
-        fpdf2's text() per value (validation, decorators, a text object each) costs
-        about as much as everything else in a long list; this writes the same operators
-        once per row through fpdf2's font encoder, which also records the glyphs used
-        for subsetting. Relies on fpdf2 internals (pinned, fpdf2==2.8.9)."""
-        pdf = self.pdf
         font = pdf.current_font
         assert font is not None
         if not pdf.current_font_is_set_on_page:
             pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
+        placed = self._placed.get(id(font))
+        if placed is None:
+            placed = self._placed[id(font)] = [{} for _ in self.columns]
+        pieces = []
+        for index, value in enumerate(values):
+            piece = placed[index].get(value)
+            if piece is None:
+                piece = self._place(index, value, font)
+                if len(placed[index]) < PLACED_LIMIT:
+                    placed[index][value] = piece
+            if piece[1]:
+                pieces.append(piece)
+        self._text_run(pieces, self.y + self.row_h * 0.72)
+        if bold:
+            pdf.set_font(FONT, "", self.size)
+
+    def _place(self, index: int, value: str, font: Any) -> tuple[float, str]:
+        """Where a value starts (points from the page's left edge) and its encoded glyphs,
+        after cutting it to its column. Repeated values (agency, status, channel) are
+        placed once per font and reused."""
+        pdf, col = self.pdf, self.columns[index]
+        x = self._lefts[index]
+        text = fit(pdf, value, col.width)
+        if col.align == "L":
+            x += 0.8
+        else:
+            width = text_width(pdf, text)
+            x += col.width - width - 0.8 if col.align == "R" else (col.width - width) / 2
         glyphs = self._glyphs.get(id(font))
         if glyphs is None:
             glyphs = self._glyphs[id(font)] = _Glyphs(font)
-        k, y = pdf.k, (pdf.h - baseline) * pdf.k
+        return x * pdf.k, "".join(map(glyphs.__getitem__, text))
+
+    def _text_run(self, pieces: list[tuple[float, str]], baseline: float) -> None:
+        """A row's values in one PDF text object, then the rule under the row, written
+        with one call.
+
+        fpdf2's text() and line() per value (validation, decorators, a text object each)
+        cost about as much as everything else in a long list; this writes the same
+        operators directly. Glyphs go through the font's subset (see _Glyphs), so the
+        embedded subset holds them. Relies on fpdf2 internals (pinned, fpdf2==2.8.9)."""
+        pdf = self.pdf
+        k, h = pdf.k, pdf.h
+        y = (h - baseline) * k
         ops, last_x, last_y = ["BT"], 0.0, 0.0
-        for x, text in pieces:
-            if text:
-                encoded = "".join(map(glyphs.__getitem__, text))
-                ops.append(f"{x * k - last_x:.2f} {y - last_y:.2f} Td ({encoded}) Tj")
-                last_x, last_y = x * k, y
-        ops.append("ET")
+        for x, encoded in pieces:
+            ops.append(f"{x - last_x:.2f} {y - last_y:.2f} Td ({encoded}) Tj")
+            last_x, last_y = x, y
+        self.y += self.row_h
+        rule = (h - self.y) * k
+        ops.append(f"ET\n{self.x0 * k:.2f} {rule:.2f} m {(self.x0 + self.width) * k:.2f} "
+                   f"{rule:.2f} l S")
         pdf._out(" ".join(ops))
 
     def end(self) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import DateTime, Select, String, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
@@ -123,27 +123,52 @@ def _agency_name(code: str | None, name: str | None) -> str:
     return name or code or NO_AGENCY
 
 
-def _phone(e164: str | None, flags: list[str] | None) -> str:
+def _phone(e164: str | None, confidential: bool | None) -> str:
     # A denouncer's identity is never shown, not even masked (Luật Tố cáo).
-    if CONFIDENTIAL_FLAGS.intersection(flags or []):
+    if confidential:
         return ""
     return mask_phone(e164)
 
 
-def _local(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(local_tz()) if moment is not None else None
+def _raw(column: Any) -> Any:
+    """A timestamp column read without the UTCDateTime conversion: the rows convert it
+    once, straight to local time (see _Clock)."""
+    return type_coerce(column, DateTime(timezone=True))
+
+
+class _Clock:
+    """Timestamps as the database driver returns them (aware on PostgreSQL, naive UTC
+    on SQLite) made aware in UTC and in local time."""
+
+    def __init__(self) -> None:
+        self.tz = local_tz()
+
+    def utc(self, moment: datetime | None) -> datetime | None:
+        if moment is None or moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=UTC)
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.tz)
 
 
 def _ticket_columns() -> tuple[Any, ...]:
-    return (Ticket.code, Ticket.received_at, func.substr(Ticket.text, 1, TEXT_CHARS),
-            Ticket.channel, Ticket.status, Ticket.flags, Caller.phone_e164, Caller.name,
+    # Whether the ticket is confidential is decided in SQL: decoding every row's JSON
+    # flags costs more than the rest of the row.
+    confidential = or_(*[has_flag(flag) for flag in sorted(CONFIDENTIAL_FLAGS)])
+    return (Ticket.code, _raw(Ticket.received_at), func.substr(Ticket.text, 1, TEXT_CHARS),
+            Ticket.channel, Ticket.status, confidential, Caller.phone_e164, Caller.name,
             Ticket.location["ward_name"].as_string())
 
 
 def flagged_stmt(scope: Scope, flag: str) -> Select[Any]:
     period = scope.period
     stmt = (select(Ticket.agency_code, AgencyRow.name, *_ticket_columns(),
-                   Ticket.due_at, Ticket.resolved_at)
+                   _raw(Ticket.due_at), _raw(Ticket.resolved_at))
             .outerjoin(AgencyRow, AgencyRow.code == Ticket.agency_code)
             .outerjoin(Caller, Caller.id == Ticket.caller_id)
             .where(Ticket.received_at >= period.start, Ticket.received_at < period.end,
@@ -158,7 +183,7 @@ def flagged_stmt(scope: Scope, flag: str) -> Select[Any]:
 def late_assignments_stmt(scope: Scope) -> Select[Any]:
     period, a = scope.period, Assignment
     stmt = (select(a.agency_code, AgencyRow.name, *_ticket_columns(),
-                   a.due_at, a.answered_at, a.ended_at)
+                   _raw(a.due_at), _raw(a.answered_at), _raw(a.ended_at))
             .join(Ticket, Ticket.id == a.ticket_id)
             .outerjoin(AgencyRow, AgencyRow.code == a.agency_code)
             .outerjoin(Caller, Caller.id == Ticket.caller_id)
@@ -170,14 +195,15 @@ def late_assignments_stmt(scope: Scope) -> Select[Any]:
     return stmt
 
 
-def _flagged_row(r: Any, cutoff: datetime) -> ReportRow:
-    (agency, name, code, received, text, channel, status, flags, phone, caller_name, place,
-     due, resolved) = r
+def _flagged_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
+    (agency, name, code, received, text, channel, status, confidential, phone, caller_name,
+     place, due, resolved) = r
+    due, resolved = clock.utc(due), clock.utc(resolved)
     return ReportRow(
-        agency, _agency_name(agency, name), code, _local(received) or received,
+        agency, _agency_name(agency, name), code, clock.local(received) or received,
         summary(text or "", caller_name), place or "", CHANNELS.get(channel, channel),
-        _phone(phone, flags), _local(due), _local(resolved if resolved and resolved < cutoff
-                                                    else None),
+        _phone(phone, confidential), clock.local(due),
+        clock.local(resolved if resolved and resolved < cutoff else None),
         STATUS_BY_CODE.get(status, status),
         lateness.days_late(due, resolved, cutoff))
 
@@ -190,16 +216,18 @@ def _late_status(answered: datetime | None, ended: datetime | None) -> str:
     return "Quá hạn, chưa trả lời"
 
 
-def _late_row(r: Any, cutoff: datetime) -> ReportRow:
-    (agency, name, code, received, text, channel, _status, flags, phone, caller_name, place,
-     due, answered, ended) = r
+def _late_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
+    (agency, name, code, received, text, channel, _status, confidential, phone, caller_name,
+     place, due, answered, ended) = r
+    due, answered, ended = clock.utc(due), clock.utc(answered), clock.utc(ended)
     done = lateness.assignment_done(answered, ended, cutoff)
     answered = answered if answered is not None and answered < cutoff else None
     ended = ended if ended is not None and ended < cutoff else None
     return ReportRow(
-        agency, _agency_name(agency, name), code, _local(received) or received,
+        agency, _agency_name(agency, name), code, clock.local(received) or received,
         summary(text or "", caller_name), place or "", CHANNELS.get(channel, channel),
-        _phone(phone, flags), _local(due), _local(answered), _late_status(answered, ended),
+        _phone(phone, confidential), clock.local(due), clock.local(answered),
+        _late_status(answered, ended),
         lateness.days_late(due, done, cutoff))
 
 
@@ -209,10 +237,10 @@ def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
 
 
 def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
-    cutoff = scope.period.end
+    cutoff, clock = scope.period.end, _Clock()
     if key == "tre_xu_ly":
         for r in _stream(session, late_assignments_stmt(scope)):
-            yield _late_row(r, cutoff)
+            yield _late_row(r, cutoff, clock)
         return
     flag = "tre_han" if key == "tre_han" else "thai_do"
     keep: Callable[[str], bool] = (
@@ -220,4 +248,4 @@ def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
         else (lambda t: not is_praise(t)))
     for r in _stream(session, flagged_stmt(scope, flag)):
         if keep(r[4] or ""):
-            yield _flagged_row(r, cutoff)
+            yield _flagged_row(r, cutoff, clock)

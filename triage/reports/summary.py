@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
@@ -94,11 +94,16 @@ def totals(session: Session, scope: Scope, period: Period) -> Totals:
         func.coalesce(func.sum(case((has_flag("tre_han"), 1), else_=0)), 0),
         func.coalesce(func.sum(case((has_flag("thai_do"), 1), else_=0)), 0),
     ).where(*_tickets_in(scope, period))).one()
+    due, late = _due_and_late(session, scope, period)
+    return Totals(int(row[0]), int(row[1]), int(row[2]), due, late)
+
+
+def _due_and_late(session: Session, scope: Scope, period: Period) -> tuple[int, int]:
     due, late = session.execute(select(
         func.coalesce(func.sum(case((lateness.counted_condition(period.end), 1), else_=0)), 0),
         func.coalesce(func.sum(case((lateness.late_condition(period.end), 1), else_=0)), 0),
     ).where(*_assignments_due_in(scope, period))).one()
-    return Totals(int(row[0]), int(row[1]), int(row[2]), int(due), int(late))
+    return int(due), int(late)
 
 
 Breakdown = dict[str, dict[str, int]]
@@ -107,15 +112,50 @@ BY = {"topic": Ticket.topic, "agency": Ticket.agency_code, "channel": Ticket.cha
 
 def breakdown(session: Session, scope: Scope, period: Period) -> Breakdown:
     """Counts by topic, by agency and by channel from one grouped query."""
+    return _ticket_months(session, scope, period, period)[period][0]
+
+
+def _ticket_months(session: Session, scope: Scope, first: Period, last: Period
+                   ) -> dict[Period, tuple[Breakdown, tuple[int, int, int]]]:
+    """For each month from `first` to `last`: the counts by topic, agency and channel,
+    and (received, tre_han, thai_do), from one scan of those months' tickets."""
+    months = [first.shift(i) for i in range((last.year - first.year) * 12
+                                            + last.month - first.month + 1)]
+    bucket = _month_of(Ticket.received_at, months)
     columns = list(BY.values())
-    rows = session.execute(select(*columns, func.count()).where(*_tickets_in(scope, period))
-                           .group_by(*columns))
-    out: Breakdown = {name: {} for name in BY}
+    rows = session.execute(
+        select(bucket, *columns, func.count(),
+               func.sum(case((has_flag("tre_han"), 1), else_=0)),
+               func.sum(case((has_flag("thai_do"), 1), else_=0)))
+        .where(*_tickets_between(scope, first, last)).group_by(bucket, *columns))
+    counts: dict[Period, Breakdown] = {m: {name: {} for name in BY} for m in months}
+    flags = {m: [0, 0, 0] for m in months}
     for row in rows:
-        n = int(row[3] or 0)
-        for name, key in zip(BY, row[:3], strict=True):
-            out[name][key or ""] = out[name].get(key or "", 0) + n
-    return out
+        month = months[int(row[0])]
+        n = int(row[4] or 0)
+        for name, key in zip(BY, row[1:4], strict=True):
+            out = counts[month][name]
+            out[key or ""] = out.get(key or "", 0) + n
+        total = flags[month]
+        total[0] += n
+        total[1] += int(row[5] or 0)
+        total[2] += int(row[6] or 0)
+    return {m: (counts[m], (flags[m][0], flags[m][1], flags[m][2])) for m in months}
+
+
+def _month_of(column: Any, months: list[Period]) -> Any:
+    """The index in `months` of the month `column` falls in (rows outside are filtered)."""
+    if len(months) == 1:
+        return literal(0)
+    return case(*[(column < literal(m.end, column.type), i)
+                  for i, m in enumerate(months[:-1])], else_=len(months) - 1)
+
+
+def _tickets_between(scope: Scope, first: Period, last: Period) -> list[Any]:
+    where = [Ticket.received_at >= first.start, Ticket.received_at < last.end]
+    if scope.agency_code is not None:
+        where.append(Ticket.agency_code == scope.agency_code)
+    return where
 
 
 def _agency_names(session: Session) -> dict[str, str]:
@@ -135,39 +175,74 @@ def count_table(now: dict[str, int], before: dict[str, int], names: dict[str, st
     return rows
 
 
-def on_time_table(session: Session, scope: Scope, names: dict[str, str]) -> list[OnTimeRow]:
-    """Per agency, assignments due this month: judged, on time, late; best rate first."""
+def _on_time_rows(session: Session, scope: Scope) -> list[tuple[str, int, int]]:
+    """Per agency, assignments due this month: (code, judged, late)."""
     cutoff = scope.period.end
     counted = func.sum(case((lateness.counted_condition(cutoff), 1), else_=0))
     late = func.sum(case((lateness.late_condition(cutoff), 1), else_=0))
     rows = session.execute(
         select(Assignment.agency_code, counted, late)
         .where(*_assignments_due_in(scope, scope.period)).group_by(Assignment.agency_code))
-    table = [OnTimeRow(code, names.get(code, code), int(n or 0), int(n or 0) - int(k or 0),
-                       int(k or 0)) for code, n, k in rows if n]
+    return [(code, int(n or 0), int(k or 0)) for code, n, k in rows]
+
+
+def _ranking(rows: list[tuple[str, int, int]], names: dict[str, str]) -> list[OnTimeRow]:
+    table = [OnTimeRow(code, names.get(code, code), n, n - k, k) for code, n, k in rows if n]
     table.sort(key=lambda r: (-(r.rate or 0.0), -r.due, r.code))
     return table
 
 
-def trend(session: Session, scope: Scope) -> list[tuple[Period, int, int]]:
-    out = []
-    for period in scope.period.months_back(TREND_MONTHS):
-        received = session.scalar(select(func.count()).where(*_tickets_in(scope, period)))
-        late = session.scalar(select(func.count()).where(
-            *_assignments_due_in(scope, period), lateness.late_condition(period.end)))
-        out.append((period, int(received or 0), int(late or 0)))
-    return out
+def on_time_table(session: Session, scope: Scope, names: dict[str, str]) -> list[OnTimeRow]:
+    """Per agency, assignments due this month: judged, on time, late; best rate first."""
+    return _ranking(_on_time_rows(session, scope), names)
+
+
+def trend(session: Session, scope: Scope,
+          known: dict[Period, tuple[int, int]] | None = None) -> list[tuple[Period, int, int]]:
+    """(month, received, late) for the last TREND_MONTHS months; months in `known`
+    already counted are not queried again. The late assignments of the other months
+    come from one grouped query, each month judged at its own cut-off."""
+    known = known or {}
+    months = scope.period.months_back(TREND_MONTHS)
+    missing = [m for m in months if m not in known]
+    counts = dict(known)
+    if missing:
+        late = _late_by_month(session, scope, missing[0], missing[-1])
+        for period in missing:
+            received = session.scalar(select(func.count()).where(*_tickets_in(scope, period)))
+            counts[period] = (int(received or 0), late.get(period, 0))
+    return [(m, *counts[m]) for m in months]
+
+
+def _late_by_month(session: Session, scope: Scope, first: Period, last: Period
+                   ) -> dict[Period, int]:
+    months = [first.shift(i) for i in range((last.year - first.year) * 12
+                                            + last.month - first.month + 1)]
+    due = Assignment.due_at
+    bucket = _month_of(due, months)
+    cutoff: Any = (literal(months[0].end, due.type) if len(months) == 1 else
+                   case(*[(due < literal(m.end, due.type), literal(m.end, due.type))
+                          for m in months[:-1]], else_=literal(months[-1].end, due.type)))
+    where = [due >= first.start, due < last.end, lateness.late_condition(cutoff)]
+    if scope.agency_code is not None:
+        where.append(Assignment.agency_code == scope.agency_code)
+    rows = session.execute(select(bucket, func.count()).where(*where).group_by(bucket))
+    return {months[int(index)]: int(n) for index, n in rows}
 
 
 def build_summary(session: Session, scope: Scope) -> Summary:
     names = _agency_names(session)
-    ranking = on_time_table(session, scope, names)
-    now = breakdown(session, scope, scope.period)
-    before = breakdown(session, scope, scope.period.shift(-1))
+    period, previous = scope.period, scope.period.shift(-1)
+    on_time = _on_time_rows(session, scope)
+    ranking = _ranking(on_time, names)
+    tickets = _ticket_months(session, scope, previous, period)
+    (now, counts), (before, counts_before) = tickets[period], tickets[previous]
+    due, late = sum(n for _c, n, _k in on_time), sum(k for _c, _n, k in on_time)
+    due_before, late_before = _due_and_late(session, scope, previous)
     return Summary(
         scope=scope,
-        totals=totals(session, scope, scope.period),
-        previous=totals(session, scope, scope.period.shift(-1)),
+        totals=Totals(*counts, due, late),
+        previous=Totals(*counts_before, due_before, late_before),
         by_topic=count_table(now["topic"], before["topic"], TOPICS, keep_order=True,
                              missing="Chưa phân loại"),
         by_agency=count_table(now["agency"], before["agency"], names, keep_order=False,
@@ -175,7 +250,8 @@ def build_summary(session: Session, scope: Scope) -> Summary:
         by_channel=count_table(now["channel"], before["channel"], CHANNELS, keep_order=True,
                                missing="Không rõ"),
         ranking=ranking,
-        trend=trend(session, scope),
+        trend=trend(session, scope, {period: (counts[0], late),
+                                     previous: (counts_before[0], late_before)}),
         top_late=sorted((r for r in ranking if r.late), key=lambda r: (-r.late, r.code))[
             :TOP_LATE],
     )

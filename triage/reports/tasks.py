@@ -45,7 +45,7 @@ def monthly_report(period: str | None = None, *, now: datetime | None = None,
 
 def build_report(report_id: int, *, now: datetime | None = None, force: bool = False,
                  workers: int = 1) -> str:
-    """Build one report's files. workers=2 writes the workbook in a forked process (for
+    """Build one report's files. workers=2 writes the PDF in a forked process (for
     Celery workers and commands; keep 1 inside the multi-threaded API server)."""
     now = now or utcnow()
     with session_scope() as session:
