@@ -25,6 +25,7 @@ from tests.web.conftest import (
     ticket_id,
 )
 from triage import db
+from triage.auth.models import AuditEntry
 from triage.auth.models import User as UserRow
 from triage.intake.models import Ticket
 from triage.pipeline import tasks
@@ -76,6 +77,7 @@ def test_every_form_refuses_forgeries(user: UserFactory) -> None:
         (adm, adm2, "/quan-tri/mo-hinh/huan-luyen", {}),
         (adm, adm2, "/bao-cao/tao", {"thang": "2026-10"}),
         (sup, adm2, "/bao-cao/tao", {"thang": "2026-10"}),
+        (sup, adm2, f"/phieu/{code}/nguoi-phan-anh", {"reason": "Xác minh theo yêu cầu"}),
     ]
     for who, other, path, data in forms:
         forged(who, other, path, data)
@@ -92,6 +94,39 @@ def test_every_form_refuses_forgeries(user: UserFactory) -> None:
                                   follow_redirects=False)
         assert response.status_code == 403
     assert op.get("/tiep-nhan").status_code == 200  # the logout was refused too
+
+
+def reveals(code: str) -> list[dict[str, Any]]:
+    with db.session_scope() as session:
+        stmt = select(AuditEntry).where(AuditEntry.action == "reveal_caller")
+        return [dict(e.data, actor=e.actor) for e in session.scalars(stmt)
+                if e.ticket_id == ticket_id(code)]
+
+
+def test_supervisor_sees_a_masked_caller_only_after_giving_a_reason(user: UserFactory) -> None:
+    op, sup = user("operator"), user("supervisor")
+    staff = user("agency_staff", agency=AGENCY_A)
+    code = enter(op, "Cán bộ địa chính xã gây khó dễ, đòi tiền khi làm sổ đỏ.",
+                 flags=["thai_do"], name="Trần Thị Bích", phone="0912345678")
+    page = sup.get(f"/phieu/{code}").text
+    assert "Trần Thị Bích" not in page and "0912345678" not in page
+    assert 'action="/phieu/' + code + '/nguoi-phan-anh"' in page
+    short = sup.post(f"/phieu/{code}/nguoi-phan-anh", {"reason": "  xem  "})
+    assert short.status_code == 200 and 'role="alert"' in short.text
+    assert "Trần Thị Bích" not in short.text and reveals(code) == []
+    reason = "Xác minh đơn tố cáo theo yêu cầu của Chánh Văn phòng"
+    shown = sup.post(f"/phieu/{code}/nguoi-phan-anh", {"reason": reason})
+    assert shown.status_code == 200
+    assert "Trần Thị Bích" in shown.text and "0912345678" in shown.text
+    assert reveals(code) == [{"reason": reason, "actor": sup.username}]
+    # Nobody else may use the form: the operator already sees the caller, and the agency
+    # complained about must never learn who the denouncer is.
+    for other in (op, staff):
+        answer = other.post(f"/phieu/{code}/nguoi-phan-anh", {"reason": reason})
+        assert answer.status_code in (403, 404)
+        assert "Trần Thị Bích" not in answer.text
+    assert len(reveals(code)) == 1
+    assert "Trần Thị Bích" not in sup.get(f"/phieu/{code}").text  # shown once, not kept
 
 
 def test_the_suggestion_needs_the_header_token(user: UserFactory) -> None:

@@ -19,8 +19,9 @@ from triage.inbox import service as inbox
 from triage.intake import service as intake
 from triage.intake.models import Caller, Ticket, TicketEvent
 from triage.intake.phones import InvalidPhone, canonical_phone
-from triage.intake.present import ticket_out
-from triage.intake.schemas import TicketOut
+from triage.intake.present import caller_out, ticket_out
+from triage.intake.sanitize import clean_text
+from triage.intake.schemas import CallerOut, TicketOut
 from triage.review import service as review
 from triage.web.operator import agency_groups
 from triage.web.pages import FormPrincipal, PageRoute, SessionDep, require
@@ -31,6 +32,7 @@ READERS = ("operator", "supervisor", "admin", "agency_staff")
 SEARCHERS = READERS
 PHONE_SEARCHERS = ("operator",)
 RESULTS = 50
+REVEAL_REASON_MIN = 10  # as the API's /complaints/{code}/reveal
 CODE_LIKE = re.compile(r"^\s*\d{4}-\d{6}-\d{3,6}\s*$")
 PHONE_LIKE = re.compile(r"^[\s+().\-\d]{9,20}$")
 
@@ -70,14 +72,46 @@ def ticket_page(code: str, request: Request, principal: PrincipalDep, session: S
                 ) -> Response:
     require(request, principal, *READERS)
     ticket = visible_ticket(session, principal, code, request)
+    return _ticket_page(session, principal, ticket, request)
+
+
+def _ticket_page(session: Session, principal: Principal, ticket: Ticket, request: Request,
+                 *, caller: CallerOut | None = None, reveal_error: str | None = None
+                 ) -> Response:
     out, events = ticket_view(session, principal, ticket, request)
+    if caller is not None:
+        out = out.model_copy(update={"caller": caller})
     holds = policy.holds_ticket(principal, ticket)
     reviewer = principal.role in ("operator", "supervisor", "admin")
     reassign = review.reassign_reasons(session, [ticket.id]).get(ticket.id) \
         if reviewer else None
+    may_reveal = principal.role == "supervisor" and ticket.caller_id is not None \
+        and caller is None
     return render(request, "ticket.html", principal, t=out, ticket=ticket, events=events,
                   holds=holds, reviewer=reviewer, reassign_reason=reassign,
-                  agency_names=agency_names(session), agency_groups=agency_groups())
+                  agency_names=agency_names(session), agency_groups=agency_groups(),
+                  may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None)
+
+
+@router.post("/phieu/{code}/nguoi-phan-anh")
+def reveal_caller(code: str, request: Request, principal: FormPrincipal, session: SessionDep,
+                  reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """A supervisor sees a masked caller (a denouncer included) only after giving a reason,
+    which the audit log keeps; shown in this answer only, never stored in a page or URL."""
+    require(request, principal, "supervisor")
+    ticket = visible_ticket(session, principal, code, request)
+    if ticket.caller is None:
+        raise NotFound("Phiếu này không có thông tin người phản ánh.", code="no_caller")
+    cleaned = clean_text(reason)
+    if len(cleaned) < REVEAL_REASON_MIN:
+        return _ticket_page(session, principal, ticket, request, reveal_error=(
+            f"Hãy ghi lý do cần xem (ít nhất {REVEAL_REASON_MIN} ký tự); "
+            "lý do được lưu vào nhật ký."))
+    audit.record(session, principal, "reveal_caller", ticket_id=ticket.id,
+                 source_ip=client_ip(request), data={"reason": cleaned})
+    session.commit()
+    return _ticket_page(session, principal, ticket, request,
+                        caller=caller_out(ticket.caller, reveal=True))
 
 
 def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], int, str]:
