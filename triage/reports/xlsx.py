@@ -1,25 +1,22 @@
 """The report as a workbook: a summary sheet, then one sheet per list.
 
-openpyxl write-only mode streams rows to disk. Every text cell is forced to the string
-type after neutralisation, so no cell is ever a formula. The archive is written with
-pinned timestamps (workbook properties and zip entries), so regenerating a report from
-the same data gives the same bytes."""
+XlsxWriter in constant-memory mode streams each row to disk as it is written, so memory
+stays flat whatever the month's size; it writes about twice as fast as openpyxl's
+write-only mode, which matters on a month of 30,000 list rows (openpyxl still reads
+workbooks: imports and tests). Every text cell is written as a string after
+neutralisation, so no cell is ever a formula. Properties carry the report's issue time,
+and XlsxWriter pins the archive's timestamps, so regenerating a report from the same data
+gives the same bytes."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.writer.excel import ExcelWriter
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from triage.reports.cells import neutralise
 from triage.reports.render import ReportMeta
@@ -27,96 +24,75 @@ from triage.reports.service import COLUMNS, ListSpec, ReportRow
 from triage.reports.summary import CountRow, Summary
 
 WIDTHS = (6, 34, 20, 17, 70, 26, 14, 15, 17, 17, 26, 10)
+SUMMARY_WIDTHS = (44, 14, 14, 14, 14, 14)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=13)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-class _PinnedZip(ZipFile):
-    """A zip whose entries all carry one fixed timestamp and mode."""
-
-    stamp = (1980, 1, 1, 0, 0, 0)
-
-    def _info(self, name: str) -> ZipInfo:
-        info = ZipInfo(name, date_time=self.stamp)
-        info.compress_type = ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname: str | ZipInfo, data: Any,
-                 compress_type: int | None = None, compresslevel: int | None = None) -> None:
-        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, ZipInfo) \
-            else zinfo_or_arcname
-        super().writestr(self._info(name), data)
-
-    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
-              compresslevel: int | None = None) -> None:
-        with open(filename, "rb") as src, self.open(self._info(str(arcname)), "w",
-                                                    force_zip64=True) as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+PERCENT_FORMAT = "0.0%"
 
 
 class XlsxSink:
     def __init__(self, target: Path | IO[bytes]) -> None:
-        self.target = target
-        self.wb = Workbook(write_only=True)
-        self.ws: WriteOnlyWorksheet | None = None
+        self.wb = xlsxwriter.Workbook(target, {
+            "constant_memory": True,
+            # Values go in as they are: never turned into formulas, links or numbers.
+            "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False,
+            # Times are local wall-clock times; the sheet shows them as such.
+            "remove_timezone": True,
+        })
+        self.title = self.wb.add_format({"bold": True, "font_size": 13})
+        self.bold = self.wb.add_format({"bold": True})
+        self.header = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7",
+                                          "text_wrap": True, "valign": "top"})
+        self.date = self.wb.add_format({"num_format": DATE_FORMAT})
+        self.percent = self.wb.add_format({"num_format": PERCENT_FORMAT})
+        self.ws: Worksheet | None = None
+        self.line = 0
         self.meta: ReportMeta | None = None
 
-    def _text(self, value: str, font: Font | None = None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self._sheet, value=neutralise(value))  # idempotent
-        cell.data_type = "s"
-        if font is not None:
-            cell.font = font
-        return cell
-
     @property
-    def _sheet(self) -> WriteOnlyWorksheet:
+    def _sheet(self) -> Worksheet:
         assert self.ws is not None
         return self.ws
 
-    def _cell(self, value: Any) -> Any:
+    def _new_sheet(self, name: str, widths: tuple[int, ...]) -> Worksheet:
+        self.ws = self.wb.add_worksheet(name)
+        for col, width in enumerate(widths):
+            self.ws.set_column(col, col, width)
+        self.line = 0
+        return self.ws
+
+    def _write(self, row: int, col: int, value: Any, text_format: Format | None = None
+               ) -> None:
+        ws = self._sheet
+        if value is None:
+            return
         if isinstance(value, str):
-            text = neutralise(value)
-            # A plain str is typed "s" by openpyxl unless it starts with "=" (impossible
-            # after neutralise) or is an error literal; only those need a forced cell.
-            # Building a cell object for every value costs several seconds on a big month.
-            return self._text(text) if text in ERROR_CODES else text
-        if isinstance(value, datetime):
-            cell = WriteOnlyCell(self._sheet, value=value)
-            cell.number_format = DATE_FORMAT
-            return cell
-        return value
+            ws.write_string(row, col, neutralise(value), text_format)
+        elif isinstance(value, datetime):
+            ws.write_datetime(row, col, value, self.date)
+        elif isinstance(value, float):
+            ws.write_number(row, col, value, self.percent)  # floats here are rates
+        else:
+            ws.write_number(row, col, value)
 
     def begin(self, meta: ReportMeta, summary: Summary) -> None:
         self.meta = meta
-        self.ws = self.wb.create_sheet("Tổng hợp")
-        for col, width in enumerate((44, 14, 14, 14, 14), start=1):
-            self.ws.column_dimensions[get_column_letter(col)].width = width
+        self._new_sheet("Tổng hợp", SUMMARY_WIDTHS)
         self._summary(meta, summary)
 
-    def _line(self, *values: Any, font: Font | None = None) -> None:
-        self._sheet.append([self._summary_cell(v, font) for v in values])
-
-    def _summary_cell(self, value: Any, font: Font | None) -> Any:
-        if isinstance(value, str):
-            return self._text(value, font)
-        if isinstance(value, float):  # a rate
-            cell = WriteOnlyCell(self._sheet, value=value)
-            cell.number_format = "0.0%"
-            return cell
-        return value
+    def _line(self, *values: Any, text_format: Format | None = None) -> None:
+        for col, value in enumerate(values):
+            self._write(self.line, col, value, text_format)
+        self.line += 1
 
     def _summary(self, meta: ReportMeta, s: Summary) -> None:
-        self._line(f"BÁO CÁO {meta.title.upper()}", font=TITLE)
+        self._line(f"BÁO CÁO {meta.title.upper()}", text_format=self.title)
         if meta.section:
-            self._line(meta.section, font=BOLD)
+            self._line(meta.section, text_format=self.bold)
         self._line(meta.date_line)
         self._line()
         t, p = s.totals, s.previous
-        self._line("Chỉ tiêu", "Tháng này", "Tháng trước", "Tăng/giảm", font=BOLD)
+        self._line("Chỉ tiêu", "Tháng này", "Tháng trước", "Tăng/giảm", text_format=self.bold)
         for name, now, before in (
             ("Phản ánh tiếp nhận", t.received, p.received),
             ("Phản ánh TTHC trễ hạn", t.tre_han, p.tre_han),
@@ -130,45 +106,44 @@ class XlsxSink:
                             ("Theo kênh tiếp nhận", s.by_channel)):
             self._counts(title, rows)
         self._line()
-        self._line("Tỷ lệ xử lý đúng hạn và xếp hạng cơ quan", font=BOLD)
+        self._line("Tỷ lệ xử lý đúng hạn và xếp hạng cơ quan", text_format=self.bold)
         self._line("Cơ quan", "Đến hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn", "Xếp hạng",
-                   font=BOLD)
+                   text_format=self.bold)
         for rank, r in enumerate(s.ranking, start=1):
             self._line(r.name, r.due, r.on_time, r.late, r.rate, rank)
 
     def _counts(self, title: str, rows: list[CountRow]) -> None:
         self._line()
-        self._line(title, "Tháng này", "Tháng trước", "Tăng/giảm", font=BOLD)
+        self._line(title, "Tháng này", "Tháng trước", "Tăng/giảm", text_format=self.bold)
         for r in rows:
             self._line(r.name, r.count, r.previous, r.change)
 
     def start_list(self, spec: ListSpec) -> None:
-        self.ws = self.wb.create_sheet(spec.sheet)
-        for col, width in enumerate(WIDTHS, start=1):
-            self.ws.column_dimensions[get_column_letter(col)].width = width
-        self.ws.freeze_panes = "A2"
-        header = []
-        for name in COLUMNS:
-            cell = self._text(name, BOLD)
-            cell.fill = HEADER_FILL
-            cell.alignment = WRAP
-            header.append(cell)
-        self.ws.append(header)
+        ws = self._new_sheet(spec.sheet, WIDTHS)
+        ws.freeze_panes(1, 0)
+        for col, name in enumerate(COLUMNS):
+            ws.write_string(0, col, name, self.header)
+        self.line = 1
 
     def row(self, number: int, row: ReportRow) -> None:
-        self._sheet.append([self._cell(v) for v in row.values(number)])
+        ws, line = self._sheet, self.line
+        for col, value in enumerate(row.values(number)):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                ws.write_string(line, col, neutralise(value))
+            elif isinstance(value, datetime):
+                ws.write_datetime(line, col, value, self.date)
+            else:
+                ws.write_number(line, col, value)
+        self.line = line + 1
 
     def end_list(self, count: int) -> None:
-        last = get_column_letter(len(COLUMNS))
-        self._sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+        self._sheet.autofilter(0, 0, count, len(COLUMNS) - 1)
 
     def finish(self) -> None:
         assert self.meta is not None
         pinned = self.meta.issued_at.astimezone(UTC).replace(tzinfo=None)
-        self.wb.properties.creator = "Đường dây nóng 1022"
-        self.wb.properties.title = self.meta.display_name
-        self.wb.properties.created = pinned
-        self.wb.properties.modified = pinned
-        archive = _PinnedZip(self.target, "w", ZIP_DEFLATED, allowZip64=True)
-        ExcelWriter(self.wb, archive).save()
-
+        self.wb.set_properties({"title": self.meta.display_name,
+                                "author": "Đường dây nóng 1022", "created": pinned})
+        self.wb.close()
