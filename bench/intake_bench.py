@@ -150,14 +150,22 @@ class CpuMeter:
         self.db_name, self.api, self.redis = db_name, api, redis
 
     def sample(self) -> dict[str, float]:
-        with psycopg.connect(ADMIN) as conn:
-            backends = [int(r[0]) for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.db_name,))]
         own = os.times()
         return {"api (uvicorn + relay)": sum(proc_cpu(p) for p in tree(self.api)),
-                "postgres backends": sum(proc_cpu(p) for p in backends),
+                "postgres backends": sum(proc_cpu(p) for p in self.backends()),
                 "redis-server": proc_cpu(self.redis),
                 "load generator": own.user + own.system}
+
+    def backends(self) -> list[int]:
+        """PostgreSQL server processes serving this database (their title names it)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    title = (entry / "cmdline").read_bytes().decode(errors="replace")
+                    if title.startswith("postgres: ") and f" {self.db_name} " in title:
+                        found.append(int(entry.name))
+        return found
 
     @staticmethod
     def per_submission(before: dict[str, float], after: dict[str, float],

@@ -11,7 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic_core.core_schema import ErrorType
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage.errors import DomainError
@@ -222,8 +228,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        log.error("database error: %s", exc.orig)
+        if isinstance(exc, InterfaceError) or exc.connection_invalidated:
+            # The connection broke: an outage, worth retrying.
+            log.warning("database connection lost: %s", exc.orig)
+            return JSONResponse(
+                error_body("database_unavailable",
+                           "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."),
+                503, headers={"Retry-After": "2"})
+        if isinstance(exc, IntegrityError):
+            # A concurrent change won the race (the request itself was valid).
+            log.warning("database refused a write: %s", type(exc.orig).__name__)
+            return JSONResponse(
+                error_body("conflict", "Dữ liệu vừa được thay đổi bởi yêu cầu khác, vui lòng "
+                                       "tải lại và thử lại."), 409)
+        # A statement the database rejects is a bug: retrying cannot help, so no 503 and no
+        # Retry-After, and the traceback goes to the log.
+        log.error("database error: %s", exc.orig, exc_info=exc)
         return JSONResponse(
-            error_body("database_error", "Lỗi cơ sở dữ liệu, vui lòng thử lại."),
-            503, headers={"Retry-After": "2"},
-        )
+            error_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), 500)

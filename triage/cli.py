@@ -36,18 +36,29 @@ def _embedded_bootstrap() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: int = typer.Option(1, min=1, help="Số tiến trình API (chỉ chế độ Celery).")
+          ) -> None:
     """Chạy API và trang web (mặc định nhúng: kèm bộ xử lý trong tiến trình)."""
     import uvicorn
 
     from triage.app import create_app
 
+    settings = get_settings()
+    if settings.embedded and workers > 1:
+        # One SQLite writer and one in-process worker: a second process would only contend.
+        raise typer.BadParameter("Chế độ nhúng chỉ chạy một tiến trình; hãy đặt "
+                                 "TRIAGE_DATABASE_URL và TRIAGE_BROKER_URL để dùng --workers.")
     _setup_logging()
     _embedded_bootstrap()
-    settings = get_settings()
     mode = "nhúng (SQLite + xử lý trong tiến trình)" if settings.embedded else "Celery/Redis"
     typer.echo(f"Đường dây 1022 — triage: http://{host}:{port}/docs — chế độ {mode}")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    if workers > 1:
+        # Each process has its own outbox relay; they share the rows (SKIP LOCKED).
+        uvicorn.run("triage.asgi:app", host=host, port=port, workers=workers,
+                    log_level="info")
+    else:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -258,6 +269,28 @@ def tokens_issue(
     except DomainError as exc:
         _fail(exc.message)
     typer.echo(token)
+
+
+@app.command()
+def purge(
+    days: Annotated[int | None, typer.Option(
+        min=1, help="Số ngày lưu giữ (mặc định TRIAGE_RETENTION_DAYS)")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Chỉ đếm số phiếu sẽ bị xoá dữ liệu, không thay đổi gì")] = False,
+) -> None:
+    """Xoá dữ liệu cá nhân người phản ánh của các phiếu đã kết thúc quá thời hạn lưu giữ."""
+    from triage.retention import purge as run_purge
+
+    _setup_logging()
+    _embedded_bootstrap()
+    result = run_purge(days=days, dry_run=dry_run)
+    before = result.cutoff.date().strftime("%d/%m/%Y")
+    if dry_run:
+        typer.echo(f"Sẽ xoá dữ liệu cá nhân của {result.tickets} phiếu đã kết thúc trước "
+                   f"ngày {before} (chưa thay đổi gì).")
+    else:
+        typer.echo(f"Đã xoá dữ liệu cá nhân của {result.tickets} phiếu đã kết thúc trước ngày "
+                   f"{before}; phiếu và số liệu thống kê được giữ nguyên.")
 
 
 def _process_now() -> None:

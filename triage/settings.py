@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # after its attempt is counted, so that a test can kill a worker mid-task.
     pipeline_delay_seconds: float = Field(0.0, ge=0)
 
+    # Retention purge: the caller's name, phone and address of tickets finished longer ago
+    # than this are erased (the ticket and its statistics stay). See README, Configuration.
+    retention_days: int = Field(730, ge=1)
+
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "duongday1022@localhost"

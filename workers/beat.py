@@ -20,6 +20,9 @@ def schedule() -> dict[str, dict[str, Any]]:
         # (one report per period and agency, sent once), so it also runs daily at 07:00:
         # if beat was down on the 1st, the next morning catches up.
         "monthly-report": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=0)},
+        # Personal data of long-closed tickets; idempotent, so a missed night is caught
+        # up the next one.
+        "retention-purge": {"task": "retention.purge", "schedule": crontab(hour=2, minute=30)},
         "retrain": {"task": "classify.retrain",
                     "schedule": crontab(day_of_month=2, hour=2, minute=0)},
     }

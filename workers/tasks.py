@@ -93,3 +93,12 @@ def retrain() -> str:
     from triage.classify.tasks import retrain_with_corrections
 
     return retrain_with_corrections()
+
+
+@shared_task(name="retention.purge", **RETRY)
+def retention_purge() -> int:
+    """Daily: erase the caller's personal data of tickets closed longer ago than
+    TRIAGE_RETENTION_DAYS (idempotent: a second run finds nothing to do)."""
+    from triage.retention import purge
+
+    return purge().tickets

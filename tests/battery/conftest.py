@@ -41,19 +41,57 @@ TIMERS = {
     "BATTERY_STUB_CLASSIFIER": "1",
 }
 RESULTS: list[str] = []
+HEADLINES: list[str] = []
+OUTCOMES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember how each chaos test ended, so that a failure shows next to the metrics
+    (or instead of them, when it came before the oracle could record any)."""
+    if "/battery/test_a_" not in report.nodeid.replace("\\", "/"):
+        return
+    if report.when == "call" or report.outcome != "passed":
+        where = "" if report.when == "call" else f" ({report.when})"
+        OUTCOMES.append(f"{report.outcome.upper():7} {report.nodeid}{where} "
+                        f"{report.duration:.0f}s")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if RESULTS:
-        terminalreporter.section("reliability battery metrics")
-        for line in RESULTS:
-            terminalreporter.write_line(line)
+    """Pytest captures stdout: the metrics go to the terminal summary, so that they are in
+    the log of a plain `pytest` run (CI) whether the tests passed or failed."""
+    if not (RESULTS or OUTCOMES):
+        return
+    terminalreporter.section("reliability battery metrics")
+    for line in OUTCOMES:
+        terminalreporter.write_line(line)
+    for line in HEADLINES:
+        terminalreporter.write_line(line)
+    for line in RESULTS:
+        terminalreporter.write_line(line)
+
+
+def headline(name: str, data: dict[str, Any]) -> str | None:
+    """The four numbers the battery asks every chaos test to print, on one line."""
+    if "duplicate_executions" not in data:
+        return None
+    parts = [f"{name}: duplicate executions {data['duplicate_executions']}",
+             f"rescued by the sweeper {data.get('rescued_by_sweeper', 0)}"]
+    if "quiescence_s" in data:
+        parts.append(f"quiescence {data['quiescence_s']}s (budget {data['quiescence_budget_s']}s"
+                     f" + {data.get('drain_allowance_s', 0)}s drain)")
+    if "stuck_without_sweeper" in data:
+        parts.append(f"negative control: {data['stuck_without_sweeper']} stuck without the "
+                     f"sweeper, {data.get('interrupted_tickets', 0)} interrupted")
+    return "; ".join(parts)
 
 
 def record(name: str, data: dict[str, Any]) -> None:
     line = dump(name, data)
     print("\n" + line)
     RESULTS.append(line)
+    short = headline(name, data)
+    if short:
+        HEADLINES.append(short)
 
 
 @pytest.fixture(scope="session")

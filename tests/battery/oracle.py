@@ -169,6 +169,21 @@ def _effects_once(url: str, v: Verdict) -> None:
     v.check(dup_n == 0, f"I4: {dup_n} duplicated 'assigned' notifications")
 
 
+def drain(url: str, since: datetime, window: float = 10.0) -> tuple[int, float]:
+    """(tickets that reached a terminal pipeline state after `since`, the highest rate in
+    tickets/s over any `window` seconds of the run). The peak rate is the box's best
+    speed in this run, so work_left / peak is a lower bound of the time that work needed."""
+    moments = sorted(_aware(r.at).timestamp() for r in rows(
+        url, "SELECT at FROM ticket_events WHERE kind IN ('routed', 'needs_review')"))
+    left = sum(1 for m in moments if m > since.timestamp())
+    peak, first = 0, 0
+    for last, moment in enumerate(moments):
+        while moment - moments[first] > window:
+            first += 1
+        peak = max(peak, last - first + 1)
+    return left, peak / window
+
+
 def _p95(values: list[float]) -> float | None:
     values = sorted(values)
     return round(values[int(0.95 * (len(values) - 1))], 2) if values else None

@@ -254,6 +254,7 @@ class Stack:
     relay: Proc | None = None
     workers: list[Proc] = field(default_factory=list)
     api_port: int = 0
+    _probe_id: int = 0
 
     def base_env(self) -> dict[str, str]:
         return {"TRIAGE_DATABASE_URL": self.database_url, "TRIAGE_BROKER_URL": self.redis.url,
@@ -274,12 +275,42 @@ class Stack:
         self.api.start()
         return self.api
 
-    def start_relay(self, **env: str) -> Proc:
+    def start_relay(self, *, wait: bool = True, **env: str) -> Proc:
+        """Start the relay and (by default) wait until it publishes. A fixed pause used to
+        stand in for the wait: on a loaded box the relay needs up to ~10 s of imports, so a
+        fault planned "at t = 4 s of ingest" hit a system that had published nothing yet
+        and the negative control saw nothing to lose."""
         self.relay = Proc("relay", ["-m", "triage.cli", "relay"],
-                          {**self.base_env(), **env}, self.workdir / "relay.log")
+                          {**self.base_env(), **env}, self.workdir / "relay.log",
+                          ready=self._relay_published_probe)
         self.relay.start(wait=False)
-        time.sleep(0.5)
+        if wait:
+            self._probe_id = self._insert_probe()
+            self.relay.wait_ready()
         return self.relay
+
+    def _insert_probe(self) -> int:
+        """An outbox row for the no-op health task: published = the relay loop runs (it
+        goes out after any backlog of older rows, as the relay publishes in id order)."""
+        from sqlalchemy import insert
+
+        from tests.battery.oracle import engine
+        from triage.db import utcnow
+        from triage.outbox.models import OutboxMessage
+
+        with engine(self.database_url).begin() as conn:
+            return int(conn.execute(insert(OutboxMessage).values(
+                task="health.ping", ticket_id=None, payload={}, created_at=utcnow(),
+                publish_attempts=0).returning(OutboxMessage.id)).scalar_one())
+
+    def _relay_published_probe(self, _: Proc) -> bool:
+        from tests.battery.oracle import value
+
+        try:
+            return value(self.database_url, "SELECT published_at FROM outbox WHERE id = :i",
+                         i=self._probe_id) is not None
+        except Exception:  # the database may be the component under fault
+            return False
 
     def new_worker(self, name: str = "worker", **env: str) -> Proc:
         proc = Proc(name, ["-m", "tests.battery.worker_main"], {**self.base_env(), **env},

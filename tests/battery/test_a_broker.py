@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -17,18 +18,29 @@ from tests.battery.chaos import (
     once,
     ping_round_trip,
     run_with_control,
+    wait_backlog,
 )
 from tests.battery.oracle import value
 
+CRASHING = threading.Lock()
 BURST = 30.0  # complaints/s: faster than the worker, so the queue holds a backlog
 
 
-def crash_redis(stack, *, down: float, empty: bool, times: list[datetime]):
-    def action() -> None:
-        times.append(datetime.now(UTC))
-        stack.redis.kill()
-        time.sleep(down)
-        stack.redis.start(empty=empty)
+def crash_redis(stack, *, down: float, empty: bool, times: list[datetime],
+                queued: list[int] | None = None):
+    """kill -9 Redis, restart it `down` seconds later. With `queued`, first wait until
+    the queue holds a backlog (at most 20 s) and note its length: the crash must find
+    messages to lose, whatever the box's speed."""
+    def action() -> float:
+        if queued is not None:
+            queued.append(wait_backlog(stack, 20, timeout=20))
+        with CRASHING:  # one crash at a time, even if a wait made two overlap
+            times.append(datetime.now(UTC))
+            struck = time.monotonic()
+            stack.redis.kill()
+            time.sleep(down)
+            stack.redis.start(empty=empty)
+        return struck
     return action
 
 
@@ -38,9 +50,11 @@ def test_a4_redis_crash_without_persistence(make_stack, smtp_sink) -> None:
     stack = make_stack("P0")
     stack.start(relay_env=SWEEPER_OFF)
     crashes: list[datetime] = []
-    data = run_with_control(stack, load(stack, rate=BURST),
-                            [once(crash_redis(stack, down=2, empty=True, times=crashes), 4)],
-                            "A4", budget=45, sink=smtp_sink)
+    queued: list[int] = []
+    crash = crash_redis(stack, down=2, empty=True, times=crashes, queued=queued)
+    data = run_with_control(stack, load(stack, rate=BURST), [once(crash, 4)], "A4", budget=45,
+                            sink=smtp_sink, extra={"queued_at_crash": queued})
+    assert queued[0] > 0, "the crash found an empty queue"
     assert data["stuck_without_sweeper"] > 0, "negative control: the crash lost nothing"
     assert data["rescued_by_sweeper"] >= data["stuck_without_sweeper"]
     assert set(data["http"]) == {"201"}  # the API kept answering 201 throughout
@@ -67,10 +81,12 @@ def test_a5_redis_crash_with_aof_everysec(make_stack, smtp_sink) -> None:
     stack = make_stack("P1")
     stack.start(relay_env=SWEEPER_OFF)
     crashes: list[datetime] = []
-    faults = [once(crash_redis(stack, down=2, empty=False, times=crashes), at)
+    queued: list[int] = []
+    faults = [once(crash_redis(stack, down=2, empty=False, times=crashes, queued=queued), at)
               for at in (4, 12)]
     data = run_with_control(stack, load(stack, rate=BURST), faults, "A5", budget=45,
-                            sink=smtp_sink)
+                            sink=smtp_sink, extra={"queued_at_crash": queued})
+    assert all(n > 0 for n in queued), queued  # each crash had messages to lose
     window = sum(int(value(stack.database_url, "SELECT count(*) FROM outbox WHERE "
                            "published_at >= :a AND published_at <= :b",
                            a=at - timedelta(seconds=1), b=at) or 0) for at in crashes)

@@ -31,11 +31,13 @@ from tests.procs import wait_for
 def test_a2_worker_sigkill_storm(make_stack, smtp_sink) -> None:
     stack = make_stack("P1")
     stack.start(relay_env=SWEEPER_OFF)
-    # Kills land during the first ~18 s of a ~25 s ingest; each cycle is kill, restart
-    # 0.5 s later, boot (3–6 s here), 2 s of work.
-    storm = FaultLoop(storm_kill_worker(stack), every=0, duration=16, start=2)
+    # Kills land during the ~25 s of ingest; each cycle waits for the worker to start a
+    # task, kills it, restarts it 0.5 s later and waits for it to boot (3 s idle, up to
+    # ~15 s on a loaded box).
+    storm = FaultLoop(storm_kill_worker(stack, mid_task=True), every=0, duration=20, start=2)
     data = run_with_control(stack, load(stack), [storm], "A2", budget=30, sink=smtp_sink,
-                            extra={"worker_boot_s": round(stack.workers[0].boot_seconds, 1)})
+                            extra={"worker_boot_s": round(stack.workers[0].boot_seconds, 1)},
+                            rebooted=stack.workers[0])
     assert storm.count >= 2  # 3–4 on an idle box; the boot time decides
     # The fault bites: SIGKILL interrupted tasks, whose tickets needed another execution.
     assert data["interrupted_tickets"] > 0 or data["duplicate_executions"] > 0
@@ -129,17 +131,21 @@ def test_a13_rolling_deploy_sigterm(make_stack, smtp_sink) -> None:
     stack.start(relay_env=SWEEPER_OFF)
     generation = [0]
 
-    def deploy() -> None:
+    def deploy() -> float:
         old = stack.workers[-1]
         generation[0] += 1
         fresh = stack.new_worker(f"worker-{generation[0]}")
         fresh.start()  # the new one is up before the old one is told to stop
         assert old.proc is not None
+        stopped = time.monotonic()  # the restart I6 counts from (not the new one's boot)
         os.kill(old.proc.pid, signal.SIGTERM)  # what an orchestrator sends: main process
         old.proc.wait(timeout=40)
         stack.workers.remove(old)
+        return stopped
 
-    rolling = FaultLoop(deploy, every=10, duration=25, start=3)
+    # Two deploys, 10 s apart once the new worker is up (a boot takes 3 s on an idle box,
+    # up to ~20 s on a loaded one, so a fixed 25 s window could hold only one).
+    rolling = FaultLoop(deploy, every=10, duration=90, start=3, times=2)
     data = run_with_control(stack, load(stack), [rolling], "A13", budget=10, sink=smtp_sink)
     assert rolling.count >= 2
     assert data["stuck_without_sweeper"] == 0

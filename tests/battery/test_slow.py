@@ -149,7 +149,7 @@ class PipelineUnderFaults(RuleBasedStateMachine):
     def kill_relay(self) -> None:
         assert self.stack.relay is not None
         self.stack.relay.kill()
-        self.stack.start_relay()
+        self.stack.start_relay(wait=False)  # the schedule decides what happens meanwhile
         self._fault()
 
     @rule(seconds=st.sampled_from([0.5, 2.0, 5.0]))

@@ -1,0 +1,47 @@
+"""Database errors through the API: an outage is 503 with Retry-After, a lost race is 409,
+a statement the database rejects is a bug (500, nothing to retry), on real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from triage.app import create_app
+from triage.db import session_scope
+
+
+@pytest.fixture
+def client(pg: str) -> Iterator[TestClient]:
+    app = create_app(start_runtime=False)
+
+    @app.get("/test/bad-statement")
+    def bad_statement() -> None:
+        with session_scope() as s:
+            s.execute(text("SELEC 1"))
+
+    @app.get("/test/lost-race")
+    def lost_race() -> None:
+        with session_scope() as s:
+            s.execute(text("INSERT INTO code_counters (period, last) VALUES ('199901', 1)"))
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_a_rejected_statement_is_a_500_without_retry_after(client: TestClient) -> None:
+    answer = client.get("/test/bad-statement")
+    assert answer.status_code == 500
+    assert answer.json()["error"]["code"] == "internal_error"
+    assert "Retry-After" not in answer.headers
+    assert "SELEC" not in answer.text  # nothing about the internals
+
+
+def test_a_lost_race_is_a_409(client: TestClient) -> None:
+    assert client.get("/test/lost-race").status_code == 200
+    answer = client.get("/test/lost-race")
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "conflict"
+    assert "code_counters" not in answer.text
