@@ -9,7 +9,7 @@
 
     BATTERY_LOG_DIR=var/battery-logs .venv/bin/pytest -m slow tests/battery/test_slow.py -s
 
-The last results are in bench/results.md ("Reliability battery")."""
+Their results, once run, go to bench/results.md ("Reliability battery")."""
 
 from __future__ import annotations
 
