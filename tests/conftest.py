@@ -6,8 +6,9 @@ missing PostgreSQL or Redis is an error, never a skip."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -89,6 +90,28 @@ def pg(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     use_database(monkeypatch, pg_database)
     yield pg_database
     db.reset_caches()
+
+
+def run_together(target: Callable[[], object], count: int, timeout: float
+                 ) -> list[BaseException]:
+    """Run `target` in `count` threads released at the same moment (a race on purpose);
+    returns what they raised."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            target()
+        except BaseException as exc:  # surfaced to the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return errors
 
 
 def issue_token(role: str, agency: str | None = None, name: str | None = None) -> dict[str, str]:

@@ -97,8 +97,4 @@ def retrain() -> str:
 
 @shared_task(name="retention.purge", **RETRY)
 def retention_purge() -> int:
-    """Daily: erase the caller's personal data of tickets closed longer ago than
-    TRIAGE_RETENTION_DAYS (idempotent: a second run finds nothing to do)."""
-    from triage.retention import purge
-
-    return purge().tickets
+    return bodies.purge_personal_data()

@@ -8,13 +8,13 @@ up on its next run, which is what the concurrent runs here exercise."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from tests.battery.conftest import record
+from tests.conftest import run_together
 from triage.agencies.models import AgencyRow
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
@@ -48,21 +48,8 @@ def test_a14_concurrent_deadline_scans_notify_exactly_once(pg: str, monkeypatch)
     monkeypatch.setenv("TRIAGE_SMTP_HOST", "")  # delivery fails for good: rows still count
     get_settings.cache_clear()
     seed(200)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(3)
-
-    def scan() -> None:
-        try:
-            barrier.wait()
-            tasks.scan_deadlines()
-        except BaseException as exc:  # a unique-key race would surface here
-            errors.append(exc)
-
-    threads = [threading.Thread(target=scan) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    # A unique-key race would surface in `errors`.
+    errors = run_together(tasks.scan_deadlines, 3, 120)
     tasks.scan_deadlines()  # and once more later: nothing new
     with session_scope() as s:
         per_kind = dict(s.execute(select(Notification.kind, func.count())

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.conftest import run_together
 from tests.reports import factories as f
 from triage.db import session_scope
 from triage.reports import store, tasks
@@ -134,19 +135,8 @@ def test_concurrent_runs_make_one_report_and_one_mail_each(pg: str, tmp_path: Pa
         for day in range(1, 6):
             t = f.ticket(s, f.local(2026, 10, day, 9), flags=("tre_han",))
             f.assign(s, t, "so-yt", f.local(2026, 10, day, 10), f.local(2026, 10, day + 5, 17))
-    mailer, errors = CountingMailer(), []
-
-    def run() -> None:
-        try:
-            _run(mailer)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    mailer = CountingMailer()
+    errors = run_together(lambda: _run(mailer), 4, 120)
     assert errors == []
     _run(mailer)  # the catch-up finishes whatever a racing thread left "not ready"
     with session_scope() as s:

@@ -5,13 +5,13 @@ and open or recently closed tickets are never touched."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from tests.conftest import run_together
 from triage import retention
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
@@ -226,22 +226,9 @@ def test_concurrent_runs_purge_each_ticket_once(pg: str) -> None:
     """The CLI and the daily job at the same moment (PostgreSQL, SKIP LOCKED)."""
     old = utcnow() - timedelta(days=DAYS + 1)
     ids = [make_ticket(old, closed=True) for _ in range(30)]
-    barrier = threading.Barrier(3)
     results: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(retention.purge(days=DAYS, batch=5).tickets)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = run_together(
+        lambda: results.append(retention.purge(days=DAYS, batch=5).tickets), 3, 60)
     assert not errors
     assert sum(results) == 30
     assert sorted(r.ticket_id for r in audit(retention.PURGE_ACTION)) == sorted(ids)
@@ -252,8 +239,10 @@ def test_the_embedded_relay_runs_the_purge_once_a_day(
     """Without beat (the embedded default) the relay thread runs it when a day has passed."""
     from triage.outbox import relay
     from triage.outbox.service import LocalDispatcher
+    from triage.pipeline.tasks import TASKS
 
-    loop = relay.RelayLoop(LocalDispatcher({}, workers=0), sweep=False, periodic=True)
+    purge_only = {"retention.purge": TASKS["retention.purge"]}
+    loop = relay.RelayLoop(LocalDispatcher(purge_only, workers=0), sweep=False, periodic=True)
     loop._last_scan = relay.time.monotonic()  # not the hourly jobs: they need real tasks
     loop.run_once()
     assert audit(retention.RUN_ACTION) == []  # started less than a day ago: not yet

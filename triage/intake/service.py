@@ -57,13 +57,18 @@ def resolve_received_at(value: datetime | None, now: datetime) -> datetime:
     return value
 
 
+def code_period(when: datetime) -> str:
+    """The month a ticket code counts in (local time): 202611."""
+    return when.astimezone(local_tz()).strftime("%Y%m")
+
+
 def next_code(session: Session, when: datetime) -> str:
     """Allocate the next code of the month.
 
     On PostgreSQL a sequence per month hands out numbers without locks (a failed
     submission leaves a gap, as sequences do); on SQLite, which has one writer at a time
     anyway, a counter row does the same."""
-    period = when.astimezone(local_tz()).strftime("%Y%m")
+    period = code_period(when)
     if session.get_bind().dialect.name == "postgresql":
         number = _pg_next(session, period)
     else:
@@ -236,7 +241,7 @@ def submit_fast(
     digest = fingerprint(complaint)
     received_at = resolve_received_at(complaint.received_at, now)
     caller = _make_caller(complaint)
-    period = now.astimezone(local_tz()).strftime("%Y%m")
+    period = code_period(now)
     params: dict[str, Any] = {
         "sequence": _pg_sequence(session, period),
         "code_prefix": f"{get_settings().code_prefix}-{period}-",

@@ -88,7 +88,7 @@ def _submit_request(request: Request, complaint: ComplaintIn,
         principal = get_principal(request, session)
         if not principal.is_anonymous:
             policy.require_role(principal, *SUBMITTERS)
-        result = _submit(session, complaint, principal.username, key, fast=True)
+        result = _submit(session, complaint, principal.username, key)
         return ticket_out(result.ticket), result.created
     finally:
         session.rollback()
@@ -96,13 +96,13 @@ def _submit_request(request: Request, complaint: ComplaintIn,
 
 
 def _submit(session: Session, complaint: ComplaintIn, actor: str,
-            key: str | None, *, fast: bool = False) -> service.Submission:
+            key: str | None) -> service.Submission:
     """Submit and commit. Two requests with one new key can both miss the lookup; the
     unique key stops the second at its flush, and it then answers as a replay of the
     first (or 409 if its body differs) instead of a database error."""
-    write = service.submit_fast if fast else service.submit
     try:
-        result = write(session, complaint, actor=actor, idempotency_key=key, now=utcnow())
+        result = service.submit_fast(session, complaint, actor=actor, idempotency_key=key,
+                                     now=utcnow())
         if result.created:
             session.commit()
         return result

@@ -72,11 +72,7 @@ class RelayLoop:
                 self.dispatcher.publish("reports.monthly", {})
         if self.periodic and time.monotonic() - self._last_purge >= PURGE_EVERY:
             self._last_purge = time.monotonic()
-            from triage.retention import purge
-
-            # Inline: the embedded worker's task table has no entry for it, and the run
-            # is a few indexed queries when there is nothing to purge.
-            purge()
+            self.dispatcher.publish("retention.purge", {})
         return sent_total
 
     def _run(self) -> None:

@@ -233,7 +233,7 @@ class LocalDispatcher:
 
     def publish(self, task: str, payload: dict[str, Any]) -> None:
         func = self._tasks[task]
-        args = {k: v for k, v in payload.items() if k != "swept"}
+        args = _task_kwargs(payload)
         if self._pool is None:
             _run_logged(task, func, args)
         else:

@@ -61,6 +61,14 @@ def _report_tasks() -> dict[str, Callable[..., Any]]:
     }
 
 
+def purge_personal_data() -> int:
+    """Daily: erase the caller's personal data of tickets finished longer ago than
+    TRIAGE_RETENTION_DAYS (idempotent: a second run finds nothing to do)."""
+    from triage.retention import purge
+
+    return purge().tickets
+
+
 def _retrain() -> str:
     from triage.classify.tasks import retrain_with_corrections
 
@@ -74,4 +82,5 @@ TASKS: dict[str, Callable[..., Any]] = {
     **_notify_tasks(),
     **_report_tasks(),
     "classify.retrain": _retrain,
+    "retention.purge": purge_personal_data,
 }

@@ -9,8 +9,8 @@ import hashlib
 import multiprocessing
 import os
 import re
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, tzinfo
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -66,26 +66,32 @@ def _digest(path: Path) -> tuple[int, str]:
     return path.stat().st_size, sha.hexdigest()
 
 
-def _render_group(session: Session, scope: Scope, targets: dict[str, Path],
-                  extra: list[Sink] | None = None) -> dict[str, int]:
-    """Render the report once into each `targets[fmt]` file (written via a temp file) and
-    into the `extra` sinks."""
+@contextmanager
+def _file_sinks(targets: dict[str, Path]) -> Iterator[list[Sink]]:
+    """A sink per `targets[fmt]`, written to a temp file that replaces the target only
+    when the whole report was written (a failure leaves no partial file)."""
     temps = {fmt: path.with_name(f".{path.name}.{os.getpid()}.tmp")
              for fmt, path in targets.items()}
     try:
         with ExitStack() as stack:
-            sinks: list[Sink] = list(extra or [])
+            sinks: list[Sink] = []
             for fmt, temp in temps.items():
                 temp.parent.mkdir(parents=True, exist_ok=True)
                 handle: IO[bytes] = stack.enter_context(temp.open("wb"))
                 sinks.append(SINKS[fmt](handle))
-            counts = render(session, scope, sinks)
+            yield sinks
         for fmt, temp in temps.items():
             os.replace(temp, targets[fmt])
     finally:
         for temp in temps.values():
             temp.unlink(missing_ok=True)
-    return counts
+
+
+def _render_group(session: Session, scope: Scope, targets: dict[str, Path],
+                  extra: list[Sink] | None = None) -> dict[str, int]:
+    """Render the report once into each `targets[fmt]` file and into the `extra` sinks."""
+    with _file_sinks(targets) as sinks:
+        return render(session, scope, [*(extra or []), *sinks])
 
 
 class _Relay:
@@ -138,35 +144,23 @@ def _serve(conn: Connection, targets: dict[str, Path]) -> None:
     # A forked child must not touch the parent's pooled connections (it needs none).
     get_engine().dispose(close=False)
     tz = local_tz()
-    temps = {fmt: path.with_name(f".{path.name}.{os.getpid()}.tmp")
-             for fmt, path in targets.items()}
-    try:
-        with ExitStack() as stack:
-            sinks: list[Sink] = []
-            for fmt, temp in temps.items():
-                temp.parent.mkdir(parents=True, exist_ok=True)
-                sinks.append(SINKS[fmt](stack.enter_context(temp.open("wb"))))
-            while True:
-                message = conn.recv()
-                kind = message[0]
-                if kind == "rows":
-                    for (number, code, name, ticket, received, text, place, channel, phone,
-                         due, answered, status, late) in message[1]:
-                        row = ReportRow(code, name, ticket, received.replace(tzinfo=tz), text,
-                                        place, channel, phone, _aware(due, tz),
-                                        _aware(answered, tz), status, late)
-                        for sink in sinks:
-                            sink.row(number, row)
-                    continue
-                for sink in sinks:
-                    getattr(sink, kind)(*message[1:])
-                if kind == "finish":
-                    break
-        for fmt, temp in temps.items():
-            os.replace(temp, targets[fmt])
-    finally:
-        for temp in temps.values():
-            temp.unlink(missing_ok=True)
+    with _file_sinks(targets) as sinks:
+        while True:
+            message = conn.recv()
+            kind = message[0]
+            if kind == "rows":
+                for (number, code, name, ticket, received, text, place, channel, phone,
+                     due, answered, status, late) in message[1]:
+                    row = ReportRow(code, name, ticket, received.replace(tzinfo=tz), text,
+                                    place, channel, phone, _aware(due, tz),
+                                    _aware(answered, tz), status, late)
+                    for sink in sinks:
+                        sink.row(number, row)
+                continue
+            for sink in sinks:
+                getattr(sink, kind)(*message[1:])
+            if kind == "finish":
+                break
 
 
 def write_formats(session: Session, scope: Scope, targets: dict[str, Path], *,

@@ -68,15 +68,9 @@ def fit(pdf: FPDF, text: str, width: float) -> str:
     # Letters here are at least a fifth of an em wide: longer text cannot fit, so a long
     # summary is cut to that many characters before anything is measured.
     head = text[: int(room / 200) + 2]
-    # Most letters are wider than half an em: the cut usually falls in a shorter prefix,
-    # so that is measured first.
-    short = int(room / 500) + 2
-    advances = list(accumulate(map(widths.__getitem__, map(ord, head[:short]))))
-    if not advances or advances[-1] <= room:
-        if len(head) > short:
-            advances = list(accumulate(map(widths.__getitem__, map(ord, head))))
-        if len(head) == len(text) and (not advances or advances[-1] <= room):
-            return text
+    advances = list(accumulate(map(widths.__getitem__, map(ord, head))))
+    if len(head) == len(text) and (not advances or advances[-1] <= room):
+        return text
     # The longest prefix that leaves room for the ellipsis.
     keep = bisect_right(advances, room - widths[ord(ELLIPSIS)])
     return head[:keep].rstrip() + ELLIPSIS

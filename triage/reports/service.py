@@ -149,11 +149,8 @@ class _Clock:
         return moment.replace(tzinfo=UTC)
 
     def local(self, moment: datetime | None) -> datetime | None:
-        if moment is None:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.tz)
+        aware = self.utc(moment)
+        return aware.astimezone(self.tz) if aware is not None else None
 
 
 def _ticket_columns() -> tuple[Any, ...]:
