@@ -24,6 +24,8 @@ from triage.errors import DomainError
 from triage.intake.sanitize import UnsafeText
 
 log = logging.getLogger(__name__)
+# A 503 tells the client when to try again (an outage is expected to pass).
+RETRY_AFTER = {"Retry-After": "2"}
 # Error types pydantic itself raises; anything else is a PydanticCustomError of ours whose
 # type is already a stable code and whose message is already Vietnamese.
 BUILTIN_ERRORS = frozenset(get_args(ErrorType))
@@ -182,7 +184,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        headers = RETRY_AFTER if exc.status_code == 503 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -207,7 +210,7 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             error_body("database_unavailable",
                        "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."),
-            503, headers={"Retry-After": "2"},
+            503, headers=RETRY_AFTER,
         )
 
     @app.exception_handler(Exception)
@@ -234,7 +237,7 @@ def install(app: FastAPI) -> None:
             return JSONResponse(
                 error_body("database_unavailable",
                            "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."),
-                503, headers={"Retry-After": "2"})
+                503, headers=RETRY_AFTER)
         if isinstance(exc, IntegrityError):
             # A concurrent change won the race (the request itself was valid).
             log.warning("database refused a write: %s", type(exc.orig).__name__)

@@ -19,6 +19,7 @@ from triage.classify import views as classify_views
 from triage.db import get_engine
 from triage.inbox import views as inbox_views
 from triage.intake import views as intake_views
+from triage.intake.fastpath import FastIntake
 from triage.lookup import views as lookup_views
 from triage.open311 import views as open311_views
 from triage.reports import views as reports_views
@@ -79,9 +80,17 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
         rt = Runtime(start_relay=start_runtime)
         app.state.runtime = rt
         rt.start()
+        fast = None
+        if get_engine().dialect.name == "postgresql":
+            fast = FastIntake(settings.effective_database_url, size=settings.intake_pool_size)
+            await fast.open()
+        app.state.fast_intake = fast
         try:
             yield
         finally:
+            app.state.fast_intake = None
+            if fast is not None:
+                await fast.close()
             rt.stop()
 
     app = FastAPI(

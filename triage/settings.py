@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     max_text_chars: int = Field(20_000, ge=100)
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # Connections of each API process's submission pool on PostgreSQL (the event-loop
+    # hot path; other requests use the SQLAlchemy pool).
+    intake_pool_size: int = Field(10, ge=1, le=100)
     future_tolerance_seconds: int = Field(300, ge=0)
 
     # Pipeline completeness: the sweeper re-publishes work not advanced within this time.

@@ -22,7 +22,7 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 URL_SECRETS = ("access_token", "token", "api_key", "apikey", "session")
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if not header:
         return None
@@ -51,17 +51,24 @@ def check_csrf(principal: Principal, supplied: str | None) -> None:
                         code="csrf_failed")
 
 
-def get_principal(request: Request, db: Annotated[Session, Depends(db_session)]) -> Principal:
+def refuse_url_secrets(request: Request) -> None:
     if any(name in request.query_params for name in URL_SECRETS):
         raise Unauthorized("Không được gửi mã truy cập trong địa chỉ URL.", code="token_in_url")
+
+
+def token_holder(principal: Principal | None) -> Principal:
+    """The principal a bearer token names; no one (None) is refused."""
+    if principal is None:
+        raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.", code="invalid_token")
+    return principal
+
+
+def get_principal(request: Request, db: Annotated[Session, Depends(db_session)]) -> Principal:
+    refuse_url_secrets(request)
     now = utcnow()
-    token = _bearer(request)
+    token = bearer_token(request)
     if token is not None:
-        principal = service.principal_for_token(db, token)
-        if principal is None:
-            raise Unauthorized("Mã truy cập không hợp lệ hoặc đã bị thu hồi.",
-                               code="invalid_token")
-        return principal
+        return token_holder(service.principal_for_token(db, token))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         found = service.session_user(db, cookie, now)

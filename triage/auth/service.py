@@ -93,7 +93,7 @@ def issue_token(db: Session, user: User, label: str = "") -> str:
 
 
 # Run on every API call with a token: built once, one query, no ORM objects.
-_TOKEN_PRINCIPAL = (
+TOKEN_PRINCIPAL = (
     select(User.id, User.username, User.role, User.agency_code)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None),
@@ -104,7 +104,7 @@ _TOKEN_PRINCIPAL = (
 
 def principal_for_token(db: Session, plain: str) -> Principal | None:
     """Who holds this token: an active user whose token is not revoked, else None."""
-    row = db.connection().execute(_TOKEN_PRINCIPAL, {"digest": digest(plain)}).first()
+    row = db.connection().execute(TOKEN_PRINCIPAL, {"digest": digest(plain)}).first()
     if row is None:
         return None
     return Principal(user_id=row.id, username=row.username, role=row.role,

@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Engine, TextClause, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,17 +81,22 @@ _KNOWN_SEQUENCES: set[str] = set()
 
 
 def _pg_next(session: Session, period: str) -> int:
-    name = _pg_sequence(session, period)
+    name = pg_sequence(session.get_bind().engine, period)
     return int(session.execute(select(func.nextval(name))).scalar_one())
 
 
-def _pg_sequence(session: Session, period: str) -> str:
+def known_pg_sequence(period: str) -> str | None:
+    """The month's code sequence if this process already made sure it exists."""
+    name = f"ticket_code_{period}"
+    return name if name in _KNOWN_SEQUENCES else None
+
+
+def pg_sequence(engine: Engine, period: str) -> str:
     """The month's code sequence, created on first use."""
     name = f"ticket_code_{period}"
     if name not in _KNOWN_SEQUENCES:
         # Created outside the request transaction, so concurrent first calls cannot
         # abort each other's submissions.
-        engine = session.get_bind().engine
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
             # Continue after any number a counter row already handed out this month.
@@ -211,7 +217,7 @@ _PG_CALLER_CTE = """c AS (
   SELECT :name, :phone, :last4, :address, :now FROM n
   RETURNING id
 ),"""
-_PG_STATEMENTS = {
+PG_STATEMENTS = {
     with_caller: text(_PG_SUBMIT.format(
         caller_cte=_PG_CALLER_CTE if with_caller else "",
         caller_id="(SELECT id FROM c)" if with_caller else "NULL",
@@ -219,6 +225,60 @@ _PG_STATEMENTS = {
                   bindparam("received_at", type_=UTCDateTime()))
     for with_caller in (False, True)
 }
+
+
+@dataclass
+class PgSubmit:
+    """A submission ready for the one-statement write on PostgreSQL (`statement` with
+    `params`), and what turns the row it returns into the submission."""
+
+    complaint: ComplaintIn
+    key: str | None
+    digest: str
+    received_at: datetime
+    now: datetime
+    caller: Caller | None
+    statement: TextClause
+    params: dict[str, Any]
+
+    def written(self, row: Sequence[Any]) -> Submission:
+        """The submission from the statement's row (ticket id, code, caller id, outbox id);
+        the ticket is a detached copy of what was written."""
+        ticket_id, code, caller_id, outbox_id = row
+        caller, now = self.caller, self.now
+        if caller is not None:
+            caller.id, caller.created_at = caller_id, now
+        ticket = Ticket(
+            id=ticket_id, code=code, idempotency_key=self.key,
+            request_fingerprint=self.digest, channel=self.complaint.channel,
+            received_at=self.received_at, text=self.complaint.text, caller_id=caller_id,
+            caller=caller, status=Status.RECEIVED, review_reasons=[], attempts=0, flags=[],
+            scores={}, location={}, created_at=now, updated_at=now,
+        )
+        return Submission(ticket=ticket, created=True, outbox_id=int(outbox_id))
+
+
+def prepare_pg_submit(complaint: ComplaintIn, *, actor: str, idempotency_key: str | None,
+                      now: datetime, sequence: str) -> PgSubmit:
+    """Check the complaint and bind the statement that writes it (`sequence` is the
+    month's, from `pg_sequence`)."""
+    _check_text(complaint)
+    digest = fingerprint(complaint)
+    received_at = resolve_received_at(complaint.received_at, now)
+    caller = _make_caller(complaint)
+    params: dict[str, Any] = {
+        "sequence": sequence,
+        "code_prefix": f"{get_settings().code_prefix}-{code_period(now)}-",
+        "key": idempotency_key, "fingerprint": digest, "channel": complaint.channel,
+        "received_at": received_at, "text": complaint.text, "status": Status.RECEIVED.value,
+        "now": now, "actor": actor, "event_data": json.dumps({"channel": complaint.channel}),
+        "task": PROCESS_TASK,
+    }
+    if caller is not None:
+        params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,
+                      address=caller.address)
+    return PgSubmit(complaint, idempotency_key, digest, received_at, now, caller,
+                    PG_STATEMENTS[caller is not None], params)
 
 
 def submit_fast(
@@ -237,38 +297,16 @@ def submit_fast(
     if session.get_bind().dialect.name != "postgresql":
         return submit(session, complaint, actor=actor, idempotency_key=idempotency_key,
                       now=now)
-    _check_text(complaint)
-    digest = fingerprint(complaint)
-    received_at = resolve_received_at(complaint.received_at, now)
-    caller = _make_caller(complaint)
-    period = code_period(now)
-    params: dict[str, Any] = {
-        "sequence": _pg_sequence(session, period),
-        "code_prefix": f"{get_settings().code_prefix}-{period}-",
-        "key": idempotency_key, "fingerprint": digest, "channel": complaint.channel,
-        "received_at": received_at, "text": complaint.text, "status": Status.RECEIVED,
-        "now": now, "actor": actor, "event_data": json.dumps({"channel": complaint.channel}),
-        "task": PROCESS_TASK,
-    }
-    if caller is not None:
-        params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,
-                      address=caller.address)
-    row = session.connection().execute(_PG_STATEMENTS[caller is not None], params).first()
+    sequence = pg_sequence(session.get_bind().engine, code_period(now))
+    prepared = prepare_pg_submit(complaint, actor=actor, idempotency_key=idempotency_key,
+                                 now=now, sequence=sequence)
+    row = session.connection().execute(prepared.statement, prepared.params).first()
     if row is None:
         existing = find_by_key(session, idempotency_key or "")
         if existing is None:  # pragma: no cover - the key's ticket cannot vanish
             raise Conflict("Không tạo được phiếu, vui lòng gửi lại.", code="retry")
-        return _replay(existing, digest)
-    ticket_id, code, caller_id, outbox_id = row
-    if caller is not None:
-        caller.id, caller.created_at = caller_id, now
-    ticket = Ticket(
-        id=ticket_id, code=code, idempotency_key=idempotency_key, request_fingerprint=digest,
-        channel=complaint.channel, received_at=received_at, text=complaint.text,
-        caller_id=caller_id, caller=caller, status=Status.RECEIVED, review_reasons=[],
-        attempts=0, flags=[], scores={}, location={}, created_at=now, updated_at=now,
-    )
-    return Submission(ticket=ticket, created=True, outbox_id=int(outbox_id))
+        return _replay(existing, prepared.digest)
+    return prepared.written(row)
 
 
 def _replay(existing: Ticket, digest: str) -> Submission:

@@ -13,11 +13,21 @@ from sqlalchemy.orm import Session
 
 from triage import audit
 from triage.auth import policy
-from triage.auth.deps import PrincipalDep, client_ip, get_principal
+from triage.auth.deps import (
+    SESSION_COOKIE,
+    PrincipalDep,
+    bearer_token,
+    client_ip,
+    get_principal,
+    refuse_url_secrets,
+    token_holder,
+)
+from triage.auth.service import ANONYMOUS
 from triage.db import get_one_statement_sessionmaker, utcnow
 from triage.deps import db_session, runtime
 from triage.errors import InvalidInput, NotFound
 from triage.intake import service
+from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
 from triage.intake.present import caller_out, public_out, ticket_out
 from triage.intake.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
@@ -67,8 +77,12 @@ async def submit_complaint(
 
     The hot path of the service: who is asking, the ticket and its commit happen in one
     trip to a worker thread and one database connection."""
-    key = idempotency_key.strip() if idempotency_key else None
-    out, created = await run_in_threadpool(_submit_request, request, complaint, key or None)
+    key = (idempotency_key.strip() if idempotency_key else None) or None
+    fast: FastIntake | None = getattr(request.app.state, "fast_intake", None)
+    done = await _submit_on_loop(fast, request, complaint, key) if fast is not None else None
+    if done is None:
+        done = await run_in_threadpool(_submit_request, request, complaint, key)
+    out, created = done
     if created:
         if rt is not None:
             rt.after_commit()
@@ -77,6 +91,22 @@ async def submit_complaint(
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/complaints/{out.code}"
     return out
+
+
+async def _submit_on_loop(fast: FastIntake, request: Request, complaint: ComplaintIn,
+                          key: str | None) -> tuple[TicketOut, bool] | None:
+    """The common case on PostgreSQL without leaving the event loop: a bearer token (or
+    none) and a new ticket. None: `_submit_request` handles it (sessions, replays)."""
+    refuse_url_secrets(request)
+    token = bearer_token(request)
+    if token is None and SESSION_COOKIE in request.cookies:
+        return None
+    principal = ANONYMOUS if token is None else token_holder(await fast.principal(token))
+    if not principal.is_anonymous:
+        policy.require_role(principal, *SUBMITTERS)
+    result = await fast.submit(complaint, actor=principal.username, idempotency_key=key,
+                               now=utcnow())
+    return (ticket_out(result.ticket), True) if result is not None else None
 
 
 def _submit_request(request: Request, complaint: ComplaintIn,
