@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any, get_args
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -220,10 +221,12 @@ def install(app: FastAPI) -> None:
             error_body("internal_error", "Lỗi hệ thống, vui lòng thử lại sau."), 500)
 
     @app.exception_handler(DataError)
-    async def _bad_data(_: Request, exc: DataError) -> JSONResponse:
+    @app.exception_handler(psycopg.DataError)  # the event-loop intake path (no SQLAlchemy)
+    async def _bad_data(_: Request, exc: DataError | psycopg.DataError) -> JSONResponse:
         # The database refused a value the request carried (a NUL in a query parameter,
         # a number out of range): the client's input, not an outage.
-        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        orig = exc.orig if isinstance(exc, DataError) else exc
+        log.warning("database refused a value: %s", type(orig).__name__)
         return JSONResponse(
             error_body("invalid_value", "Dữ liệu gửi lên chứa giá trị không hợp lệ.",
                        [{"field": "", "code": "invalid_value",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import issue_token
 from triage.app import create_app
@@ -195,3 +195,22 @@ def test_an_outage_is_an_error_of_its_own() -> None:
 
     with pytest.raises(ServiceUnavailable):
         asyncio.run(ask())
+
+
+def test_a_value_the_database_refuses_is_the_clients_error_on_both_paths(
+        client: TestClient, pg: str) -> None:
+    # A column narrower than the schema allows makes PostgreSQL refuse the value itself.
+    with session_scope() as s:
+        s.execute(text("ALTER TABLE callers ALTER COLUMN address TYPE varchar(10)"))
+    try:
+        body = {**BODY, "caller": {"address": "ấp Mỹ Thạnh, xã Mỹ Hiệp"}}
+        fast = client.post("/api/v1/complaints", json=body)
+        client.app.state.fast_intake = None  # type: ignore[attr-defined]
+        slow = client.post("/api/v1/complaints", json=body)
+    finally:
+        with session_scope() as s:
+            s.execute(text("ALTER TABLE callers ALTER COLUMN address TYPE varchar(500)"))
+    for r in (fast, slow):
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "invalid_value"
+    assert fast.json() == slow.json()
