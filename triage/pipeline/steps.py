@@ -54,8 +54,10 @@ def classify(session: Session, ticket: Ticket, now: datetime) -> None:
 
 def suggest_route(ticket: Ticket) -> RoutingDecision:
     """Record the place and the agency the rules would choose, for the operator to see."""
-    decision = decide(ticket.topic, ticket.flags or [], ticket.text)
-    location = load_directory().resolver.resolve(prepare(ticket.text)).as_dict()
+    match = load_directory().resolver.resolve(prepare(ticket.text))
+    # The rules route on the same place (resolved once: it is the costly part).
+    decision = decide(ticket.topic, ticket.flags or [], ticket.text, location=match)
+    location = match.as_dict()
     if decision.agency_code:
         location["suggested_agency"] = decision.agency_code
     ticket.location = location
