@@ -23,7 +23,11 @@ from tests.battery.chaos import (
 from tests.battery.oracle import value
 
 CRASHING = threading.Lock()
-BURST = 30.0  # complaints/s: faster than the worker, so the queue holds a backlog
+BURST = 30.0  # complaints/s
+# One worker process that spends at least 50 ms on each ticket takes at most 20/s, fewer
+# than the burst brings whatever the machine's speed, so the queue holds a backlog when
+# Redis crashes (on a fast machine two plain worker processes keep up with 30/s).
+SLOWER_THAN_BURST = {"BATTERY_CONCURRENCY": "1", "TRIAGE_PIPELINE_DELAY_SECONDS": "0.05"}
 
 
 def crash_redis(stack, *, down: float, empty: bool, times: list[datetime],
@@ -48,7 +52,7 @@ def test_a4_redis_crash_without_persistence(make_stack, smtp_sink) -> None:
     """P0: kill -9 at t = 4 s of a burst, restarted empty 2 s later. The queue and the
     unacked hash are gone (reference: 840/1,000 lost); the API never noticed."""
     stack = make_stack("P0")
-    stack.start(relay_env=SWEEPER_OFF)
+    stack.start(relay_env=SWEEPER_OFF, worker_env=SLOWER_THAN_BURST)
     crashes: list[datetime] = []
     queued: list[int] = []
     crash = crash_redis(stack, down=2, empty=True, times=crashes, queued=queued)
@@ -79,7 +83,7 @@ def test_a5_redis_crash_with_aof_everysec(make_stack, smtp_sink) -> None:
     """P1: kill -9 at t = 4 s and t = 12 s, restarted after 2 s each time. Without the
     sweeper at most what was enqueued in the second before each crash may be lost."""
     stack = make_stack("P1")
-    stack.start(relay_env=SWEEPER_OFF)
+    stack.start(relay_env=SWEEPER_OFF, worker_env=SLOWER_THAN_BURST)
     crashes: list[datetime] = []
     queued: list[int] = []
     faults = [once(crash_redis(stack, down=2, empty=False, times=crashes, queued=queued), at)
