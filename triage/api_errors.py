@@ -21,7 +21,7 @@ from sqlalchemy.exc import (
 )
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from triage.errors import DomainError
+from triage.errors import DATABASE_UNAVAILABLE, DomainError
 from triage.intake.sanitize import UnsafeText
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,11 @@ def _allowed_methods(request: Request) -> str | None:
     return ", ".join(sorted(methods)) or None
 
 
+def _unavailable() -> JSONResponse:
+    return JSONResponse(error_body("database_unavailable", DATABASE_UNAVAILABLE), 503,
+                        headers=RETRY_AFTER)
+
+
 def install(app: FastAPI) -> None:
     build = app.openapi
 
@@ -208,11 +213,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
-        return JSONResponse(
-            error_body("database_unavailable",
-                       "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."),
-            503, headers=RETRY_AFTER,
-        )
+        return _unavailable()
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -237,10 +238,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, InterfaceError) or exc.connection_invalidated:
             # The connection broke: an outage, worth retrying.
             log.warning("database connection lost: %s", exc.orig)
-            return JSONResponse(
-                error_body("database_unavailable",
-                           "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."),
-                503, headers=RETRY_AFTER)
+            return _unavailable()
         if isinstance(exc, IntegrityError):
             # A concurrent change won the race (the request itself was valid).
             log.warning("database refused a write: %s", type(exc.orig).__name__)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# What a client is told while the database cannot be reached (503 with Retry-After).
+DATABASE_UNAVAILABLE = "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."
+
 
 class DomainError(Exception):
     status_code = 400

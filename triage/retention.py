@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
 from triage.intake.models import Caller, LabelCorrection, Ticket, TicketEvent
+from triage.intake.phones import PHONE_IN_TEXT
 from triage.intake.states import Status
 from triage.settings import get_settings
 
@@ -44,9 +45,6 @@ PURGE_ACTION = "retention_purge"
 RUN_ACTION = "retention_run"
 ERASED = "[đã xoá]"
 ERASED_PHONE = "[đã xoá số điện thoại]"
-# Phone numbers as people write them in free text: 0912 345 678, 0912.345.678,
-# +84 912345678, 84912345678 (and full-width digits, which \d matches too).
-PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+\s?84|84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 # Shorter names or addresses than this are not searched for in the text (too many false
 # matches inside ordinary words).
 MIN_VERBATIM = 4

@@ -243,19 +243,19 @@ def test_the_embedded_relay_runs_the_purge_once_a_day(
 
     purge_only = {"retention.purge": TASKS["retention.purge"]}
     loop = relay.RelayLoop(LocalDispatcher(purge_only, workers=0), sweep=False, periodic=True)
-    loop._last_scan = relay.time.monotonic()  # not the hourly jobs: they need real tasks
+    loop.scans.next_at = float("inf")  # not the hourly jobs: they need real tasks
     loop.run_once()
     assert audit(retention.RUN_ACTION) == []  # started less than a day ago: not yet
     monkeypatch.setenv("TRIAGE_RETENTION_DAYS", str(DAYS + 365))
     get_settings.cache_clear()
-    loop._last_purge -= relay.PURGE_EVERY
+    loop.purges.next_at -= relay.PURGE_EVERY
     loop.run_once()
     assert [r.data["tickets"] for r in audit(retention.RUN_ACTION)] == [0]
     loop.run_once()  # the same day: no second run
     assert len(audit(retention.RUN_ACTION)) == 1
     monkeypatch.setenv("TRIAGE_RETENTION_DAYS", str(DAYS))
     get_settings.cache_clear()
-    loop._last_purge -= relay.PURGE_EVERY
+    loop.purges.next_at -= relay.PURGE_EVERY
     loop.run_once()
     assert [r.data["tickets"] for r in audit(retention.RUN_ACTION)] == [0, 2]
     assert snapshot(tickets["old_closed"])["caller"] == (None, None, None, None)

@@ -14,7 +14,6 @@ sequence is created there)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -27,13 +26,12 @@ from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from triage.auth.service import TOKEN_PRINCIPAL, Principal, digest
-from triage.errors import ServiceUnavailable
+from triage.errors import DATABASE_UNAVAILABLE, ServiceUnavailable
 from triage.intake import service
 from triage.intake.schemas import ComplaintIn
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại."
 # After a failure the database is suspect for a while: requests wait for a connection
 # only briefly, so that an outage answers 503 at once instead of after the full wait.
 SUSPECT_SECONDS = 5.0
@@ -74,24 +72,17 @@ class FastIntake:
             name="intake")
         self.timeout = timeout
         self._suspect_until = 0.0
-        self._opened = False
-        self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        async with self._lock:
-            if not self._opened:
-                # Connections are made in the background: an outage at startup does not
-                # stop the server, requests answer 503 until the database is back.
-                await self.pool.open(wait=False)
-                self._opened = True
+        # Connections are made in the background: an outage at startup does not stop the
+        # server, requests answer 503 until the database is back. Opening twice is harmless.
+        await self.pool.open(wait=False)
 
     async def close(self) -> None:
-        if self._opened:
-            await self.pool.close()
-            self._opened = False
+        await self.pool.close()
 
     async def _run(self, compiled: Compiled, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        if not self._opened:
+        if self.pool.closed:
             await self.open()
         wait = self.timeout if time.monotonic() >= self._suspect_until else SUSPECT_WAIT
         try:
@@ -102,7 +93,7 @@ class FastIntake:
             # The pool drops a broken connection when it comes back; the client retries.
             self._suspect_until = time.monotonic() + SUSPECT_SECONDS
             log.warning("database unavailable: %s", exc)
-            raise ServiceUnavailable(UNAVAILABLE, code="database_unavailable") from exc
+            raise ServiceUnavailable(DATABASE_UNAVAILABLE, code="database_unavailable") from exc
 
     async def principal(self, token: str) -> Principal | None:
         """Who holds `token` (as `service.principal_for_token`)."""

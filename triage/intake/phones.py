@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import phonenumbers
 
+# Phone numbers as people write them in free text: 0912 345 678, 0912.345.678,
+# +84 912345678, + 84 912 345 678, 84912345678 (and full-width digits: \d matches them).
+# Reports mask them and the retention purge erases them.
+PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+\s?84|84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 _SEPARATORS = str.maketrans("", "", " .-()\u200b\u200c\u200d\ufeff\u00a0")
 
 

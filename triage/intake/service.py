@@ -16,6 +16,8 @@ from sqlalchemy import Engine, TextClause, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.auth.service import Principal
 from triage.db import UTCDateTime
 from triage.errors import Conflict, InvalidInput, NotFound
 from triage.intake.models import Caller, CodeCounter, Ticket, TicketEvent
@@ -328,6 +330,20 @@ def _make_caller(complaint: ComplaintIn) -> Caller | None:
         phone_last4=info.phone[-4:] if info.phone else None,
         address=info.address,
     )
+
+
+REVEAL_REASON_MIN = 10  # characters of the reason a supervisor gives to see a masked caller
+
+
+def reveal_caller(session: Session, principal: Principal, ticket: Ticket, reason: str, *,
+                  source_ip: str | None) -> Caller:
+    """The ticket's caller unmasked, for a supervisor who gave `reason`: the reason goes
+    to the audit log first (the API and the ticket page both reveal through here)."""
+    if ticket.caller is None:
+        raise NotFound("Phiếu này không có thông tin người phản ánh.", code="no_caller")
+    audit.record(session, principal, "reveal_caller", ticket_id=ticket.id,
+                 source_ip=source_ip, data={"reason": reason})
+    return ticket.caller
 
 
 def get_by_code(session: Session, code: str) -> Ticket:

@@ -25,7 +25,7 @@ from triage.auth.deps import (
 from triage.auth.service import ANONYMOUS
 from triage.db import get_one_statement_sessionmaker, utcnow
 from triage.deps import db_session, runtime
-from triage.errors import InvalidInput, NotFound
+from triage.errors import InvalidInput
 from triage.intake import service
 from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
@@ -77,7 +77,7 @@ async def submit_complaint(
 
     The hot path of the service: who is asking, the ticket and its commit happen in one
     trip to a worker thread and one database connection."""
-    key = (idempotency_key.strip() if idempotency_key else None) or None
+    key = (idempotency_key or "").strip() or None
     fast: FastIntake | None = getattr(request.app.state, "fast_intake", None)
     done = await _submit_on_loop(fast, request, complaint, key) if fast is not None else None
     if done is None:
@@ -170,7 +170,7 @@ def get_complaint(
 class RevealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=10, max_length=500)
+    reason: str = Field(min_length=service.REVEAL_REASON_MIN, max_length=500)
 
 
 @router.post("/complaints/{code}/reveal", response_model=CallerOut)
@@ -180,12 +180,10 @@ def reveal_caller(
     """A supervisor may see a masked caller (a denouncer included) only with a recorded reason."""
     policy.require_role(principal, "supervisor")
     ticket = service.get_by_code(session, code)
-    if ticket.caller is None:
-        raise NotFound("Phiếu này không có thông tin người phản ánh.", code="no_caller")
-    audit.record(session, principal, "reveal_caller", ticket_id=ticket.id,
-                 source_ip=client_ip(request), data={"reason": body.reason.strip()})
+    caller = service.reveal_caller(session, principal, ticket, body.reason.strip(),
+                                   source_ip=client_ip(request))
     session.commit()
-    out = caller_out(ticket.caller, reveal=True)
+    out = caller_out(caller, reveal=True)
     assert out is not None
     return out
 

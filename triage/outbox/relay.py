@@ -17,6 +17,22 @@ COALESCE_SECONDS = 0.003
 PURGE_EVERY = 86400.0  # the retention purge (beat runs it daily in Celery mode)
 
 
+class Every:
+    """A periodic job's timer: due once `seconds` have passed since it last ran (the first
+    time `first` seconds after start)."""
+
+    def __init__(self, seconds: float, first: float) -> None:
+        self.seconds = seconds
+        self.next_at = time.monotonic() + first
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self.next_at:
+            return False
+        self.next_at = now + self.seconds
+        return True
+
+
 def _after_report_time() -> bool:
     """Monthly reports are due from 07:00 local time; before that the job waits."""
     from zoneinfo import ZoneInfo
@@ -31,13 +47,13 @@ class RelayLoop:
         self.sweep = get_settings().sweeper_enabled if sweep is None else sweep
         # The embedded default has no beat: the relay thread publishes the periodic jobs.
         self.periodic = periodic
-        # First periodic scan a minute after start, then hourly.
-        self._last_scan = time.monotonic() - SCAN_EVERY + 60
-        self._last_purge = time.monotonic() - PURGE_EVERY + 120
+        self.sweeps = Every(get_settings().sweeper_interval_seconds, first=0)
+        # First periodic scan a minute after start, then hourly; the purge daily.
+        self.scans = Every(SCAN_EVERY, first=60)
+        self.purges = Every(PURGE_EVERY, first=120)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="triage-relay", daemon=True)
-        self._last_sweep = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -58,20 +74,16 @@ class RelayLoop:
             sent_total += sent
             if sent < 200:
                 break
-        settings = get_settings()
-        if self.sweep and time.monotonic() - self._last_sweep >= settings.sweeper_interval_seconds:
-            self._last_sweep = time.monotonic()
+        if self.sweep and self.sweeps.due():
             with session_scope() as session:
                 sweep_stale(session, utcnow())
             if self.periodic:
                 self.dispatcher.publish("notify.retry_due", {})
-        if self.periodic and time.monotonic() - self._last_scan >= SCAN_EVERY:
-            self._last_scan = time.monotonic()
+        if self.periodic and self.scans.due():
             self.dispatcher.publish("notify.scan_deadlines", {})
             if _after_report_time():
                 self.dispatcher.publish("reports.monthly", {})
-        if self.periodic and time.monotonic() - self._last_purge >= PURGE_EVERY:
-            self._last_purge = time.monotonic()
+        if self.periodic and self.purges.due():
             self.dispatcher.publish("retention.purge", {})
         return sent_total
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 
-from triage.intake.phones import mask_phone
+from triage.intake.phones import PHONE_IN_TEXT, mask_phone
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Control characters XML 1.0 cannot carry (XLSX), plus NUL (CSV readers choke on it).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Vietnamese numbers as people write them: 0912 345 678, 0912.345.678, +84 912345678.
-_PHONE = re.compile(r"(?<![\d+])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 _SPACES = re.compile(r"\s+")
 SUMMARY_CHARS = 240
 
@@ -37,7 +35,7 @@ def _mask_match(match: re.Match[str]) -> str:
 
 def scrub_phones(text: str) -> str:
     """Mask every phone number written in free text (09xx xxx 678)."""
-    return _PHONE.sub(_mask_match, text)
+    return PHONE_IN_TEXT.sub(_mask_match, text)
 
 
 def initials(name: str) -> str:

@@ -85,3 +85,8 @@ class Period:
     def months_back(self, count: int) -> list[Period]:
         """`count` months ending with this one, oldest first."""
         return [self.shift(-i) for i in range(count - 1, -1, -1)]
+
+    def through(self, last: Period) -> list[Period]:
+        """Every month from this one to `last`, oldest first."""
+        count = (last.year - self.year) * 12 + last.month - self.month + 1
+        return [self.shift(i) for i in range(count)]

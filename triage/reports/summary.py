@@ -119,8 +119,7 @@ def _ticket_months(session: Session, scope: Scope, first: Period, last: Period
                    ) -> dict[Period, tuple[Breakdown, tuple[int, int, int]]]:
     """For each month from `first` to `last`: the counts by topic, agency and channel,
     and (received, tre_han, thai_do), from one scan of those months' tickets."""
-    months = [first.shift(i) for i in range((last.year - first.year) * 12
-                                            + last.month - first.month + 1)]
+    months = first.through(last)
     bucket = _month_of(Ticket.received_at, months)
     columns = list(BY.values())
     rows = session.execute(
@@ -216,8 +215,7 @@ def trend(session: Session, scope: Scope,
 
 def _late_by_month(session: Session, scope: Scope, first: Period, last: Period
                    ) -> dict[Period, int]:
-    months = [first.shift(i) for i in range((last.year - first.year) * 12
-                                            + last.month - first.month + 1)]
+    months = first.through(last)
     due = Assignment.due_at
     bucket = _month_of(due, months)
     cutoff: Any = (literal(months[0].end, due.type) if len(months) == 1 else

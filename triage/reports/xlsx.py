@@ -126,17 +126,7 @@ class XlsxSink:
         self.line = 1
 
     def row(self, number: int, row: ReportRow) -> None:
-        ws, line = self._sheet, self.line
-        for col, value in enumerate(row.values(number)):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                ws.write_string(line, col, neutralise(value))
-            elif isinstance(value, datetime):
-                ws.write_datetime(line, col, value, self.date)
-            else:
-                ws.write_number(line, col, value)
-        self.line = line + 1
+        self._line(*row.values(number))
 
     def end_list(self, count: int) -> None:
         self._sheet.autofilter(0, 0, count, len(COLUMNS) - 1)

@@ -32,7 +32,6 @@ READERS = ("operator", "supervisor", "admin", "agency_staff")
 SEARCHERS = READERS
 PHONE_SEARCHERS = ("operator",)
 RESULTS = 50
-REVEAL_REASON_MIN = 10  # as the API's /complaints/{code}/reveal
 CODE_LIKE = re.compile(r"^\s*\d{4}-\d{6}-\d{3,6}\s*$")
 PHONE_LIKE = re.compile(r"^[\s+().\-\d]{9,20}$")
 
@@ -100,18 +99,16 @@ def reveal_caller(code: str, request: Request, principal: FormPrincipal, session
     which the audit log keeps; shown in this answer only, never stored in a page or URL."""
     require(request, principal, "supervisor")
     ticket = visible_ticket(session, principal, code, request)
-    if ticket.caller is None:
-        raise NotFound("Phiếu này không có thông tin người phản ánh.", code="no_caller")
     cleaned = clean_text(reason)
-    if len(cleaned) < REVEAL_REASON_MIN:
+    if ticket.caller is not None and len(cleaned) < intake.REVEAL_REASON_MIN:  # else 404
         return _ticket_page(session, principal, ticket, request, reveal_error=(
-            f"Hãy ghi lý do cần xem (ít nhất {REVEAL_REASON_MIN} ký tự); "
+            f"Hãy ghi lý do cần xem (ít nhất {intake.REVEAL_REASON_MIN} ký tự); "
             "lý do được lưu vào nhật ký."))
-    audit.record(session, principal, "reveal_caller", ticket_id=ticket.id,
-                 source_ip=client_ip(request), data={"reason": cleaned})
+    caller = intake.reveal_caller(session, principal, ticket, cleaned,
+                                  source_ip=client_ip(request))
     session.commit()
     return _ticket_page(session, principal, ticket, request,
-                        caller=caller_out(ticket.caller, reveal=True))
+                        caller=caller_out(caller, reveal=True))
 
 
 def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], int, str]:
