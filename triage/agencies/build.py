@@ -9,9 +9,9 @@ Sources, none typed by hand:
   of old Đồng Tháp and old Tiền Giang and the new unit(s) it went into;
 - ``vietnamadminunits`` when importable (a build-time extra): official old codes, and
   numbered wards merged into a neighbour before 2025 ("Phường 2" of Cao Lãnh).
-Provincial bodies come from ``seed.py``.
+Provincial bodies come from ``seed.py``; the country's place names from ``country.py``.
 
-Writes data/agencies/{wards,old_districts,old_units,agencies}.csv.
+Writes data/agencies/{wards,old_districts,old_units,agencies,country}.csv.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.agencies import seed
+from triage.agencies.country import COUNTRY_FIELDS, build_country_rows
 from triage.locations.normalize import fold, sig_words
 from triage.settings import REPO_ROOT
 
@@ -291,13 +292,15 @@ def build(out: Path) -> dict[str, int]:
     ward_rows = build_ward_rows(wards, old_units)
     district_rows = build_district_rows(old_units)
     agencies = build_agencies(wards)
+    country = build_country_rows()
     write_csv(out / "wards.csv", ward_rows, list(ward_rows[0]))
+    write_csv(out / "country.csv", country, COUNTRY_FIELDS)
     write_csv(out / "old_districts.csv", district_rows, list(district_rows[0]))
     write_csv(out / "old_units.csv", old_units, OLD_UNIT_FIELDS)
     write_csv(out / "agencies.csv", agencies, AGENCY_FIELDS)
     return {"wards": len(ward_rows), "old_districts": len(district_rows),
             "old_units": len(old_units), "split": sum(r["split"] == "1" for r in old_units),
-            "agencies": len(agencies),
+            "agencies": len(agencies), "country_places": len(country),
             "aliases": sum(len(r["aliases"].split("|")) for r in agencies if r["aliases"])}
 
 

@@ -21,8 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from triage.locations.country import joined_spans
 from triage.locations.index import Hit
-from triage.locations.normalize import Token, fold_words, prepare, sig_words, tokenize
+from triage.locations.normalize import Token, fold_words, sig_words
 from triage.locations.resolve import LocationMatch, Resolver, get_resolver
 from triage.settings import REPO_ROOT
 
@@ -129,13 +130,16 @@ class Directory:
 
     def find_mentions(self, text: str, location: LocationMatch | None = None
                       ) -> list[AgencyMention]:
-        text = prepare(text)
-        tokens = tokenize(text)
-        hits = self.resolver.index.scan(tokens)
+        scan = self.resolver.scan(text)
+        text, tokens, hits = scan.text, scan.tokens, scan.hits
         if location is None:
-            location = self.resolver.resolve_hits(text, hits)
+            location = self.resolver.resolve_hits(text, hits, scan.outside)
         found = self._alias_mentions(text, tokens, location)
         found += self._commune_mentions(text, tokens, hits)
+        # "Công an xã Mỹ Hòa, huyện Thanh Chương" or "Bệnh viện Đa khoa tỉnh Nghệ An" name a
+        # body of another province that shares a name with ours.
+        found = [f for f in found if not any(
+            joined_spans(text, tokens, (f[0], f[1]), (c.first, c.last)) for c in scan.outside)]
         return _non_overlapping(found)
 
     def _alias_mentions(self, text: str, tokens: list[Token], location: LocationMatch

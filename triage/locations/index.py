@@ -178,7 +178,7 @@ class LocationIndex:
 
     def _core(self, tokens: list[Token], i: int, j: int, kind: HitKind,
               prefix_type: str | None, min_len: int) -> Hit | None:
-        for length in range(min(self.max_len, len(tokens) - j), min_len - 1, -1):
+        for length in range(name_run(tokens, j, self.max_len), min_len - 1, -1):
             span = tokens[j:j + length]
             core = tuple(t.folded for t in span)
             sigs = tuple(t.sig for t in span)
@@ -214,6 +214,15 @@ class LocationIndex:
         best = max((h for h in (district, ward) if h is not None and h.accents_ok),
                    key=lambda h: (h.last, h.kind == "district"), default=None)
         return best
+
+
+def name_run(tokens: list[Token], j: int, limit: int) -> int:
+    """How many tokens from ``j`` on (at most ``limit``) a name can span: up to the next
+    punctuation break."""
+    n = 1 if j < len(tokens) else 0
+    while 0 < n < limit and j + n < len(tokens) and not tokens[j + n].after_break:
+        n += 1
+    return n
 
 
 def district_matches(info: DistrictInfo, prefix_type: str | None) -> bool:

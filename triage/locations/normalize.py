@@ -67,6 +67,12 @@ class Token(NamedTuple):
     sig: str
     start: int
     end: int
+    # Punctuation other than a hyphen or a full stop stands before this token: a name does not
+    # run across it ("phường Tân Hòa, Thành phố …" is not "Tân Hòa Thành").
+    after_break: bool = False
+
+
+_BREAK_RE = re.compile(r"[^\s.\-–]")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -74,13 +80,16 @@ def tokenize(text: str) -> list[Token]:
     folded = fold(text)
     lowered = text.lower() if len(text.lower()) == len(text) else folded
     tokens: list[Token] = []
+    previous_end = 0
     for match in _TOKEN_RE.finditer(folded):
         word, start, end = match.group(), match.start(), match.end()
+        after_break = bool(tokens) and _BREAK_RE.search(text, previous_end, start) is not None
+        previous_end = end
         if word.isdigit():
             word = word.lstrip("0") or "0"
-            tokens.append(Token(word, word, start, end))
+            tokens.append(Token(word, word, start, end, after_break))
         else:
-            tokens.append(Token(word, signature(lowered[start:end]), start, end))
+            tokens.append(Token(word, signature(lowered[start:end]), start, end, after_break))
     return tokens
 
 

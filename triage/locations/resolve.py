@@ -7,12 +7,19 @@
 - ``ambiguous``: the text names a place that maps to several current units (an old
   commune split between two new ones, "Phường 1" with no town, an old district alone),
   listed in ``candidates``; nothing is guessed;
+- ``outside_province``: the text's place lies in another province ("xã Mỹ Hòa, huyện
+  Thanh Chương, tỉnh Nghệ An", "P.5, Q.11"), with that province when the text says it; a
+  Đồng Tháp unit that shares the name is never chosen;
 - ``not_found``: no place of the province in the text.
 
 How a name is read: an old district in the text ("huyện Cao Lãnh", "TP Mỹ Tho", or a
 bare "Sa Đéc") selects among old units of that name; without one, a current unit of
 that name wins over old units elsewhere that had the same name; an old name used in
 several old districts is ambiguous unless all of them went into the same new unit.
+
+Each name is read with the address it is written in (``country.py``): a name whose
+district or province lies elsewhere is left out, so that in "tôi ở xã X, tỉnh Đồng Tháp,
+con tôi làm ở phường Y, quận Z, TP.HCM" only xã X counts.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from triage.locations.country import HOME, Chain, CountryIndex, joined_spans
 from triage.locations.index import (
     DistrictInfo,
     Hit,
@@ -29,10 +37,10 @@ from triage.locations.index import (
     NameEntry,
     district_matches,
 )
-from triage.locations.normalize import prepare, tokenize
+from triage.locations.normalize import Token, prepare, tokenize
 from triage.settings import REPO_ROOT
 
-Status = Literal["resolved", "ambiguous", "not_found"]
+Status = Literal["resolved", "ambiguous", "outside_province", "not_found"]
 DATA_DIR = REPO_ROOT / "data" / "agencies"
 
 
@@ -53,13 +61,14 @@ class LocationMatch:
     confidence: float = 0.0
     candidates: tuple[WardRef, ...] = ()
     region: str | None = None  # old province of the unit ("dongthap", "tiengiang")
+    province: str | None = None  # another province, for ``outside_province``
 
     def as_dict(self) -> dict[str, Any]:
         """The ``location`` object of ``triage classify`` output."""
         return {"ward_code": self.ward_code, "ward_name": self.ward_name,
                 "matched": self.matched, "old_name": self.old_name, "status": self.status,
                 "district": self.district, "confidence": round(self.confidence, 2),
-                "candidates": [c.code for c in self.candidates]}
+                "candidates": [c.code for c in self.candidates], "province": self.province}
 
 
 NOT_FOUND = LocationMatch("not_found")
@@ -73,6 +82,7 @@ class Context:
     district_names: list[str] = field(default_factory=list)
     prefixed_districts: list[Hit] = field(default_factory=list)
     province: str = ""
+    named_provinces: list[Hit] = field(default_factory=list)  # "Đồng Tháp", "Tiền Giang"
 
 
 @dataclass(frozen=True)
@@ -85,31 +95,88 @@ class Reading:
     confidence: float
 
 
+@dataclass(frozen=True)
+class Scan:
+    """A text's province place names, with those written as part of an address elsewhere
+    set apart (``outside``: the other provinces' addresses, in order)."""
+
+    text: str
+    tokens: list[Token]
+    hits: list[Hit]
+    outside: list[Chain]
+
+
 class Resolver:
-    def __init__(self, index: LocationIndex) -> None:
+    def __init__(self, index: LocationIndex, country: CountryIndex | None = None) -> None:
         self.index = index
+        self.country = country
 
     def resolve(self, text: str) -> LocationMatch:
-        text = prepare(text)
-        hits = self.index.scan(tokenize(text))
-        return self.resolve_hits(text, hits)
+        scan = self.scan(text)
+        return self.resolve_hits(scan.text, scan.hits, scan.outside)
 
-    def resolve_hits(self, text: str, hits: list[Hit]) -> LocationMatch:
+    def scan(self, text: str) -> Scan:
+        text = prepare(text)
+        tokens = tokenize(text)
+        hits = self.index.scan(tokens)
+        if any(ch.isupper() for ch in text):
+            # In text that uses capitals a place name is written with them: lower-case "an
+            # cư" or "thành công" are words, not the communes An Cư and Thành Công.
+            hits = [h for h in hits if h.prefixed or all(
+                text[t.start].isupper() or t.folded.isdigit() for t in tokens[h.first:h.last])]
+        if self.country is None:
+            return Scan(text, tokens, hits, [])
+        chains = self.country.chains(text, tokens)
+        outside = [c for c in chains if c.outside]
+        if outside:
+            home = [c for c in chains if HOME in c.provinces and len(c.hits) > 1]
+
+            def joined(hit: Hit, group: list[Chain]) -> bool:
+                return any(joined_spans(text, tokens, (hit.first, hit.last), (c.first, c.last))
+                           for c in group)
+
+            # A name once written with another province's address means that place when it
+            # comes again ("… ngụ xã Hòa Bình (Chợ Mới, An Giang) … thuộc xã Hòa Bình"),
+            # unless it is written with our province too.
+            elsewhere = {h.core for h in hits if joined(h, outside)}
+            hits = [h for h in hits if h.core not in elsewhere
+                    or (joined(h, home) and not joined(h, outside))]
+        return Scan(text, tokens, hits, outside)
+
+    def resolve_hits(self, text: str, hits: list[Hit], outside: list[Chain] | None = None
+                     ) -> LocationMatch:
         context = self.context(hits)
         ward_hits = [h for h in hits if h.kind == "ward" and h.prefixed] \
             or [h for h in hits if h.kind == "ward"]
         readings = [r for r in (self.read(h, context) for h in ward_hits) if r is not None]
+        match = NOT_FOUND
         if readings:
-            return self.combine(text, readings, context)
-        if context.prefixed_districts:
-            return self.district_only(text, context)
-        return NOT_FOUND
+            match = self.combine(text, readings, context)
+        elif context.prefixed_districts:
+            match = self.district_only(text, context)
+        # Another province's address beats a weak reading of ours: a bare name, a number
+        # ("P.5" with "Q.1" written elsewhere), a commune called a ward.
+        if outside and (match.status == "not_found" or not _home_evidence(hits)):
+            return self.elsewhere(text, outside, context)
+        return match
+
+    def elsewhere(self, text: str, outside: list[Chain], context: Context) -> LocationMatch:
+        """Another province's place, unless the text also says it is in ours."""
+        if any(h for h in context.named_provinces):
+            return NOT_FOUND
+        chain = outside[0]
+        names = {c.province_name for c in outside}
+        province = chain.province_name if len(names) == 1 else None
+        return LocationMatch("outside_province", matched=text[chain.start:chain.end],
+                             confidence=0.9 if province else 0.7, province=province)
 
     def context(self, hits: list[Hit]) -> Context:
         context = Context()
         for hit in hits:
-            if hit.kind == "province" and hit.province:
-                context.province = hit.province
+            if hit.kind == "province":
+                context.named_provinces.append(hit)
+                if hit.province:
+                    context.province = hit.province
         for hit in hits:
             if hit.kind != "district":
                 continue
@@ -199,6 +266,13 @@ class Resolver:
                              0.2, candidates)
 
 
+def _home_evidence(hits: list[Hit]) -> bool:
+    """A district or province of ours, or a unit named with its own unit word (a number,
+    "Phường 5", is a name every town has)."""
+    return any(h.kind != "ward" or (h.prefixed and not h.core[0].isdigit() and any(
+        type_matches(e, h.prefix_type) for e in h.wards)) for h in hits)
+
+
 def type_matches(entry: NameEntry, prefix_type: str | None) -> bool:
     return prefix_type is None or entry.unit_type == prefix_type
 
@@ -209,7 +283,9 @@ def targets_of(entries: list[NameEntry]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def get_resolver(data_dir: Path = DATA_DIR) -> Resolver:
-    return Resolver(LocationIndex(data_dir))
+    country = data_dir / "country.csv"
+    return Resolver(LocationIndex(data_dir),
+                    CountryIndex(country) if country.exists() else None)
 
 
 def resolve_location(text: str) -> LocationMatch:

@@ -14,6 +14,8 @@ as the rule that fired. Columns:
   ``@commune`` (UBND of the resolved unit); ``@review`` (the operators' queue); a code
   containing ``{region}`` is filled with the old province of the place ("dongthap" when
   unknown), so power and water go to the company that serves it;
+- a place in another province (``outside_province``) never satisfies ``commune``: the case
+  falls through to the department of its topic, and the reason says where the place is;
 - ``confident`` 1/0, and ``reason``: Vietnamese text with {agency}, {place}, {topic},
   {matched}, {candidates}.
 
@@ -196,7 +198,17 @@ class Router:
             agency=name or "", place=place, topic=topic_name(case.topic),
             matched=case.location.matched or "",
             candidates=", ".join(c.name for c in case.location.candidates))
+        if case.location.status == "outside_province":
+            reason = f"{outside_note(case.location)} {reason}"
         return RoutingDecision(code, name, rule.id, reason, confident)
+
+
+def outside_note(location: LocationMatch) -> str:
+    """Why no commune of ours was chosen for a place in another province."""
+    province = location.province
+    where = province[:1].lower() + province[1:] if province else "một tỉnh, thành khác"
+    return f"Địa danh «{location.matched}» thuộc {where}, ngoài tỉnh Đồng Tháp:" \
+           " không chuyển cho xã, phường của tỉnh."
 
 
 @lru_cache(maxsize=4)
