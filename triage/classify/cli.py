@@ -17,7 +17,7 @@ from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.classify.service import InvalidText, result_for
 
-__all__ = ["classify", "classify_lines", "result_for", "train"]
+__all__ = ["classify", "classify_lines", "evaluate", "result_for", "train"]
 
 
 def _line_result(raw: bytes, classifier: Classifier) -> dict[str, Any]:
@@ -113,3 +113,82 @@ def train(
         typer.echo(f"Đã lưu vào {result.path}.")
     else:
         typer.echo(f"Không thay mô hình hiện tại: mô hình mới kém hơn ({result.reason}).")
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %".replace(".", ",")
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}".replace(".", ",")
+
+
+def _report_lines(metrics: dict[str, Any], skipped: int) -> list[str]:
+    from triage.taxonomy import FLAGS, TOPICS
+
+    aw, st = metrics["as_written"], metrics["stripped"]
+    topic, review = aw["topic"], aw["review"]
+    lines = [
+        f"Mô hình {metrics['model_version']}: {aw['n']} phản ánh có nhãn"
+        + (f" ({skipped} dòng bỏ qua vì lỗi)" if skipped else "") + ".",
+        f"Lĩnh vực: macro-F1 {_num(topic['macro_f1'])}, độ chính xác "
+        f"{_pct(topic['accuracy'])}; bỏ dấu: macro-F1 {_num(st['topic']['macro_f1'])} "
+        f"(chênh {_num(metrics['stripped_gap'])}).",
+    ]
+    for flag, name in FLAGS.items():
+        f = aw["flags"][flag]
+        lines.append(f"Dấu hiệu {name} ({flag}): F1 {_num(f['f1'])} (P {_num(f['precision'])}, "
+                     f"R {_num(f['recall'])}, {f['support']} phản ánh); bỏ dấu F1 "
+                     f"{_num(st['flags'][flag]['f1'])}.")
+    lines.append(f"Chuyển xem xét: {_pct(review['share'])} (riêng mô hình "
+                 f"{_pct(review['model_share'])}); phần tự chuyển đúng hoàn toàn "
+                 f"{_pct(review['auto_exact_precision'])}, đúng lĩnh vực "
+                 f"{_pct(review['auto_topic_precision'])}.")
+    places = ", ".join(f"{k} {v}" for k, v in sorted(aw["locations"].items()))
+    lines.append(f"Địa bàn: {places}.")
+    for style, s in metrics["by_style"].items():
+        lines.append(f"Văn phong {style}: {s['n']} phản ánh, độ chính xác "
+                     f"{_pct(s['accuracy'])}, macro-F1 {_num(s['macro_f1'])}.")
+    lines.append("")
+    lines.append(f"{'lĩnh vực':<26} {'P':>6} {'R':>6} {'F1':>6} {'số':>4}")
+    for code, c in topic["per_class"].items():
+        lines.append(f"{code:<26} {_num(c['precision']):>6} {_num(c['recall']):>6} "
+                     f"{_num(c['f1']):>6} {c['support']:>4}")
+    codes = list(TOPICS)
+    pairs = sorted(((n, codes[i], codes[j]) for i, row in enumerate(topic["confusion"])
+                    for j, n in enumerate(row) if i != j and n), reverse=True)
+    if pairs:
+        lines.append("")
+        lines.append("Nhầm lẫn thường gặp (đúng → đoán):")
+        lines += [f"  {n:>3}  {a} → {b}" for n, a, b in pairs[:12]]
+    return lines
+
+
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Tệp JSONL, CSV hoặc XLSX có nhãn (nội dung, "
+                                              "lĩnh vực, dấu hiệu).")],
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+) -> None:
+    """Đo mô hình hiện tại trên một tệp phản ánh có nhãn: macro-F1, F1 từng dấu hiệu, tỉ lệ
+    chuyển xem xét và độ chính xác phần tự chuyển, chênh lệch khi bỏ dấu, bảng nhầm lẫn."""
+    from triage.classify.evaluate import evaluate_labelled
+    from triage.classify.labelled import read_labelled
+    from triage.errors import DomainError
+
+    try:
+        labelled = read_labelled(file)
+        classifier = get_classifier()
+    except (DomainError, ModelNotTrained) as exc:
+        typer.echo(getattr(exc, "message", str(exc)), err=True)
+        raise typer.Exit(1) from exc
+    for number, message in labelled.errors[:20]:
+        typer.echo(f"Dòng {number}: {message}", err=True)
+    if not labelled.examples:
+        typer.echo("Không có phản ánh có nhãn nào đọc được.", err=True)
+        raise typer.Exit(1)
+    metrics = evaluate_labelled(classifier, labelled.examples)
+    if as_json:
+        typer.echo(json.dumps({**metrics, "skipped_rows": len(labelled.errors)},
+                              ensure_ascii=False, indent=1))
+        return
+    typer.echo("\n".join(_report_lines(metrics, len(labelled.errors))))

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from triage.taxonomy import FLAGS, TOPICS
@@ -21,6 +22,8 @@ class Example:
     text: str
     topic: str
     flags: tuple[str, ...]
+    style: str = ""  # how it is written, when known (real-text yardsticks)
+    when: date | None = None  # when it was received (a province's history)
 
 
 @dataclass

@@ -90,3 +90,53 @@ def headline(metrics: dict[str, Any]) -> dict[str, float]:
         out[f"{flag}_f1"] = aw["flags"][flag]["f1"]
         out[f"{flag}_f1_stripped"] = st["flags"][flag]["f1"]
     return out
+
+
+# --- a labelled file through the production path (``triage evaluate``) ------------------
+
+
+def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Sequence[str]
+                 ) -> dict[str, Any]:
+    """Scores of what ``triage classify`` answers: review counts an unsure route too."""
+    from triage.classify.service import place_and_agency
+
+    preds = classifier.classify_many(list(texts))
+    review: list[bool] = []
+    places: dict[str, int] = {}
+    for text, c in zip(texts, preds, strict=True):
+        location, agency = place_and_agency(text, c.topic, c.flags)
+        review.append(c.needs_review or not agency["confident"])
+        places[location["status"]] = places.get(location["status"], 0) + 1
+    auto = [(ex, c) for ex, c, r in zip(examples, preds, review, strict=True) if not r]
+    report = topic_report([e.topic for e in examples], [c.topic for c in preds])
+    return {
+        "n": len(examples), "topic": report, "flags": flag_report(examples, preds),
+        "review": {
+            "share": _r(sum(review) / max(len(examples), 1)),
+            "auto_exact_precision": _r(np.mean([ex.topic == c.topic and set(ex.flags)
+                                                == set(c.flags) for ex, c in auto]))
+            if auto else None,
+            "auto_topic_precision": _r(np.mean([ex.topic == c.topic for ex, c in auto]))
+            if auto else None,
+            "model_share": _r(np.mean([c.needs_review for c in preds])),
+        },
+        "locations": places,
+        "predicted": [c.topic for c in preds],
+    }
+
+
+def evaluate_labelled(classifier: Classifier, examples: Sequence[Example]) -> dict[str, Any]:
+    """The yardstick figures of a labelled file: as written, accents stripped, by style."""
+    as_written = _routed_view(classifier, examples, [e.text for e in examples])
+    stripped = _routed_view(classifier, examples, [strip_accents(e.text) for e in examples])
+    predicted = as_written.pop("predicted")
+    stripped.pop("predicted")
+    by_style: dict[str, Any] = {}
+    for style in sorted({e.style for e in examples if e.style}):
+        idx = [i for i, e in enumerate(examples) if e.style == style]
+        sub = topic_report([examples[i].topic for i in idx], [predicted[i] for i in idx])
+        by_style[style] = {"n": len(idx), "accuracy": sub["accuracy"],
+                           "macro_f1": sub["macro_f1"]}
+    gap = as_written["topic"]["macro_f1"] - stripped["topic"]["macro_f1"]
+    return {"model_version": classifier.version, "as_written": as_written,
+            "stripped": stripped, "stripped_gap": _r(gap), "by_style": by_style}

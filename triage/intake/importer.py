@@ -3,83 +3,34 @@ with their row number and a Vietnamese message."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from triage.api_errors import describe
-from triage.errors import DomainError, InvalidInput
+from triage.errors import DomainError
 from triage.intake import service
 from triage.intake.schemas import ComplaintIn, ImportResult, ImportRowError
+from triage.sheets import Row, read_sheet
 
-# Accepted column headers (Vietnamese or English) -> field.
+# Accepted column headers (Vietnamese or English, matched without diacritics) -> field.
 HEADERS = {
-    "text": "text", "noi dung": "text", "nội dung": "text", "noi_dung": "text",
-    "channel": "channel", "kenh": "channel", "kênh": "channel",
-    "caller_name": "name", "ho ten": "name", "họ tên": "name", "name": "name",
-    "caller_phone": "phone", "so dien thoai": "phone", "số điện thoại": "phone", "phone": "phone",
-    "caller_address": "address", "dia chi": "address", "địa chỉ": "address", "address": "address",
-    "received_at": "received_at", "thoi diem tiep nhan": "received_at",
-    "thời điểm tiếp nhận": "received_at", "ngay tiep nhan": "received_at",
-    "ngày tiếp nhận": "received_at",
-    "idempotency_key": "key", "ma nguon": "key", "mã nguồn": "key",
+    "text": "text", "noi dung": "text",
+    "channel": "channel", "kenh": "channel",
+    "caller name": "name", "ho ten": "name", "name": "name",
+    "caller phone": "phone", "so dien thoai": "phone", "phone": "phone",
+    "caller address": "address", "dia chi": "address", "address": "address",
+    "received at": "received_at", "thoi diem tiep nhan": "received_at",
+    "ngay tiep nhan": "received_at",
+    "idempotency key": "key", "ma nguon": "key",
 }
-Row = tuple[int, dict[str, Any]]
 
 
 def read_table(filename: str, data: bytes) -> list[Row]:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return list(_xlsx_rows(data))
-    if name.endswith(".csv") or not name:
-        return list(_csv_rows(data))
-    raise InvalidInput("Chỉ nhận tệp CSV hoặc XLSX.", code="unsupported_file_type")
-
-
-def _map_header(cells: list[Any]) -> list[str | None]:
-    mapped = [HEADERS.get(str(c or "").strip().lower()) for c in cells]
-    if "text" not in mapped:
-        raise InvalidInput(
-            "Tệp thiếu cột nội dung (tiêu đề «text» hoặc «Nội dung»).", code="missing_column"
-        )
-    return mapped
-
-
-def _csv_rows(data: bytes) -> Iterator[Row]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("Tệp CSV phải được mã hóa UTF-8.", code="invalid_encoding") from exc
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None:
-        raise InvalidInput("Tệp tải lên rỗng.", code="empty_file")
-    fields = _map_header(header)
-    for number, cells in enumerate(reader, start=2):
-        if any(c.strip() for c in cells):
-            yield number, {f: v for f, v in zip(fields, cells, strict=False) if f}
-
-
-def _xlsx_rows(data: bytes) -> Iterator[Row]:
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a broken file
-        raise InvalidInput("Không đọc được tệp XLSX.", code="invalid_xlsx") from exc
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise InvalidInput("Tệp tải lên rỗng.", code="empty_file")
-    fields = _map_header(list(header))
-    for number, cells in enumerate(rows, start=2):
-        if any(c not in (None, "") for c in cells):
-            yield number, {f: v for f, v in zip(fields, cells, strict=False) if f}
+    return read_sheet(filename, data, HEADERS, "text",
+                      "Tệp thiếu cột nội dung (tiêu đề «text» hoặc «Nội dung»).")
 
 
 def _complaint(values: dict[str, Any]) -> ComplaintIn:
