@@ -12,7 +12,7 @@ from triage.classify.corpus import Example, dedupe, is_test_case, load_corpus, s
 from triage.classify.corrections import load_corrections, record_correction
 from triage.classify.fitting import TrainConfig, choose_review_threshold
 from triage.classify.model import Classifier
-from triage.classify.train import _promotion, _with_corrections, train
+from triage.classify.train import _promotion, _real_cases, _with_real, train
 from triage.settings import get_settings
 from triage.taxonomy import TOPICS
 
@@ -70,19 +70,39 @@ def test_promotion_rule() -> None:
     assert _promotion({"topic_macro_f1": 0.5}, None)[0]
 
 
+def test_real_complaints_judge_and_the_own_split_only_guards() -> None:
+    current = {"topic_macro_f1": 0.92, "tre_han_f1": 0.95}
+    lower_own = {"topic_macro_f1": 0.91, "tre_han_f1": 0.93}  # the old rule would refuse it
+    better_real = {"mode": "folds", "n": 135, "candidate": 0.74, "current": 0.70}
+    assert _promotion(lower_own, current, better_real)[0]
+    worse_real = {**better_real, "candidate": 0.69}
+    assert not _promotion(lower_own, current, worse_real)[0]
+    collapsed = {"topic_macro_f1": 0.80, "tre_han_f1": 0.95}
+    ok, reason = _promotion(collapsed, current, better_real)
+    assert not ok and "collapsed" in reason
+
+
 def test_corrections_never_touch_the_test_split() -> None:
     test_case = Example("t-1", "Mất điện cả ngày ở ấp 3", "dien", ())
     train_case = Example("t-2", "Đường hư hỏng nặng", "giao_thong", ())
-    merged, kept = _with_corrections([train_case], [test_case], [
+    real = _real_cases([
         ("Mất điện cả ngày ở ấp 3", "khac", []),  # the test text: dropped
         ("Đường hư hỏng nặng", "xay_dung_do_thi", []),  # relabels a training case
         ("Tiền điện tháng này tăng gấp đôi", "dien", []),
-    ])
-    assert kept == 2
+    ], [])
+    merged, kept = _with_real([train_case], [test_case], real, [])
+    assert len(kept) == 2
     assert [(e.text, e.topic) for e in merged] == [
         ("Đường hư hỏng nặng", "xay_dung_do_thi"),
         ("Tiền điện tháng này tăng gấp đôi", "dien"),
     ]
+
+
+def test_a_yardstick_text_is_never_trained_on() -> None:
+    yardstick = [Example("y-1", "Karaoke hát tới 2 giờ sáng", "an_ninh_trat_tu", ())]
+    real = _real_cases([], [Example("h", "Karaoke hát tới 2 giờ sáng", "khac", ())])
+    merged, kept = _with_real([], [], real, yardstick)
+    assert merged == [] and kept == set()
 
 
 def test_corrections_file_round_trip(tmp_path: Path) -> None:

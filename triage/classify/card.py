@@ -131,7 +131,8 @@ def _models(m: dict[str, Any]) -> str:
         "joint confidence (topic probability x certainty of each flag decision) is at least "
         "**{thr}**: the lowest value at which out-of-fold cases at or above it were fully "
         "right (topic and flags) {target}% of the time (out of fold: {share}% routed, "
-        "{prec}% exact).".format(
+        "{prec}% exact). Where real complaints were at hand, the scaling and both "
+        "thresholds were then fitted again on them (section above).".format(
             c_topic=cfg["c_topic"], c_flag=cfg["c_flag"], folds=cfg["folds"],
             flags=", ".join(f"{k} {v}" for k, v in cal["flag_thresholds"].items()),
             mix=", ".join(f"{k} {v}" for k, v in cal.get("flag_nb_share", {}).items()),
@@ -157,6 +158,43 @@ def _heldout(m: dict[str, Any]) -> str:
             + _table(["held-out set", "as written", "diacritics stripped"], rows))
 
 
+def _real_rows(f: dict[str, Any]) -> list[str]:
+    flags = f["flags"]
+    return [str(f["n"]), _pct(f["topic"]["macro_f1"]), _pct(f["topic"]["accuracy"]),
+            *[_pct(flags[x]["f1"]) for x in FLAGS], _pct(f["review"]["share"]),
+            _pct(f["review"]["auto_exact_precision"])]
+
+
+def _real(m: dict[str, Any]) -> str:
+    real = m.get("real") or {}
+    if not real:
+        return "No real complaints were given to this training."
+    header = ["real complaints (%)", "n", "topic macro-F1", "topic accuracy",
+              *[f"{f} F1" for f in FLAGS], "sent to review", "exact precision of the rest"]
+    rows = []
+    if real.get("yardstick"):
+        rows.append(["yardstick (`--calibrate-on`; calibration cross-validated, never "
+                     "trained on)", *_real_rows(real["yardstick"])])
+    if real.get("real_training"):
+        rows.append(["the province's own complaints (trained on; out of fold)",
+                     *_real_rows(real["real_training"])])
+    thresholds = real["thresholds"]
+    lines = [
+        f"Probabilities, flag thresholds and the review threshold were fitted on: "
+        f"**{real['calibration_source']}**. Flag thresholds: "
+        + ", ".join(f"{k} {v}" for k, v in thresholds["flags"].items())
+        + f"; review threshold (joint confidence): {thresholds['review']}.",
+    ]
+    if rows:
+        lines += ["", _table(header, rows)]
+    if real.get("judge"):
+        j = real["judge"]
+        lines += ["", f"Promotion judge on real complaints ({j['mode']}, n={j['n']}): mean of "
+                  f"topic accuracy and flag exact match {j['candidate']} (this model) vs "
+                  f"{j['current']} (the model it was compared with)."]
+    return "\n".join(lines)
+
+
 def render(m: dict[str, Any]) -> str:
     return "\n\n".join([
         "# Model card: topic and flags of 1022 complaints",
@@ -164,6 +202,7 @@ def render(m: dict[str, Any]) -> str:
         f"{m['training_seconds']} s\n- Artifact: `model.json` + `model.npz` (plain data, "
         f"no pickle; SHA-256 in `SHA256SUMS`, checked on load), {m['artifact_bytes']} bytes; "
         f"{m['n_features']} features.\n- Promotion: {m['promotion']['reason']}.",
+        "## Real complaints", _real(m),
         "## Models",
         _models(m),
         "## Data", _data(m),

@@ -73,21 +73,50 @@ def classify(
             out.flush()
 
 
+def _labelled_or_exit(path: Path) -> list[Any]:
+    from triage.classify.labelled import read_labelled
+    from triage.errors import DomainError
+
+    try:
+        labelled = read_labelled(path)
+    except DomainError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    for number, message in labelled.errors[:20]:
+        typer.echo(f"{path.name}, dòng {number}: {message}", err=True)
+    if not labelled.examples:
+        typer.echo(f"Tệp {path} không có phản ánh có nhãn nào đọc được.", err=True)
+        raise typer.Exit(1)
+    return labelled.examples
+
+
 def train(
     with_corrections: Annotated[
         bool, typer.Option("--with-corrections",
                            help="Thêm các chỉnh sửa của điều phối viên; chỉ thay mô hình "
-                                "hiện tại nếu mô hình mới không kém hơn trên tập kiểm tra."),
+                                "hiện tại nếu mô hình mới không kém hơn trên phản ánh thật.")
     ] = False,
     corrections_file: Annotated[
         Path | None, typer.Option(help="Tệp JSONL chỉnh sửa (mặc định: <data_dir>/"
                                        "corrections.jsonl).")
     ] = None,
+    history: Annotated[
+        Path | None, typer.Option(help="Lịch sử phản ánh có nhãn của tỉnh (JSONL, CSV, XLSX): "
+                                       "thêm vào huấn luyện, báo kết quả kiểm định chéo, chỉ "
+                                       "thay mô hình nếu không kém hơn trên phản ánh thật.")
+    ] = None,
+    calibrate_on: Annotated[
+        Path | None, typer.Option(help="Tệp phản ánh thật có nhãn dùng để hiệu chỉnh xác suất "
+                                       "và chọn ngưỡng xem xét (không dùng để huấn luyện).")
+    ] = None,
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Thư mục mô hình (mặc định: TRIAGE_MODEL_DIR).")
+    ] = None,
     compare: Annotated[
         bool, typer.Option(help="So sánh các bộ đặc trưng trước khi huấn luyện.")
     ] = True,
 ) -> None:
-    """Huấn luyện lại mô hình phân loại từ data/corpus (và các chỉnh sửa, nếu chọn)."""
+    """Huấn luyện lại mô hình phân loại từ data/corpus (và chỉnh sửa, lịch sử, nếu chọn)."""
     from triage.classify.corrections import all_corrections, load_corrections
     from triage.classify.fitting import TrainConfig
     from triage.classify.model import reset_classifier_cache
@@ -99,20 +128,45 @@ def train(
         extra = load_corrections(corrections_file)
     elif with_corrections:
         extra = all_corrections()
-    result = run_training(extra=extra, candidate=use_corrections,
+    past = _labelled_or_exit(history) if history is not None else []
+    yardstick = _labelled_or_exit(calibrate_on) if calibrate_on is not None else []
+    result = run_training(model_dir=model_dir, extra=extra, history=past, yardstick=yardstick,
+                          candidate=use_corrections or bool(past),
                           config=TrainConfig(compare=compare))
-    h = result.metrics["headline"]
-    typer.echo(
-        f"Mô hình {result.metrics['version']}: macro-F1 lĩnh vực {h['topic_macro_f1']:.3f} "
-        f"(bỏ dấu {h['topic_macro_f1_stripped']:.3f}), F1 trễ hạn {h['tre_han_f1']:.3f}, "
-        f"F1 thái độ {h['thai_do_f1']:.3f}; {len(extra)} chỉnh sửa; "
-        f"{result.seconds:.0f} giây."
-    )
+    for line in _train_lines(result.metrics, len(extra), result.seconds):
+        typer.echo(line)
     if result.promoted:
         reset_classifier_cache()
         typer.echo(f"Đã lưu vào {result.path}.")
     else:
         typer.echo(f"Không thay mô hình hiện tại: mô hình mới kém hơn ({result.reason}).")
+
+
+def _train_lines(metrics: dict[str, Any], corrections: int, seconds: float) -> list[str]:
+    h, real = metrics["headline"], metrics["real"]
+    lines = [
+        f"Mô hình {metrics['version']}: trên tập kiểm tra của dự án macro-F1 lĩnh vực "
+        f"{_num(h['topic_macro_f1'])} (bỏ dấu {_num(h['topic_macro_f1_stripped'])}), F1 trễ "
+        f"hạn {_num(h['tre_han_f1'])}, F1 thái độ {_num(h['thai_do_f1'])}; {corrections} chỉnh "
+        f"sửa, {real['real_training_cases']} phản ánh thật trong huấn luyện; {seconds:.0f} giây.",
+        f"Hiệu chỉnh xác suất và ngưỡng: {real['calibration_source']}.",
+    ]
+    for key, label in (("real_training", "Phản ánh thật trong huấn luyện (kiểm định chéo)"),
+                       ("yardstick", "Tập đo phản ánh thật (hiệu chỉnh kiểm định chéo)")):
+        if real.get(key):
+            f = real[key]
+            lines.append(
+                f"{label}: {f['n']} phản ánh, macro-F1 {_num(f['topic']['macro_f1'])}, F1 trễ "
+                f"hạn {_num(f['flags']['tre_han']['f1'])}, F1 thái độ "
+                f"{_num(f['flags']['thai_do']['f1'])}, chuyển xem xét "
+                f"{_pct(f['review']['share'])}, phần tự chuyển đúng hoàn toàn "
+                f"{_pct(f['review']['auto_exact_precision'])}.")
+    if real.get("judge"):
+        j = real["judge"]
+        current = "–" if j["current"] is None else _num(j["current"])
+        lines.append(f"So với mô hình hiện tại trên phản ánh thật ({j['mode']}, {j['n']}): "
+                     f"{_num(j['candidate'])} so với {current}.")
+    return lines
 
 
 def _pct(value: float | None) -> str:

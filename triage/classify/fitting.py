@@ -135,6 +135,26 @@ def choose_mix(nb_oof: np.ndarray, plain_oof: np.ndarray, y: np.ndarray) -> floa
     return best
 
 
+def refit_weights(X: sp.csr_matrix, Y: np.ndarray, config: TrainConfig, mix: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and biases of the recipe on these rows, the flags mixed by ``mix``."""
+    n = len(TOPICS)
+    weights, bias, plain_w, plain_b = _fit_fold(X, Y, config)
+    weights[:, n:] = mix * weights[:, n:] + (1 - mix) * plain_w
+    bias[n:] = mix * bias[n:] + (1 - mix) * plain_b
+    return weights, bias
+
+
+def fit_scaling(decision: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per output, the ``a`` and ``b`` of ``a * decision + b``: one temperature for the
+    topics' softmax, a Platt sigmoid per flag; fitted on decisions the models made
+    without having seen those cases."""
+    n = len(TOPICS)
+    a, b = zip(*[_platt(decision[:, j], Y[:, j]) for j in range(n, Y.shape[1])], strict=True)
+    a, b = (1.0 / _temperature(decision[:, :n], Y[:, :n]),) * n + a, (0.0,) * n + b
+    return np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
+
+
 def fit_outputs(
     X: sp.csr_matrix, examples: Sequence[Example], groups: Sequence[int],
     config: TrainConfig, step: Step | None = None,
@@ -155,16 +175,13 @@ def fit_outputs(
     mix = np.array([choose_mix(oof[:, n + j], plain_oof[:, j], Y[:, n + j])
                     for j in range(Y.shape[1] - n)])
     oof[:, n:] = mix * oof[:, n:] + (1 - mix) * plain_oof
-    weights, bias, plain_w, plain_b = _fit_fold(X, Y, config)
-    weights[:, n:] = mix * weights[:, n:] + (1 - mix) * plain_w
-    bias[n:] = mix * bias[n:] + (1 - mix) * plain_b
-    a, b = zip(*[_platt(oof[:, j], Y[:, j]) for j in range(n, Y.shape[1])], strict=True)
-    a, b = (1.0 / _temperature(oof[:, :n], Y[:, :n]),) * n + a, (0.0,) * n + b
+    weights, bias = refit_weights(X, Y, config, mix)
+    platt_a, platt_b = fit_scaling(oof, Y)
     arrays = {
         "weights": weights.astype(np.float32),
         "bias": bias.astype(np.float32),
-        "platt_a": np.asarray(a, dtype=np.float32),
-        "platt_b": np.asarray(b, dtype=np.float32),
+        "platt_a": platt_a,
+        "platt_b": platt_b,
         "flag_mix": mix.astype(np.float32),
     }
     return arrays, oof
@@ -190,8 +207,13 @@ def choose_review_threshold(joint: np.ndarray, exact: np.ndarray, target: float)
         return 1.0
     return float(joint[order][ok[-1]])
 def calibrate(classifier: Classifier, oof: np.ndarray, examples: Sequence[Example],
-              target: float) -> dict[str, Any]:
-    """Set flag thresholds and the review threshold from out-of-fold decisions."""
+              target: float, rescale: bool = False) -> dict[str, Any]:
+    """Set flag thresholds and the review threshold from out-of-fold decisions (and, with
+    ``rescale``, the probability scaling first: for decisions on real complaints, whose
+    scale differs from the corpus's)."""
+    if rescale:
+        a, b = fit_scaling(oof, output_targets(examples))
+        classifier.platt_a, classifier.platt_b = a, b
     topic_p, flag_p = classifier.probabilities(oof)
     thresholds = {
         flag: choose_flag_threshold(flag_p[:, j], np.array([flag in e.flags for e in examples]))

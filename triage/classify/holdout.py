@@ -19,10 +19,9 @@ import scipy.sparse as sp
 from triage.classify.compare import Prepared
 from triage.classify.corpus import Example, load_corpus
 from triage.classify.evaluate import evaluate
-from triage.classify.fitting import TrainConfig, _fit_fold, output_targets
+from triage.classify.fitting import TrainConfig, output_targets, refit_weights
 from triage.classify.model import Classifier
 from triage.settings import REPO_ROOT
-from triage.taxonomy import TOPICS
 
 MIN_TOPICS = 10
 MAX_TOPIC_SHARE = 0.3
@@ -56,11 +55,7 @@ def unseen_source_scores(prep: Prepared, classifier: Classifier, X: sp.csr_matri
         return None
     keep = np.array([source_of(e) != source for e in prep.train])
     Y = output_targets(prep.train)
-    weights, bias, plain_w, plain_b = _fit_fold(X[keep], Y[keep], config)
-    n = len(TOPICS)
-    mix = np.array([classifier.meta["flag_nb_share"][f] for f in classifier.flags])
-    weights[:, n:] = mix * weights[:, n:] + (1 - mix) * plain_w
-    bias[n:] = mix * bias[n:] + (1 - mix) * plain_b
+    weights, bias = refit_weights(X[keep], Y[keep], config, classifier.flag_mix())
     refitted = Classifier(classifier.features, {
         "weights": weights.astype(np.float32), "bias": bias.astype(np.float32),
         "platt_a": classifier.platt_a, "platt_b": classifier.platt_b,

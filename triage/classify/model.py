@@ -112,6 +112,16 @@ class Classifier:
         readable = [i for i, b in enumerate(features.blocks) if b.name in READABLE_BLOCKS]
         self._readable = np.isin(blocks, readable)
 
+    def flag_mix(self) -> np.ndarray:
+        """The NB-SVM share of each flag's decision (see fitting.choose_mix)."""
+        return np.array([self.meta["flag_nb_share"][f] for f in self.flags])
+
+    def decisions(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw decision values (rows = texts), before any scaling."""
+        rows = [self.features.transform_one(make_doc(analyze(t)[0], self.features.segmented))
+                for t in texts]
+        return np.asarray(self.features.stack(rows) @ self.weights) + self.bias
+
     # --- persistence ----------------------------------------------------------------
 
     @classmethod

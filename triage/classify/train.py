@@ -16,14 +16,14 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rich.progress import Progress
 
-from triage.classify import card
+from triage.classify import card, realtext
 from triage.classify.compare import Prepared, choose_feature_set, compare_feature_sets
 from triage.classify.corpus import (
     Example,
@@ -45,6 +45,7 @@ from triage.classify.fitting import (
 )
 from triage.classify.holdout import heldout_scores, unseen_source_scores
 from triage.classify.model import Classifier, ModelNotTrained
+from triage.classify.realtext import GUARD_DROP
 from triage.settings import get_settings
 from triage.taxonomy import FLAGS, TOPICS
 from triage.text.normalize import normalize, strip_accents
@@ -60,7 +61,8 @@ class TrainResult:
     comparison: dict[str, Any] = field(default_factory=dict)
 
 
-Correction = tuple[str, str, Sequence[str]]
+# (text, topic, flags) or (text, topic, flags, the day it was made)
+Correction = tuple[str, str, Sequence[str]] | tuple[str, str, Sequence[str], date | None]
 
 
 def _docs(texts: Sequence[str], segment: bool, progress: Progress | None, label: str
@@ -105,24 +107,32 @@ def _prepare(train: Sequence[Example], test: Sequence[Example], segment: bool,
     )
 
 
-def _with_corrections(train: Sequence[Example], test: Sequence[Example],
-                      extra: Iterable[Correction]) -> tuple[list[Example], int]:
-    """Training cases with the corrections (and how many were kept). Corrections come
-    first, so they win over a corpus case with the same text; a test text is never used."""
-    test_keys = {dedupe_key(e.text) for e in test}
-    fixes = [
-        Example(f"correction-{hashlib.sha256(text.encode()).hexdigest()[:12]}", text, topic,
-                tuple(sorted(set(flags))))
-        for text, topic, flags in extra
-        if topic in TOPICS and all(f in FLAGS for f in flags)
-        and dedupe_key(text) not in test_keys
+def _real_cases(extra: Iterable[Correction], history: Iterable[Example]) -> list[Example]:
+    """Corrections (newest first) and history as cases with ids of their own; a correction's
+    optional fourth item is the day it was made."""
+    out = [
+        Example(f"correction-{hashlib.sha256(c[0].encode()).hexdigest()[:12]}", c[0], c[1],
+                tuple(sorted(set(c[2]))), when=c[3] if len(c) > 3 else None)
+        for c in extra
     ]
-    merged = dedupe([*fixes, *train])
-    return merged, sum(e.id.startswith("correction-") for e in merged)
+    out += [Example(f"history-{hashlib.sha256(e.text.encode()).hexdigest()[:12]}", e.text,
+                    e.topic, e.flags, e.style, e.when) for e in history]
+    return [e for e in out if e.topic in TOPICS and all(f in FLAGS for f in e.flags)]
 
 
-def _version(dhash: str, n_extra: int, config: TrainConfig) -> str:
-    blob = json.dumps([dhash, n_extra, asdict(config)], sort_keys=True).encode()
+def _with_real(train: Sequence[Example], test: Sequence[Example], real: Sequence[Example],
+               yardstick: Sequence[Example]) -> tuple[list[Example], set[str]]:
+    """Training cases with the province's real ones first (they win over a corpus case with
+    the same text), and the ids of the real ones kept; a test or yardstick text is never
+    trained on."""
+    unseen = {dedupe_key(e.text) for e in (*test, *yardstick)}
+    merged = dedupe([*(e for e in real if dedupe_key(e.text) not in unseen), *train])
+    return merged, {e.id for e in merged if e.id.startswith(("correction-", "history-"))}
+
+
+def _version(dhash: str, n_extra: int, config: TrainConfig, yardstick: str = "") -> str:
+    blob = json.dumps([dhash, n_extra, asdict(config), *([yardstick] if yardstick else [])],
+                      sort_keys=True).encode()
     return "tf-" + hashlib.sha256(blob).hexdigest()[:10]
 
 
@@ -139,12 +149,22 @@ def _fit_final(prep: Prepared, blocks: Sequence[str], config: TrainConfig, versi
     return classifier, calibrate(classifier, oof, prep.train, config.target_precision), X
 
 
-def _promotion(candidate: dict[str, float], current: dict[str, float] | None
-               ) -> tuple[bool, str]:
-    """Not worse on the fixed test split: mean of the headline scores no lower, and no
-    single score down by more than one point."""
+def _promotion(candidate: dict[str, float], current: dict[str, float] | None,
+               judge: dict[str, Any] | None = None) -> tuple[bool, str]:
+    """Judged on real complaints when there are some (``judge``: the candidate's and the
+    current model's scores on them), our own test split only guarding against a collapse;
+    without real complaints, not worse on the test split: mean of the headline scores no
+    lower, and no single score down by more than one point."""
     if current is None:
         return True, "no current model"
+    if judge is not None and judge.get("current") is not None:
+        own_c, own_o = candidate["topic_macro_f1"], current["topic_macro_f1"]
+        if own_c < own_o - GUARD_DROP:
+            return False, f"own test split collapsed: macro-F1 {own_c:.4f} vs {own_o:.4f}"
+        verdict = judge["candidate"] >= judge["current"]
+        detail = (f"real complaints ({judge['mode']}, n={judge['n']}): {judge['candidate']:.4f}"
+                  f" vs current {judge['current']:.4f}")
+        return verdict, detail
     keys = [k for k in candidate if k in current]
     mean_c = float(np.mean([candidate[k] for k in keys]))
     mean_o = float(np.mean([current[k] for k in keys]))
@@ -155,9 +175,9 @@ def _promotion(candidate: dict[str, float], current: dict[str, float] | None
     return False, f"mean {mean_c:.4f} vs current {mean_o:.4f}{detail}"
 
 
-def _current_headline(model_dir: Path, test: Sequence[Example]) -> dict[str, float] | None:
+def _current(model_dir: Path) -> Classifier | None:
     try:
-        return headline(evaluate(Classifier.load(model_dir), test))
+        return Classifier.load(model_dir)
     except ModelNotTrained:
         return None
 
@@ -195,7 +215,7 @@ def _write(model_dir: Path, classifier: Classifier, metrics: dict[str, Any]) -> 
 
 
 def _fit(prep: Prepared, config: TrainConfig, version: str, bar: Progress
-         ) -> tuple[Classifier, dict[str, Any]]:
+         ) -> tuple[Classifier, dict[str, Any], Any]:
     """Compare feature sets, fit the chosen one, score a held-out writer."""
     steps = bar.add_task("Huấn luyện", total=(3 if config.compare else 0) + config.folds)
     step: Step = lambda label: bar.update(steps, advance=1, description=label)  # noqa: E731
@@ -212,43 +232,54 @@ def _fit(prep: Prepared, config: TrainConfig, version: str, bar: Progress
         "calibration": calibration,
         "unseen_source": unseen_source_scores(prep, classifier, X, config)
         if config.holdout else None,
-        "heldout_set": heldout_scores(classifier),
-    }
+    }, X
 
 
 def train(
     corpus_dir: Path | None = None, model_dir: Path | None = None,
     extra: Iterable[Correction] = (), candidate: bool = False,
     config: TrainConfig = TrainConfig(), progress: bool = True,
+    history: Sequence[Example] = (), yardstick: Sequence[Example] = (),
 ) -> TrainResult:
-    """Train on the corpus (and ``extra`` corrections) and write the artifact.
+    """Train on the corpus (plus ``extra`` corrections and ``history``, the province's own
+    labelled complaints) and write the artifact.
 
-    With ``candidate=True`` the new model replaces the current one only if it is not
-    worse on the fixed test split (see ``_promotion``).
+    Probabilities and thresholds are fitted on real complaints where there are some (see
+    ``realtext``): the ``yardstick`` (never trained on), else the real training cases out
+    of fold, else the current model's real-text calibration is kept. With
+    ``candidate=True`` the new model replaces the current one only if it is not worse on
+    real complaints (see ``_promotion``).
     """
     started = time.perf_counter()
     settings = get_settings()
     model_dir = Path(model_dir or settings.model_dir)
     corpus = load_corpus(Path(corpus_dir or settings.corpus_dir))
     train_cases, test = split(corpus.examples)
-    train_cases, n_extra = _with_corrections(train_cases, test, extra)
+    train_cases, real_ids = _with_real(train_cases, test, _real_cases(extra, history),
+                                       yardstick)
     all_cases = [*train_cases, *test]
-    version = _version(data_hash(all_cases), n_extra, config)
+    version = _version(data_hash(all_cases), len(real_ids), config,
+                       data_hash(yardstick) if yardstick else "")
     segment = config.compare or set(FEATURE_SETS.get(config.feature_set, ())) & SEGMENTED_VIEWS
+    current = _current(model_dir)
     with Progress(disable=not progress, transient=True) as bar:
         prep = _prepare(train_cases, test, bool(segment), bar)
-        classifier, fit_report = _fit(prep, config, version, bar)
+        classifier, fit_report, X = _fit(prep, config, version, bar)
+        real_report = realtext.assess(classifier, X, prep.train, prep.groups, real_ids,
+                                      yardstick, current, config)
     metrics: dict[str, Any] = {
         "version": version, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": _data_summary(corpus.files, all_cases, train_cases, test, n_extra,
+        "data": _data_summary(corpus.files, all_cases, train_cases, test, len(real_ids),
                               corpus.skipped_lines, corpus.duplicates),
-        "config": asdict(config), **fit_report, "test": evaluate(classifier, test),
+        "config": asdict(config), **fit_report, "heldout_set": heldout_scores(classifier),
+        "real": real_report, "test": evaluate(classifier, test),
         "n_features": classifier.features.n_features,
     }
     metrics["headline"] = headline(metrics["test"])
     promoted, reason = True, "trained"
     if candidate:
-        promoted, reason = _promotion(metrics["headline"], _current_headline(model_dir, test))
+        now = headline(evaluate(current, test)) if current is not None else None
+        promoted, reason = _promotion(metrics["headline"], now, real_report.get("judge"))
     metrics["promotion"] = {"candidate": candidate, "promoted": promoted, "reason": reason}
     metrics["training_seconds"] = round(time.perf_counter() - started, 1)
     if promoted:
