@@ -116,7 +116,12 @@ class CountryIndex:
                     seen.add((key, place))
                     self.names[key].append(place)
         self.max_len = max(len(k) for k in self.names)
-        self.first_words = frozenset(k[0] for k in self.names)
+        # Where a bare name (a province, or a district) can start, and its lengths.
+        self.bare_lengths: dict[str, tuple[int, ...]] = {}
+        for key, places in self.names.items():
+            if any(p.level != "ward" for p in places):
+                known = set(self.bare_lengths.get(key[0], ()))
+                self.bare_lengths[key[0]] = tuple(sorted(known | {len(key)}, reverse=True))
         self._prefix_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for prefix in sorted(PREFIXES, key=len, reverse=True):
             self._prefix_first[prefix[0]].append(prefix)
@@ -163,12 +168,14 @@ class CountryIndex:
         One-syllable names ("Huế") only where the text has their accents: folded, "hue" is
         also "Huệ" of a street name.
         """
-        if tokens[i].folded not in self.first_words or tokens[i].folded.isdigit():
+        lengths = self.bare_lengths.get(tokens[i].folded)
+        if lengths is None or tokens[i].folded.isdigit():
             return None
         if i > 0 and _blocks(tokens[i - 1]):
             return None
         accented = any(t.sig != t.folded for t in tokens[i:i + self.max_len])
-        for length in range(name_run(tokens, i, self.max_len), 0, -1):
+        run = name_run(tokens, i, self.max_len)
+        for length in (n for n in lengths if n <= run):
             span = tokens[i:i + length]
             found = self.names.get(tuple(t.folded for t in span))
             if not found:

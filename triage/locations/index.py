@@ -111,6 +111,13 @@ class LocationIndex:
         self._load_districts(_read(data_dir / "old_districts.csv"))
         self._load_old_units(_read(data_dir / "old_units.csv"))
         self.max_len = max(len(k) for k in [*self.ward_names, *self.district_names])
+        # Lengths of the names (of two words or more) that start with each word: a bare
+        # name is looked for only where a name can start, and only at lengths it can have.
+        self.bare_lengths: dict[str, tuple[int, ...]] = {}
+        for key in [*self.ward_names, *self.district_names]:
+            if len(key) >= 2:
+                known = set(self.bare_lengths.get(key[0], ()))
+                self.bare_lengths[key[0]] = tuple(sorted(known | {len(key)}, reverse=True))
 
     def _load_wards(self, rows: list[dict[str, str]]) -> None:
         for row in rows:
@@ -177,19 +184,23 @@ class LocationIndex:
         return None
 
     def _core(self, tokens: list[Token], i: int, j: int, kind: HitKind,
-              prefix_type: str | None, min_len: int) -> Hit | None:
-        for length in range(name_run(tokens, j, self.max_len), min_len - 1, -1):
+              prefix_type: str | None, min_len: int,
+              lengths: tuple[int, ...] | None = None) -> Hit | None:
+        run = name_run(tokens, j, self.max_len)
+        for length in range(run, min_len - 1, -1) if lengths is None else \
+                (n for n in lengths if n <= run):
             span = tokens[j:j + length]
             core = tuple(t.folded for t in span)
-            sigs = tuple(t.sig for t in span)
             last = j + length
             if kind == "ward" and core in self.ward_names:
                 found = self.ward_names[core]
+                sigs = tuple(t.sig for t in span)
                 exact = [e for e in found if e.sig == sigs]
                 return Hit(kind, i, last, tokens[i].start, tokens[last - 1].end, prefix_type,
                            core, bool(exact) or not has_accents(span), wards=tuple(exact or found))
             if kind == "district" and core in self.district_names:
                 places = self.district_names[core]
+                sigs = tuple(t.sig for t in span)
                 same = [d for d in places if d.sig == sigs]
                 return Hit(kind, i, last, tokens[i].start, tokens[last - 1].end, prefix_type,
                            core, bool(same) or not has_accents(span),
@@ -205,12 +216,13 @@ class LocationIndex:
         return None
 
     def _bare(self, tokens: list[Token], i: int) -> Hit | None:
+        if tokens[i].folded not in self.bare_lengths:
+            return None
         if i > 0 and tokens[i - 1].folded in BARE_BLOCKERS:
             return None
-        if tokens[i].folded.isdigit():
-            return None
-        district = self._core(tokens, i, i, "district", None, min_len=2)
-        ward = self._core(tokens, i, i, "ward", None, min_len=2)
+        lengths = self.bare_lengths[tokens[i].folded]
+        district = self._core(tokens, i, i, "district", None, 2, lengths)
+        ward = self._core(tokens, i, i, "ward", None, 2, lengths)
         best = max((h for h in (district, ward) if h is not None and h.accents_ok),
                    key=lambda h: (h.last, h.kind == "district"), default=None)
         return best
