@@ -2,9 +2,10 @@
 
 ``normalize`` runs, in order: Unicode repair (NFC, combining marks put back in the
 order Vietnamese needs), legacy TCVN3/VNI decoding, removal of invisible characters,
-a hard cap on length, lower-casing, underthesea's tone-mark normalisation ("hoà" ->
-"hòa"), masking of URLs, e-mails, ticket codes, phone numbers, dates and other numbers,
-and expansion of abbreviations and teen-code. It returns the accented form and the
+a hard cap on length, masking of the names of places, companies and people,
+lower-casing, underthesea's tone-mark normalisation ("hoà" -> "hòa"), masking of URLs,
+e-mails, ticket codes, phone numbers, dates and other numbers, and expansion of
+abbreviations and teen-code. It returns the accented form and the
 accent-stripped form: models see both, so text typed without diacritics still works.
 
 ``check_text`` says whether a text can be classified at all, with a problem code.
@@ -36,6 +37,9 @@ PROBLEMS: dict[str, str] = {
 }
 
 MASKS: dict[str, str] = {
+    "qqplace": "[địa danh]",
+    "qqname": "[họ tên]",
+    "qqorg": "[tên đơn vị]",
     "qqurl": "[đường dẫn]",
     "qqemail": "[thư điện tử]",
     "qqticket": "[mã phản ánh]",
@@ -168,6 +172,50 @@ _MASK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]{1,3}(?![^\W\d_]))?"), " qqnum "),
 )
 
+# Names of places, people and companies: what a complaint is about must come from its
+# matter, not from where it happened or who wrote it ("hẻm 12 Nguyễn Huệ, P.5, Q.11" is an
+# address in every topic). The unit word stays ("phường qqplace"): "chợ", "kênh", "cầu" are
+# part of the matter. Needs the capitals, so it runs before lower-casing.
+_UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_CAP_WORD = rf"[{_UPPER}][^\W\d_]*"
+_NAME_WORD = rf"(?:{_CAP_WORD}|\d+[A-Za-z]?(?:/\d+)?)"
+_PLACE_UNITS = (
+    "phường|xã|quận|huyện|tỉnh|thành phố|thị xã|thị trấn|ấp|khu phố|khóm|tổ dân phố|tổ|thôn|"
+    "xóm|bản|buôn|khu vực|khu dân cư|đường|hẻm|ngõ|ngách|kiệt|quốc lộ|tỉnh lộ|chợ|sông|kênh|"
+    "rạch|cầu|đại lộ|phố"
+)
+# Short unit words need a dot, a space or a number after them ("TP.HCM", "Q.11", "P5"):
+# "ĐTXD" is a company's initials, not "ĐT" + "XD".
+_PLACE_SHORT = r"(?:TP|Tp|TX|TT|KP|QL|ĐT)(?:\.\s*|\s+|(?=\d))|[PQXHF]\.\s*|[PQF](?=\d)"
+_HONORIFICS = (
+    "ông|bà|anh|chị|cô|chú|bác|cụ|em|cháu|bạn đọc|độc giả|công dân|cử tri|người dân|cán bộ|"
+    "bác sĩ|điều dưỡng|y tá|thầy|giáo viên|trung tá|thiếu tá|đại úy|thượng úy|trung úy|"
+    "thiếu úy|chủ tịch|phó chủ tịch|bí thư|trưởng ấp|trưởng thôn|tên"
+)
+_SURNAMES = (
+    "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đinh|Trương|Lâm|"
+    "Mai|Tô|Châu|Đoàn|Lương|Tạ|Lưu|Quách|Trịnh|Văn|Kiều|Từ|Thạch|Diệp|La|Âu|Khúc"
+)
+_NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"(?<!\w)((?i:{_PLACE_UNITS})\s+|{_PLACE_SHORT}){_NAME_WORD}"
+                rf"(?:[ \-]{_NAME_WORD}){{0,4}}"), r"\1 qqplace "),
+    (re.compile(rf"(?<!\w)((?i:công ty|cty|doanh nghiệp|tập đoàn|hợp tác xã|HTX)"
+                rf"(?: TNHH| CP| cổ phần)?)\s+{_CAP_WORD}(?:[ \-&]{_CAP_WORD}){{0,5}}"),
+     r"\1 qqorg "),
+    (re.compile(rf"(?<!\w)((?i:{_HONORIFICS}))\s+(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
+                rf"|(?<!\w)((?i:{_HONORIFICS}))\s+{_CAP_WORD}(?:\s{_CAP_WORD}){{0,3}}"),
+     r"\1\2 qqname "),
+    (re.compile(rf"(?<!\w)(?:{_SURNAMES})(?:\s{_CAP_WORD}){{1,3}}"), " qqname "),
+)
+
+
+def mask_names(text: str) -> str:
+    """Replace the names of places, companies and people (cased text) by placeholders."""
+    for pattern, replacement in _NAME_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 # Keys are lower-case and whole tokens. Ambiguous short forms ("hs": học sinh or hồ sơ,
 # "đt": điện thoại or đường tỉnh, "tt") are left alone: the models see them as they are.
 ABBREVIATIONS: dict[str, str] = {
@@ -271,7 +319,7 @@ def prepare(text: str) -> tuple[str, str | None]:
 
 def _normalize_prepared(text: str, encoding: str | None, cap: int) -> NormalizedText:
     truncated = len(text) > cap
-    text = text[:cap].lower()
+    text = mask_names(text[:cap]).lower()
     text = expand_abbreviations(mask(normalize_tone_marks(text)))
     text = " ".join(text.split())
     return NormalizedText(text, strip_accents(text), encoding, truncated)
