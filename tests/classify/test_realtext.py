@@ -17,7 +17,7 @@ from triage.classify.train import train
 from triage.settings import get_settings
 from triage.taxonomy import TOPICS
 
-FAST = TrainConfig(compare=False, holdout=False, folds=3)
+FAST = TrainConfig(compare=False, holdout=False, folds=3, refit_all=False)
 
 
 def _write(path: Path, cases: list[Example]) -> Path:

@@ -16,7 +16,7 @@ from triage.classify.train import _promotion, _real_cases, _with_real, train
 from triage.settings import get_settings
 from triage.taxonomy import TOPICS
 
-FAST = TrainConfig(compare=False, holdout=False, folds=3)
+FAST = TrainConfig(compare=False, holdout=False, folds=3, refit_all=False)
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,17 @@ def test_review_threshold_reaches_target_precision() -> None:
     assert choose_review_threshold(joint, exact, 0.95) == 0.8
     assert choose_review_threshold(joint, np.zeros(6, bool), 0.95) == 1.0
 
+
+
+def test_the_shipped_model_is_refitted_on_every_case(small_corpus: Path, tmp_path: Path) -> None:
+    split_only = train(small_corpus, tmp_path / "a", config=FAST, progress=False)
+    everything = train(small_corpus, tmp_path / "b", progress=False,
+                       config=TrainConfig(compare=False, holdout=False, folds=3))
+    # the test split is scored with the recipe that did not see it, in both runs
+    assert everything.metrics["headline"] == split_only.metrics["headline"]
+    test_words = {w for e in load_corpus(small_corpus).examples if is_test_case(e.id)
+                  for w in e.text.lower().split()}
+    vocab_a = Classifier.load(tmp_path / "a").features.blocks[0].vocabulary
+    vocab_b = Classifier.load(tmp_path / "b").features.blocks[0].vocabulary
+    assert len(vocab_b) > len(vocab_a)
+    assert any(w in vocab_b and w not in vocab_a for w in test_words)

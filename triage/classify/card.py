@@ -30,7 +30,10 @@ def _data(m: dict[str, Any]) -> str:
         f"- Data hash (SHA-256 over id, text, labels): `{d['data_hash']}`.",
         "- Test split: a case is in the test set when the SHA-256 of its id falls in the "
         "lowest 20% (fixed; new files never move old cases). Training adds an accent-"
-        "stripped copy of every accented training case.",
+        "stripped copy of every accented training case."
+        + (" The test-split scores below are those of the recipe fitted without the test "
+           "split; the shipped model is the same recipe fitted again on every case."
+           if m["config"].get("refit_all") else ""),
         "",
         _table(["code", "name", "cases"], rows),
     ])
