@@ -22,7 +22,7 @@ from sqlalchemy.exc import (
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage.errors import DATABASE_UNAVAILABLE, DomainError
-from triage.intake.sanitize import UnsafeText
+from triage.sanitize import UnsafeText
 
 log = logging.getLogger(__name__)
 # A 503 tells the client when to try again (an outage is expected to pass).

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import Request
 from sqlalchemy.orm import Session
 
 from triage.db import get_sessionmaker
-from triage.runtime import Runtime
 
 
 def db_session() -> Iterator[Session]:
@@ -20,6 +18,3 @@ def db_session() -> Iterator[Session]:
         session.rollback()
         session.close()
 
-
-def runtime(request: Request) -> Runtime | None:
-    return getattr(request.app.state, "runtime", None)

@@ -14,7 +14,7 @@ from triage.app import create_app
 from triage.auth import ratelimit, service
 from triage.auth.models import AuditEntry, User
 from triage.db import get_engine, session_scope
-from triage.intake.models import Ticket
+from triage.tickets.models import Ticket
 
 SECRET = "Ghi-nho-mat-khau-2026"
 

@@ -16,10 +16,10 @@ from tests.conftest import issue_token
 from triage.app import create_app
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import Ticket
 from triage.intake.schemas import CallerIn, ComplaintIn
 from triage.lookup import service as lookup
 from triage.routing.service import assign
+from triage.tickets.models import Ticket
 
 AGENCY_A = "so-yt"
 AGENCY_B = "so-gddt"

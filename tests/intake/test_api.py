@@ -15,9 +15,9 @@ from tests.conftest import issue_token
 from triage.app import create_app
 from triage.db import session_scope
 from triage.intake import service
-from triage.intake.models import Caller, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
+from triage.tickets.models import Caller, Ticket, TicketEvent
 
 CODE = re.compile(r"^1022-\d{6}-\d{5}$")
 GOOD = {"text": "Đèn đường ở hẻm 12 phường Mỹ Phú hư hơn một tuần.", "channel": "phone"}

@@ -18,9 +18,10 @@ from triage.db import get_engine, session_scope, utcnow
 from triage.errors import ServiceUnavailable
 from triage.intake import fastpath, service, views
 from triage.intake.fastpath import FastIntake
-from triage.intake.models import Caller, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
+from triage.tickets.codes import code_period, pg_sequence
+from triage.tickets.models import Caller, Ticket, TicketEvent
 
 BODY = {"text": "Cống thoát nước ấp Mỹ Thạnh, xã Mỹ Hiệp bị nghẹt, nước tràn vào nhà dân.",
         "channel": "zalo",
@@ -168,7 +169,7 @@ def test_two_requests_racing_with_one_new_key_make_one_ticket(pg: str) -> None:
         finally:
             await intake.close()
 
-    service.pg_sequence(get_engine(), service.code_period(utcnow()))
+    pg_sequence(get_engine(), code_period(utcnow()))
     results = asyncio.run(race())
     assert sum(r is not None for r in results) == 1  # the others go to the replay path
     with session_scope() as s:

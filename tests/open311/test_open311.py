@@ -20,9 +20,9 @@ from tests.inbox.factories import (
     marker,
 )
 from triage.db import session_scope, utcnow
-from triage.intake.models import Ticket, TicketEvent
 from triage.outbox.models import OutboxMessage
 from triage.taxonomy import TOPICS
+from triage.tickets.models import Ticket, TicketEvent
 
 BASE = "/api/v1/open311/v2"
 FORM = {"service_code": "moi_truong", "description": "Rác thải bốc mùi ở chợ Mỹ Hiệp.",

@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from triage.db import session_scope, utcnow
 from triage.intake import service
-from triage.intake.models import Assignment, Classification, Ticket
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
 from triage.pipeline import tasks
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket
+from triage.understand.models import Classification
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -20,9 +20,9 @@ from triage.app import create_app
 from triage.auth import ratelimit
 from triage.auth import service as auth
 from triage.classify.model import reset_classifier_cache
-from triage.intake.models import Ticket
 from triage.lookup import service as lookup
 from triage.settings import get_settings
+from triage.tickets.models import Ticket
 
 PASSWORD = "Mat-khau-thu-nghiem-2026"
 AGENCY_A = "ubnd-30112"  # UBND xã Mỹ Hiệp

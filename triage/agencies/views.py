@@ -9,14 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies import service
 from triage.agencies.models import AgencyRow
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.deps import db_session
-from triage.intake.sanitize import clean_text
+from triage.sanitize import clean_text
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 SessionDep = Annotated[Session, Depends(db_session)]

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from triage import audit
-from triage.auth import ratelimit, service
+from triage.auth import audit, ratelimit, service
 from triage.auth.deps import SESSION_COOKIE, PrincipalDep, check_origin, client_ip
 from triage.auth.service import ANONYMOUS
 from triage.db import utcnow

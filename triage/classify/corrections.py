@@ -61,7 +61,7 @@ def load_db_corrections() -> list[Correction]:
     from sqlalchemy import select
 
     from triage.db import session_scope
-    from triage.intake.models import LabelCorrection
+    from triage.understand.models import LabelCorrection
 
     out: list[Correction] = []
     with session_scope() as session:

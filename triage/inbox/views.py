@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import audit
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
@@ -18,10 +17,10 @@ from triage.deps import db_session
 from triage.errors import Forbidden, NotFound
 from triage.inbox import service
 from triage.inbox.schemas import AcknowledgeIn, InboxPage, NoteIn, ReassignIn, ResolveIn
-from triage.intake.models import Ticket
-from triage.intake.present import ticket_out
-from triage.intake.schemas import EventOut, TicketOut
-from triage.intake.states import Status
+from triage.tickets.models import Ticket
+from triage.tickets.present import ticket_out
+from triage.tickets.schemas import EventOut, TicketOut
+from triage.tickets.states import Status
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
 SessionDep = Annotated[Session, Depends(db_session)]

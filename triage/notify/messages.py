@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from triage.intake.models import Assignment, Ticket
+from triage.routing.models import Assignment
 from triage.routing.service import agency_name
 from triage.settings import get_settings
 from triage.taxonomy import flag_name, topic_name
+from triage.tickets.models import Ticket
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)

@@ -19,15 +19,13 @@ from triage.auth import service as auth
 from triage.auth.deps import PrincipalDep
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import db_session, runtime
+from triage.deps import db_session
 from triage.intake.views import SUBMITTERS
 from triage.open311 import service
 from triage.open311.service import Open311Error
-from triage.runtime import Runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 SessionDep = Annotated[Session, Depends(db_session)]
-RuntimeDep = Annotated[Runtime | None, Depends(runtime)]
 FormField = Annotated[str | None, Form()]
 
 
@@ -62,7 +60,6 @@ def _submitter(session: Session, principal: Principal, api_key: str | None) -> P
 @router.post("/requests.json")
 def create_request(
     session: SessionDep,
-    rt: RuntimeDep,
     principal: PrincipalDep,
     service_code: FormField = None,
     description: FormField = None,
@@ -94,8 +91,6 @@ def create_request(
         who = _submitter(session, principal, api_key)
         ticket = service.submit(session, form, actor=who.username, now=utcnow())
         session.commit()
-        if rt is not None:
-            rt.after_commit()
         return [{"service_request_id": ticket.code, "service_notice": service.NOTICE,
                  "account_id": None}]
 

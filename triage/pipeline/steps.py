@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.classify.model import ModelNotTrained, get_classifier
-from triage.intake.models import Classification, Ticket
-from triage.intake.service import transition
-from triage.intake.states import Status
 from triage.locations.normalize import prepare
 from triage.routing.rules import RoutingDecision, decide
 from triage.routing.service import assign
+from triage.tickets.models import Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+from triage.understand.models import Classification
 
 ACTOR = "hệ thống"
 

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.errors import Conflict, InvalidInput, NotFound
-from triage.intake.models import Assignment, LabelCorrection, Ticket, TicketEvent
-from triage.intake.service import transition
-from triage.intake.states import STATUS_NAMES, Status
+from triage.routing.models import Assignment
 from triage.routing.rules import decide
 from triage.routing.service import assign
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import transition
+from triage.tickets.states import STATUS_NAMES, Status
+from triage.understand.models import LabelCorrection
 
 QUEUE_STATES = (Status.NEEDS_REVIEW, Status.REASSIGN_REQUESTED)
 REROUTABLE = (Status.REASSIGN_REQUESTED, Status.ROUTED, Status.ACKNOWLEDGED)

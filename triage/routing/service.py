@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.errors import InvalidInput
-from triage.intake.models import Assignment, Ticket
-from triage.intake.service import transition
-from triage.intake.states import Status
-from triage.outbox.models import OutboxMessage
+from triage.outbox.service import enqueue
+from triage.outbox.tasks import NOTIFY_ASSIGNED
 from triage.routing.deadlines import due_at
-
-NOTIFY_TASK = "notify.assigned"
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import Status
 
 
 def agency_name(code: str | None) -> str | None:
@@ -61,6 +61,6 @@ def assign(
                      "due_at": deadline.isoformat(),
                      "previous_agency": previous.agency_code if previous else None})
     session.flush()
-    session.add(OutboxMessage(task=NOTIFY_TASK, ticket_id=ticket.id, created_at=now,
-                              payload={"assignment_id": assignment.id}))
+    enqueue(session, NOTIFY_ASSIGNED, {"assignment_id": assignment.id}, ticket_id=ticket.id,
+            now=now)
     return assignment

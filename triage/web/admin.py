@@ -13,11 +13,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies import service as agencies
 from triage.agencies.directory import load_directory
 from triage.agencies.views import AgencyUpdate
 from triage.api_errors import describe
+from triage.auth import audit
 from triage.auth import service as auth
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.models import User

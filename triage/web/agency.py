@@ -10,19 +10,17 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies.service import agency_names
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import runtime
 from triage.errors import Forbidden, InvalidInput, NotFound
 from triage.inbox import service as inbox
-from triage.intake.models import Ticket
-from triage.intake.sanitize import clean_text
-from triage.intake.states import Status
+from triage.sanitize import clean_text
 from triage.taxonomy import TOPICS
+from triage.tickets.models import Ticket
+from triage.tickets.states import Status
 from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
 from triage.web.templating import render
 
@@ -109,9 +107,6 @@ def _done(session: Session, principal: Principal, request: Request, ticket: Tick
     audit.record(session, principal, action, ticket_id=ticket.id, source_ip=client_ip(request),
                  data={"status": ticket.status})
     session.commit()
-    rt = runtime(request)
-    if rt is not None:
-        rt.after_commit()
     if ticket.agency_code != principal.agency_code or ticket.status not in inbox.OPEN_STATES:
         return redirect("/hop-thu", notice)
     return redirect(f"/phieu/{ticket.code}", notice)

@@ -14,13 +14,15 @@ from triage.classify.model import ModelNotTrained, get_classifier
 from triage.classify.service import InvalidText, validate_text
 from triage.errors import InvalidInput
 from triage.intake import service as intake
-from triage.intake.models import Classification, LabelCorrection, Ticket
 from triage.intake.schemas import ComplaintIn
-from triage.intake.states import Status
 from triage.locations.normalize import prepare
 from triage.routing.rules import decide
 from triage.routing.service import assign
 from triage.taxonomy import FLAGS, TOPICS, flag_name, topic_name
+from triage.tickets.models import Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+from triage.understand.models import Classification, LabelCorrection
 
 OPERATOR_RULE = "operator"
 
@@ -154,7 +156,7 @@ def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, a
     ticket.labels_source = "operator"
     location = load_directory().resolver.resolve(prepare(ticket.text)).as_dict()
     ticket.location, ticket.ward_code = location, location.get("ward_code")
-    intake.transition(session, ticket, Status.CLASSIFIED, actor=actor, kind="classified",
+    transition(session, ticket, Status.CLASSIFIED, actor=actor, kind="classified",
                       now=now, data={"topic": choice.topic, "flags": list(choice.flags),
                                      "by": "operator"})
     if decision.agency_code == choice.agency_code:

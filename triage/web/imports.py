@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from triage import audit
+from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.db import get_sessionmaker, utcnow
-from triage.deps import runtime
 from triage.errors import DomainError, InvalidInput, NotFound
 from triage.intake.importer import Row, import_rows, read_table
 from triage.settings import get_settings
@@ -29,7 +26,7 @@ def import_form(request: Request, principal: PrincipalDep) -> Response:
     return render(request, "import.html", principal, error=None)
 
 
-def _import_work(rows: list[Row], actor: str, rt: Any) -> jobs.Work:
+def _import_work(rows: list[Row], actor: str) -> jobs.Work:
     def work(job: jobs.Job) -> None:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
@@ -38,8 +35,6 @@ def _import_work(rows: list[Row], actor: str, rt: Any) -> jobs.Work:
             job.results.extend(result.created)
             job.problems.extend(f"Dòng {e.row}: {e.message}" for e in result.errors)
             job.advance(len(chunk))
-            if rt is not None:
-                rt.after_commit()
         job.message = f"Đã nhập {len(job.results)} phản ánh, {len(job.problems)} dòng lỗi."
     return work
 
@@ -64,7 +59,7 @@ async def import_submit(request: Request, principal: FormPrincipal, session: Ses
     session.commit()
     job = jobs.start("import", "Nhập phản ánh từ tệp", owner_id=principal.user_id,
                      total=len(rows), back="/nhap-tep",
-                     work=_import_work(rows, principal.username, runtime(request)))
+                     work=_import_work(rows, principal.username))
     return redirect(f"/viec/{job.id}")
 
 

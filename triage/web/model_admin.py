@@ -14,13 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import func, select
 
-from triage import audit
+from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.classify.model import reset_classifier_cache
 from triage.db import session_scope
-from triage.intake.models import LabelCorrection
 from triage.settings import get_settings
 from triage.taxonomy import FLAGS, TOPICS
+from triage.understand.models import LabelCorrection
 from triage.web import jobs
 from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
 from triage.web.templating import render

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from triage import audit
 from triage.agencies.service import agency_names
+from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import session_scope, utcnow

@@ -11,14 +11,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage import audit
 from triage.agencies.directory import load_directory
 from triage.agencies.service import agency_names
 from triage.api_errors import describe
+from triage.auth import audit
 from triage.auth.deps import CSRF_HEADER, PrincipalDep, check_csrf, check_origin, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import runtime
 from triage.errors import DomainError, Forbidden, InvalidInput
 from triage.intake.schemas import ComplaintIn
 from triage.review import service as review
@@ -112,9 +111,6 @@ def entry_submit(
     audit.record(session, principal, "web.entry", ticket_id=ticket.id,
                  source_ip=client_ip(request), data={"action": action})
     session.commit()
-    rt = runtime(request)
-    if rt is not None:
-        rt.after_commit()
     notice = "routed" if choice is not None else "queued"
     return redirect("/tiep-nhan", notice, code=ticket.code)
 
@@ -180,8 +176,5 @@ def review_act(
                  source_ip=client_ip(request),
                  data={"agency_code": ticket.agency_code, "status": ticket.status})
     session.commit()
-    rt = runtime(request)
-    if rt is not None:
-        rt.after_commit()
     target = f"/phieu/{ticket.code}" if back == "ticket" else "/xem-xet"
     return redirect(target, "closed" if action == "close" else "routed")

@@ -20,7 +20,7 @@ from triage.auth.deps import PrincipalDep, check_csrf, check_origin
 from triage.auth.service import Principal
 from triage.deps import db_session
 from triage.errors import DomainError, Forbidden
-from triage.intake.sanitize import UnsafeText
+from triage.sanitize import UnsafeText
 from triage.settings import get_settings
 from triage.web.templating import render
 

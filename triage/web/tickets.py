@@ -9,20 +9,20 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies.service import agency_names
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.errors import Forbidden, NotFound
 from triage.inbox import service as inbox
 from triage.intake import service as intake
-from triage.intake.models import Caller, Ticket, TicketEvent
-from triage.intake.phones import InvalidPhone, canonical_phone
-from triage.intake.present import caller_out, ticket_out
-from triage.intake.sanitize import clean_text
-from triage.intake.schemas import CallerOut, TicketOut
 from triage.review import service as review
+from triage.sanitize import clean_text
+from triage.tickets import service as tickets
+from triage.tickets.models import Caller, Ticket, TicketEvent
+from triage.tickets.phones import InvalidPhone, canonical_phone
+from triage.tickets.present import caller_out, ticket_out
+from triage.tickets.schemas import CallerOut, TicketOut
 from triage.web.operator import agency_groups
 from triage.web.pages import FormPrincipal, PageRoute, SessionDep, require
 from triage.web.templating import render
@@ -58,7 +58,7 @@ def ticket_view(session: Session, principal: Principal, ticket: Ticket, request:
             out = out.model_copy(update={"caller": None})
         events = inbox.visible_events(session, ticket, principal.agency_code or "")
     else:
-        events = intake.events_of(session, ticket.id)
+        events = tickets.events_of(session, ticket.id)
     if reveal and out.caller is not None:
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
@@ -131,7 +131,7 @@ def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticke
                     .order_by(Ticket.id.desc()).limit(RESULTS))
             found = list(session.scalars(stmt))
             return found, len(found), "phone"
-    items, total = intake.list_tickets(session, intake.TicketFilter(q=q.strip()), page=1,
+    items, total = tickets.list_tickets(session, tickets.TicketFilter(q=q.strip()), page=1,
                                        per_page=RESULTS, scope=scope)
     return items, total, "text"
 
