@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from triage.agencies import cli as agency_cli
-from triage.classify import cli as classify_cli
 from triage.reports import cli as reports_cli
 from triage.settings import get_settings
+from triage.understand import cli as understand_cli
 
 # The Celery application of `triage worker` and `triage beat` (tasks and beat schedule).
 WORKER_APP = "workers.celery_app"
@@ -218,8 +218,8 @@ agencies_app = typer.Typer(help="Danh bạ cơ quan xử lý.", no_args_is_help=
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(agencies_app, name="agencies")
-app.command("classify")(classify_cli.classify)
-app.command("train")(classify_cli.train)
+app.command("classify")(understand_cli.classify)
+app.command("train")(understand_cli.train)
 app.command("report")(reports_cli.report)
 app.command("demo-data")(reports_cli.demo_data)
 agencies_app.command("load")(agency_cli.agencies_load)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.agencies import seed
-from triage.locations.normalize import fold, sig_words
+from triage.locations.tokens import fold, sig_words
 from triage.settings import REPO_ROOT
 
 PROVINCE_CODE = 82

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Literal
 
 from triage.locations.index import Hit
-from triage.locations.normalize import Token, fold_words, prepare, sig_words, tokenize
 from triage.locations.resolve import LocationMatch, Resolver, get_resolver
+from triage.locations.tokens import Token, fold_words, sig_words, tokenize
 from triage.settings import REPO_ROOT
+from triage.text.normalize import prepare
 
 DEFAULT_PATH = REPO_ROOT / "data" / "agencies" / "agencies.csv"
 COMMUNE_CODE = re.compile(r"^(ubnd|ca|hcc)-(\d+)$")
@@ -127,11 +128,15 @@ class Directory:
             agency = self.agencies.get(agency.parent) if agency.parent else None
         return "dongthap"
 
-    def find_mentions(self, text: str, location: LocationMatch | None = None
+    def find_mentions(self, text: str, location: LocationMatch | None = None, *,
+                      tokens: list[Token] | None = None, hits: list[Hit] | None = None
                       ) -> list[AgencyMention]:
-        text = prepare(text)
-        tokens = tokenize(text)
-        hits = self.resolver.index.scan(tokens)
+        """Agencies ``text`` (already prepared) names; its tokens and place-name hits are
+        computed here unless the caller has them."""
+        if tokens is None:
+            tokens = tokenize(text)
+        if hits is None:
+            hits = self.resolver.index.scan(tokens)
         if location is None:
             location = self.resolver.resolve_hits(text, hits)
         found = self._alias_mentions(text, tokens, location)
@@ -216,4 +221,4 @@ def load_directory(path: Path = DEFAULT_PATH) -> Directory:
 
 def find_agency_mentions(text: str, location: LocationMatch | None = None) -> list[AgencyMention]:
     """Agencies of the directory that ``text`` names explicitly, in order of appearance."""
-    return load_directory().find_mentions(text, location)
+    return load_directory().find_mentions(prepare(text)[0], location)

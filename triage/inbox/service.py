@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.errors import Conflict, InvalidInput
-from triage.review.service import record_correction
 from triage.routing.models import Assignment
 from triage.routing.service import current_assignment
 from triage.tickets.models import Ticket, TicketEvent
 from triage.tickets.service import transition
 from triage.tickets.states import STATUS_NAMES, Status
+from triage.understand.record import record_correction
 
 OPEN_STATES = (Status.ROUTED, Status.ACKNOWLEDGED)
 DUE_SOON = timedelta(hours=48)

@@ -29,8 +29,9 @@ from triage.locations.index import (
     NameEntry,
     district_matches,
 )
-from triage.locations.normalize import prepare, tokenize
+from triage.locations.tokens import tokenize
 from triage.settings import REPO_ROOT
+from triage.text.normalize import prepare
 
 Status = Literal["resolved", "ambiguous", "not_found"]
 DATA_DIR = REPO_ROOT / "data" / "agencies"
@@ -90,7 +91,7 @@ class Resolver:
         self.index = index
 
     def resolve(self, text: str) -> LocationMatch:
-        text = prepare(text)
+        """``text`` is already prepared (``triage.text.normalize.prepare``)."""
         hits = self.index.scan(tokenize(text))
         return self.resolve_hits(text, hits)
 
@@ -214,4 +215,4 @@ def get_resolver(data_dir: Path = DATA_DIR) -> Resolver:
 
 def resolve_location(text: str) -> LocationMatch:
     """The current commune/ward ``text`` names, or why there is none (see module doc)."""
-    return get_resolver().resolve(text)
+    return get_resolver().resolve(prepare(text)[0])

@@ -55,10 +55,11 @@ def process(session: Session, ticket_id: int, now: datetime) -> str:
     if ticket is None:
         log.warning("pipeline.process: ticket %s does not exist", ticket_id)
         return "missing"
+    seen = None
     if ticket.status == Status.RECEIVED:
-        steps.classify(session, ticket, now)
+        seen = steps.classify(session, ticket, now)
         mark_step(session, ticket, "classify")
     if ticket.status == Status.CLASSIFIED:
-        steps.route(session, ticket, now)
+        steps.route(session, ticket, now, seen)
         mark_step(session, ticket, "route")
     return ticket.status

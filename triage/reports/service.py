@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
-from triage.locations.normalize import fold
+from triage.locations.tokens import fold
 from triage.reports import lateness
 from triage.reports.cells import summary
 from triage.reports.period import Period, local_tz

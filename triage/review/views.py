@@ -26,7 +26,7 @@ from triage.taxonomy import topic_name
 from triage.tickets.models import Ticket
 from triage.tickets.present import ticket_out
 from triage.tickets.schemas import TicketOut
-from triage.tickets.service import local_tz
+from triage.tickets.service import get_by_code, local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 
 router = APIRouter(prefix="/review", tags=["review"])
@@ -86,7 +86,7 @@ def accept(
 ) -> TicketOut:
     """Route the ticket to the agency the rules suggested."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     service.accept(session, ticket, actor=principal.username, now=utcnow(),
                    note=body.note if body else None)
     return _finish(session, principal, request, ticket, "review.accept")
@@ -99,7 +99,7 @@ def route(
 ) -> TicketOut:
     """Set topic, flags and/or agency in one call and route the ticket."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code)
     service.route(session, ticket, labels, actor=principal.username, now=utcnow(),
                   note=body.note)
@@ -113,7 +113,7 @@ def reroute(
 ) -> TicketOut:
     """Hand a routed ticket, or one an agency sent back, to another agency."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code)
     service.reroute(session, ticket, labels, actor=principal.username, now=utcnow(),
                     note=body.note)
@@ -127,7 +127,7 @@ def close(
 ) -> TicketOut:
     """Close a ticket with no matter in it, with the reason."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     service.close(session, ticket, note=body.note,
                   labels=service.Labels(topic=body.topic, flags=body.flags),
                   actor=principal.username, now=utcnow())

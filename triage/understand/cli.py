@@ -1,4 +1,4 @@
-"""``triage train`` and ``triage classify``: plain functions for the root typer app.
+"""``triage classify`` and ``triage train``: plain functions for the root typer app.
 
 Register them with ``app.command("train")(train)`` and ``app.command("classify")(classify)``.
 """
@@ -15,9 +15,9 @@ import typer
 
 from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
-from triage.classify.service import InvalidText, result_for
+from triage.understand.answer import InvalidText, result_for
 
-__all__ = ["classify", "classify_lines", "result_for", "train"]
+__all__ = ["classify", "classify_lines", "train"]
 
 
 def _line_result(raw: bytes, classifier: Classifier) -> dict[str, Any]:
@@ -88,10 +88,11 @@ def train(
     ] = True,
 ) -> None:
     """Huấn luyện lại mô hình phân loại từ data/corpus (và các chỉnh sửa, nếu chọn)."""
-    from triage.classify.corrections import all_corrections, load_corrections
+    from triage.classify.corrections import load_corrections
     from triage.classify.fitting import TrainConfig
     from triage.classify.model import reset_classifier_cache
     from triage.classify.train import train as run_training
+    from triage.understand.record import all_corrections
 
     use_corrections = with_corrections or corrections_file is not None
     extra: list[Correction] = []
