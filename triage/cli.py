@@ -151,11 +151,11 @@ def submit(
     """Tiếp nhận một phản ánh và in mã phiếu."""
     from pydantic import ValidationError
 
-    from triage.api_errors import describe
     from triage.db import session_scope, utcnow
     from triage.errors import DomainError
     from triage.intake import service
     from triage.intake.schemas import ComplaintIn
+    from triage.validation import describe
 
     _embedded_bootstrap()
     body = text if text is not None else sys.stdin.read()

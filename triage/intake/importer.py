@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from triage.api_errors import describe
 from triage.errors import DomainError, InvalidInput
 from triage.intake import service
 from triage.intake.schemas import ComplaintIn, ImportResult, ImportRowError
+from triage.validation import describe
 
 # Accepted column headers (Vietnamese or English) -> field.
 HEADERS = {
@@ -113,5 +113,4 @@ def import_rows(session: Session, rows: list[Row], *, actor: str, now: datetime)
             errors.append(ImportRowError(row=number, code=first["code"], message=first["message"]))
         except DomainError as exc:
             errors.append(ImportRowError(row=number, code=exc.code, message=exc.message))
-    session.commit()
     return ImportResult(created=created, errors=errors)

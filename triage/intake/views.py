@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from triage.auth.deps import (
 )
 from triage.auth.service import ANONYMOUS
 from triage.db import get_one_statement_sessionmaker, utcnow
-from triage.deps import db_session
+from triage.deps import SessionDep
 from triage.errors import InvalidInput
 from triage.intake import service
 from triage.intake.fastpath import FastIntake
@@ -36,7 +36,6 @@ from triage.tickets.schemas import CallerOut, TicketOut, TicketPage
 
 router = APIRouter(tags=["complaints"])
 
-SessionDep = Annotated[Session, Depends(db_session)]
 SUBMITTERS = ("operator", "supervisor", "admin", "integration")
 READERS = ("operator", "supervisor", "admin", "agency_staff")
 
@@ -115,7 +114,8 @@ def _submit_request(request: Request, complaint: ComplaintIn,
 
 def _submit(session: Session, complaint: ComplaintIn, actor: str,
             key: str | None) -> service.Submission:
-    """Submit and commit. Two requests with one new key can both miss the lookup; the
+    """Submit and commit: the hot path's own one-statement session, not the request's
+    transaction (`SessionDep`). Two requests with one new key can both miss the lookup; the
     unique key stops the second at its flush, and it then answers as a replay of the
     first (or 409 if its body differs) instead of a database error."""
     try:
@@ -144,7 +144,6 @@ def get_complaint(
     if reveal and ticket.caller is not None:
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
-        session.commit()
     if principal.role == "agency_staff" and principal.agency_code:
         # An agency sees the history from its own assignment on, not other agencies' notes.
         from triage.inbox.service import visible_events
@@ -170,7 +169,6 @@ def reveal_caller(
     ticket = tickets.get_by_code(session, code)
     caller = service.reveal_caller(session, principal, ticket, body.reason.strip(),
                                    source_ip=client_ip(request))
-    session.commit()
     out = caller_out(caller, reveal=True)
     assert out is not None
     return out

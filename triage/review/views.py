@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from triage.agencies.service import agency_names
@@ -12,7 +12,7 @@ from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import db_session
+from triage.deps import SessionDep
 from triage.review import service
 from triage.review.schemas import (
     AcceptIn,
@@ -30,7 +30,6 @@ from triage.tickets.service import get_by_code, local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 
 router = APIRouter(prefix="/review", tags=["review"])
-SessionDep = Annotated[Session, Depends(db_session)]
 REVIEWERS = ("operator", "supervisor", "admin")
 
 
@@ -75,7 +74,6 @@ def _finish(session: Session, principal: Principal, request: Request,
             ticket: Ticket, action: str) -> TicketOut:
     audit.record(session, principal, action, ticket_id=ticket.id, source_ip=client_ip(request),
                  data={"agency_code": ticket.agency_code, "status": ticket.status})
-    session.commit()
     return ticket_out(ticket)
 
 

@@ -7,12 +7,13 @@ from starlette.datastructures import UploadFile
 
 from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
-from triage.db import get_sessionmaker, utcnow
+from triage.db import session_scope, utcnow
+from triage.deps import SessionDep
 from triage.errors import DomainError, InvalidInput, NotFound
 from triage.intake.importer import Row, import_rows, read_table
 from triage.settings import get_settings
 from triage.web import jobs
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -30,7 +31,7 @@ def _import_work(rows: list[Row], actor: str) -> jobs.Work:
     def work(job: jobs.Job) -> None:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
-            with get_sessionmaker()() as session:
+            with session_scope() as session:
                 result = import_rows(session, chunk, actor=actor, now=utcnow())
             job.results.extend(result.created)
             job.problems.extend(f"Dòng {e.row}: {e.message}" for e in result.errors)
@@ -56,7 +57,6 @@ async def import_submit(request: Request, principal: FormPrincipal, session: Ses
                       status_code=exc.status_code)
     audit.record(session, principal, "web.import", source_ip=client_ip(request),
                  data={"rows": len(rows)})
-    session.commit()
     job = jobs.start("import", "Nhập phản ánh từ tệp", owner_id=principal.user_id,
                      total=len(rows), back="/nhap-tep",
                      work=_import_work(rows, principal.username))

@@ -16,10 +16,11 @@ from fastapi import APIRouter, Request, Response
 from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.classify.model import reset_classifier_cache
+from triage.deps import SessionDep
 from triage.settings import get_settings
 from triage.understand.record import correction_counts, export_corrections
 from triage.web import jobs
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -81,7 +82,6 @@ def _retrain_work(expected: float) -> jobs.Work:
 def retrain(request: Request, principal: FormPrincipal, session: SessionDep) -> Response:
     require(request, principal, ADMIN)
     audit.record(session, principal, "model.retrain", source_ip=client_ip(request))
-    session.commit()
     metrics = current_metrics() or {}
     expected = float(metrics.get("training_seconds") or DEFAULT_SECONDS)
     job = jobs.start("retrain", "Huấn luyện lại mô hình phân loại",

@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage.agencies.directory import load_directory
 from triage.agencies.service import agency_names
-from triage.api_errors import describe
 from triage.auth import audit
 from triage.auth.deps import CSRF_HEADER, PrincipalDep, check_csrf, check_origin, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
+from triage.deps import SessionDep
 from triage.errors import DomainError, Forbidden, InvalidInput
 from triage.intake import desk
 from triage.intake.schemas import ComplaintIn
@@ -25,7 +25,8 @@ from triage.review import service as review
 from triage.review.service import Labels
 from triage.taxonomy import CHANNELS
 from triage.tickets.service import get_by_code
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.validation import describe
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -111,7 +112,6 @@ def entry_submit(
                            error=exc.message, status_code=exc.status_code)
     audit.record(session, principal, "web.entry", ticket_id=ticket.id,
                  source_ip=client_ip(request), data={"action": action})
-    session.commit()
     notice = "routed" if choice is not None else "queued"
     return redirect("/tiep-nhan", notice, code=ticket.code)
 
@@ -176,6 +176,5 @@ def review_act(
     audit.record(session, principal, f"review.{action}", ticket_id=ticket.id,
                  source_ip=client_ip(request),
                  data={"agency_code": ticket.agency_code, "status": ticket.status})
-    session.commit()
     target = f"/phieu/{ticket.code}" if back == "ticket" else "/xem-xet"
     return redirect(target, "closed" if action == "close" else "routed")
