@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import issue_token
+from tests.factories.users import issue_token
 from triage.app import create_app
 from triage.bodylimit import BodySizeLimit
 from triage.db import session_scope

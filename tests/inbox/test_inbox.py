@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     AGENCY_B,
     CALLER_NAME,
@@ -237,7 +237,7 @@ def test_intake_detail_hides_earlier_agencies_history_from_the_new_agency(
 ) -> None:
     from sqlalchemy import select
 
-    from tests.conftest import issue_token
+    from tests.factories.users import issue_token
     from triage.db import session_scope, utcnow
     from triage.routing.service import assign
     from triage.tickets.models import Ticket, TicketEvent

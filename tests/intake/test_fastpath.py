@@ -5,15 +5,14 @@ database is unreachable and writes nothing then."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from tests.conftest import issue_token
-from triage.app import create_app
+from tests.factories.api import client_fixture
+from tests.factories.users import issue_token
 from triage.db import get_engine, session_scope, utcnow
 from triage.errors import ServiceUnavailable
 from triage.intake import fastpath, service, views
@@ -49,13 +48,12 @@ class Counting:
         monkeypatch.setattr(views, "_submit_request", counted_sync)
 
 
-@pytest.fixture
-def client(pg: str) -> Iterator[TestClient]:
-    with TestClient(create_app(start_runtime=False)) as c:
-        c.headers.update(issue_token("operator"))
-        # The month's code sequence exists (the synchronous path creates it once).
-        assert c.post("/api/v1/complaints", json=BODY).status_code == 201
-        yield c
+def first_of_the_month(client: TestClient) -> None:
+    """The month's code sequence exists (the synchronous path creates it once)."""
+    assert client.post("/api/v1/complaints", json=BODY).status_code == 201
+
+
+client = client_fixture(role="operator", on="pg", warm_up=first_of_the_month)
 
 
 def rows(code: str) -> tuple[Ticket, Caller | None, list[TicketEvent], list[OutboxMessage]]:

@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import issue_token
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     CALLER_NAME,
     CALLER_PHONE,
@@ -19,6 +18,7 @@ from tests.inbox.factories import (
     make_ticket,
     marker,
 )
+from tests.factories.users import issue_token
 from triage.db import session_scope, utcnow
 from triage.outbox.models import OutboxMessage
 from triage.taxonomy import TOPICS

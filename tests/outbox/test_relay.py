@@ -12,10 +12,9 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from tests.factories import tickets
 from tests.procs import RedisServer
 from triage.db import session_scope, utcnow
-from triage.intake import service
-from triage.intake.schemas import ComplaintIn
 from triage.outbox.broker import QUEUE, make_celery
 from triage.outbox.models import OutboxMessage
 from triage.outbox.service import CeleryDispatcher, relay_batch
@@ -38,12 +37,7 @@ class Recorder:
 
 
 def submit(n: int = 1) -> list[int]:
-    ids = []
-    with session_scope() as s:
-        for i in range(n):
-            c = ComplaintIn(text=f"Mất nước ở khu phố {i}", channel="phone")
-            ids.append(service.submit(s, c, actor="test", now=utcnow()).ticket.id)
-    return ids
+    return [tickets.submit(f"Mất nước ở khu phố {i}") for i in range(n)]
 
 
 def unpublished() -> int:

@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope, utcnow
 from triage.reports import cli
 from triage.reports.demo import demo_data

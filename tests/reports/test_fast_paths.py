@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import lateness
 from triage.reports.build import write_formats

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     AGENCY_B,
     AGENCY_C,

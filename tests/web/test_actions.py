@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.web.conftest import (
+from tests.factories.web import (
     AGENCY_A,
     AGENCY_B,
     PASSWORD,
