@@ -49,17 +49,6 @@ def list_inbox(session: Session, scope: Any, flt: InboxFilter, *, now: datetime,
     return list(session.scalars(stmt)), total
 
 
-def visible_events(session: Session, ticket: Ticket, agency_code: str) -> list[TicketEvent]:
-    """The history an agency may read: from its current assignment on, and nothing that
-    another agency wrote (its notes, its reasons for sending the ticket back)."""
-    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-    assignment = current_assignment(session, ticket)
-    if assignment is not None:
-        stmt = stmt.where(TicketEvent.at >= assignment.assigned_at)
-    events = session.scalars(stmt.order_by(TicketEvent.id))
-    return [e for e in events if (e.data or {}).get("agency_code") in (None, agency_code)]
-
-
 def _require(ticket: Ticket, states: tuple[Status, ...], action: str) -> None:
     if ticket.status not in states:
         name = STATUS_NAMES[Status(ticket.status)]

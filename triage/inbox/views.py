@@ -16,6 +16,7 @@ from triage.deps import SessionDep
 from triage.errors import Forbidden
 from triage.inbox import service
 from triage.inbox.schemas import AcknowledgeIn, InboxPage, NoteIn, ReassignIn, ResolveIn
+from triage.routing.service import visible_events
 from triage.tickets.models import Ticket
 from triage.tickets.present import ticket_out
 from triage.tickets.schemas import EventOut, TicketOut
@@ -70,7 +71,7 @@ def get_ticket(code: str, request: Request, session: SessionDep, principal: Prin
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
     events = [EventOut.model_validate(e, from_attributes=True)
-              for e in service.visible_events(session, ticket, agency)]
+              for e in visible_events(session, ticket, agency)]
     return agency_view(ticket, reveal=reveal, events=events)
 
 

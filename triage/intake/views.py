@@ -29,6 +29,7 @@ from triage.intake import service
 from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
 from triage.intake.schemas import ComplaintIn, ImportResult, not_a_number
+from triage.routing.service import visible_events
 from triage.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
 from triage.tickets import service as tickets
 from triage.tickets.present import caller_out, public_out, ticket_out
@@ -146,8 +147,6 @@ def get_complaint(
                      source_ip=client_ip(request))
     if principal.role == "agency_staff" and principal.agency_code:
         # An agency sees the history from its own assignment on, not other agencies' notes.
-        from triage.inbox.service import visible_events
-
         events = visible_events(session, ticket, principal.agency_code)
     else:
         events = tickets.events_of(session, ticket.id)

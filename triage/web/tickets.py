@@ -15,9 +15,9 @@ from triage.auth.deps import PrincipalDep, client_ip, visible_ticket
 from triage.auth.service import Principal
 from triage.deps import SessionDep
 from triage.errors import Forbidden
-from triage.inbox import service as inbox
 from triage.intake import service as intake
 from triage.review import service as review
+from triage.routing.service import visible_events
 from triage.sanitize import clean_text
 from triage.tickets import service as tickets
 from triage.tickets.models import Caller, Ticket, TicketEvent
@@ -44,7 +44,7 @@ def ticket_view(session: Session, principal: Principal, ticket: Ticket, request:
     if principal.role == "agency_staff":
         if policy.is_confidential(ticket):
             out = out.model_copy(update={"caller": None})
-        events = inbox.visible_events(session, ticket, principal.agency_code or "")
+        events = visible_events(session, ticket, principal.agency_code or "")
     else:
         events = tickets.events_of(session, ticket.id)
     if reveal and out.caller is not None:
