@@ -12,6 +12,7 @@ from triage.db import session_scope, utcnow
 from triage.outbox import tasks
 from triage.outbox.service import Dispatcher, relay_batch, unwatch_commits, watch_commits
 from triage.settings import get_settings
+from triage.tickets.service import local_tz
 
 log = logging.getLogger(__name__)
 SCAN_EVERY = 3600.0  # seconds; the deadline scan is idempotent, so hourly is harmless
@@ -37,9 +38,7 @@ class Every:
 
 def _after_report_time() -> bool:
     """Monthly reports are due from 07:00 local time; before that the job waits."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(get_settings().timezone)).hour >= 7
+    return utcnow().astimezone(local_tz()).hour >= 7
 
 
 class RelayLoop:

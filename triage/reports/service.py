@@ -23,11 +23,12 @@ from triage.auth.policy import CONFIDENTIAL_FLAGS
 from triage.locations.tokens import fold
 from triage.reports import lateness
 from triage.reports.cells import summary
-from triage.reports.period import Period, local_tz
+from triage.reports.period import Period
 from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS
 from triage.tickets.models import Caller, Ticket
 from triage.tickets.phones import mask_phone
+from triage.tickets.service import local_tz
 from triage.tickets.states import STATUS_NAMES
 
 BATCH = 2000
