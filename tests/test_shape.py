@@ -20,7 +20,8 @@ WEB_FRAMEWORKS = ("fastapi", "starlette")
 # Folders that must not import one another in a loop: the core and the text pipeline.
 NO_LOOP = {"tickets", "text", "classify", "locations", "routing"}
 # Edges of the folder graph inside strongly connected components (arrows that run back
-# up against any layering): none today; 17 before the house was redrawn.
+# up against any layering): none now, 59 on the graph before the house was redrawn (11
+# areas and 5 root modules in one knot).
 MAX_BACK_ARROWS = 8
 
 
