@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.factories.users import issue_token
-from triage.app import create_app
 from triage.auth import ratelimit
 from triage.lookup import service as lookup
 
@@ -30,6 +29,8 @@ def api_client(*, role: str | None = None,
                raise_server_exceptions: bool = True) -> Iterator[TestClient]:
     """A client of a fresh app; with `role`, it sends a bearer token of a new user of
     that role on every request."""
+    from triage.app import create_app  # the whole service: imported when a test needs it
+
     clear_limiters()
     app = create_app(start_runtime=False)
     if customize is not None:
