@@ -92,9 +92,9 @@ def _jobs(texts: list[str], lat: list[float]) -> tuple[dict[str, Callable[[], ob
     """The measured jobs, all on the same texts, and the model version."""
     from underthesea import word_tokenize
 
-    from triage.classify.cli import classify_lines
     from triage.classify.model import Classifier
     from triage.settings import get_settings
+    from triage.understand.cli import classify_lines
 
     classifier = Classifier.load(Path(get_settings().model_dir))
     word_tokenize(texts[0])  # load the CRF model outside the timing

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from tests.factories.api import client_fixture
 from triage import db, migrate
 from triage.tables import Base
 
@@ -92,6 +93,10 @@ def pg(pg_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     db.reset_caches()
 
 
+# The API as any test sees it: anonymous, on the `database` fixture (tests/factories/api.py).
+client = client_fixture()
+
+
 def run_together(target: Callable[[], object], count: int, timeout: float
                  ) -> list[BaseException]:
     """Run `target` in `count` threads released at the same moment (a race on purpose);
@@ -112,17 +117,6 @@ def run_together(target: Callable[[], object], count: int, timeout: float
     for thread in threads:
         thread.join(timeout)
     return errors
-
-
-def issue_token(role: str, agency: str | None = None, name: str | None = None) -> dict[str, str]:
-    """Create a user with `role` in the current database and return bearer headers."""
-    from triage.auth import service
-
-    with db.session_scope() as session:
-        username = name or f"{role}-{agency or 'x'}-{uuid.uuid4().hex[:6]}"
-        user = service.create_user(session, username, role, agency_code=agency)
-        token = service.issue_token(session, user)
-    return {"Authorization": f"Bearer {token}"}
 
 
 CHAOS_EXEMPT = {"test_a_reminders.py"}

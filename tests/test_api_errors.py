@@ -3,20 +3,15 @@ a statement the database rejects is a bug (500, nothing to retry), on real Postg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from triage.app import create_app
+from tests.factories.api import client_fixture
 from triage.db import session_scope
 
 
-@pytest.fixture
-def client(pg: str) -> Iterator[TestClient]:
-    app = create_app(start_runtime=False)
-
+def failing_routes(app: FastAPI) -> None:
     @app.get("/test/bad-statement")
     def bad_statement() -> None:
         with session_scope() as s:
@@ -27,8 +22,8 @@ def client(pg: str) -> Iterator[TestClient]:
         with session_scope() as s:
             s.execute(text("INSERT INTO code_counters (period, last) VALUES ('199901', 1)"))
 
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+
+client = client_fixture(on="pg", customize=failing_routes, raise_server_exceptions=False)
 
 
 def test_a_rejected_statement_is_a_500_without_retry_after(client: TestClient) -> None:

@@ -15,7 +15,6 @@ from triage import __version__, api_errors, web
 from triage.agencies import views as agencies_views
 from triage.auth import views as auth_views
 from triage.bodylimit import BodySizeLimit
-from triage.classify import views as classify_views
 from triage.db import get_engine
 from triage.inbox import views as inbox_views
 from triage.intake import views as intake_views
@@ -26,6 +25,7 @@ from triage.reports import views as reports_views
 from triage.review import views as review_views
 from triage.runtime import Runtime
 from triage.settings import get_settings
+from triage.understand import views as understand_views
 from triage.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
     v1.include_router(inbox_views.router)
     v1.include_router(lookup_views.router)
     v1.include_router(open311_views.router)
-    v1.include_router(classify_views.router)
+    v1.include_router(understand_views.router)
     v1.include_router(reports_views.router)
     app.include_router(v1)
     app.include_router(web.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -12,10 +13,12 @@ from typing import Annotated
 import typer
 
 from triage.agencies import cli as agency_cli
-from triage.classify import cli as classify_cli
 from triage.reports import cli as reports_cli
 from triage.settings import get_settings
+from triage.understand import cli as understand_cli
 
+# The Celery application of `triage worker` and `triage beat` (tasks and beat schedule).
+WORKER_APP = "workers.celery_app"
 app = typer.Typer(help="Đường dây 1022 — triage: tiếp nhận, phân loại, chuyển xử lý phản ánh.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -81,11 +84,11 @@ def worker(concurrency: int = 2, loglevel: str = "INFO") -> None:
         _embedded_bootstrap()
         _run_embedded_worker()
         return
-    from workers.celery_app import app as celery_app
+    from triage.outbox.broker import QUEUE
 
-    celery_app.worker_main(["worker", f"--loglevel={loglevel}", "-P", "prefork",
-                            f"--concurrency={concurrency}", "--without-mingle",
-                            "--without-gossip", "-Q", "triage"])
+    _celery(["worker", f"--loglevel={loglevel}", "-P", "prefork",
+             f"--concurrency={concurrency}", "--without-mingle", "--without-gossip",
+             "-Q", QUEUE])
 
 
 def _run_embedded_worker() -> None:
@@ -122,11 +125,19 @@ def beat(loglevel: str = "INFO") -> None:
     if get_settings().embedded:
         typer.echo("Lỗi: beat cần TRIAGE_BROKER_URL (Redis).", err=True)
         raise typer.Exit(2)
-    from workers.celery_app import app as celery_app
-
     schedule_file = get_settings().data_dir / "celerybeat-schedule"
     schedule_file.parent.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
+    _celery(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
+
+
+def _celery(argv: list[str]) -> None:
+    """Celery's own command line, in this process, on the worker's app (loaded by name,
+    as `celery -A` does: the service never imports workers/)."""
+    from celery.bin.celery import celery
+    from click.exceptions import Exit
+
+    with contextlib.suppress(Exit):  # what Celery.start does too
+        celery.main(args=["-A", WORKER_APP, *argv], standalone_mode=False)
 
 
 @app.command()
@@ -140,11 +151,11 @@ def submit(
     """Tiếp nhận một phản ánh và in mã phiếu."""
     from pydantic import ValidationError
 
-    from triage.api_errors import describe
     from triage.db import session_scope, utcnow
     from triage.errors import DomainError
     from triage.intake import service
     from triage.intake.schemas import ComplaintIn
+    from triage.validation import describe
 
     _embedded_bootstrap()
     body = text if text is not None else sys.stdin.read()
@@ -189,13 +200,13 @@ def status(code: str) -> None:
     """In trạng thái của một phiếu."""
     from triage.db import session_scope
     from triage.errors import NotFound
-    from triage.intake import service
-    from triage.intake.present import ticket_out
+    from triage.tickets.present import ticket_out
+    from triage.tickets.service import get_by_code
 
     _embedded_bootstrap()
     try:
         with session_scope() as session:
-            out = ticket_out(service.get_by_code(session, code))
+            out = ticket_out(get_by_code(session, code))
     except NotFound as exc:
         _fail(exc.message)
     typer.echo(out.model_dump_json(indent=2, exclude={"caller"}))
@@ -207,9 +218,9 @@ agencies_app = typer.Typer(help="Danh bạ cơ quan xử lý.", no_args_is_help=
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(agencies_app, name="agencies")
-app.command("classify")(classify_cli.classify)
-app.command("train")(classify_cli.train)
-app.command("evaluate")(classify_cli.evaluate)
+app.command("classify")(understand_cli.classify)
+app.command("train")(understand_cli.train)
+app.command("evaluate")(understand_cli.evaluate)
 app.command("report")(reports_cli.report)
 app.command("demo-data")(reports_cli.demo_data)
 agencies_app.command("load")(agency_cli.agencies_load)
@@ -297,12 +308,10 @@ def purge(
 def _process_now() -> None:
     """One-shot commands publish what they wrote; on the embedded default they process it."""
     from triage.db import session_scope, utcnow
-    from triage.outbox.service import CeleryDispatcher, Dispatcher, LocalDispatcher, relay_batch
-    from triage.pipeline.tasks import TASKS
+    from triage.outbox.service import relay_batch
+    from triage.runtime import make_dispatcher
 
-    dispatcher: Dispatcher = (
-        LocalDispatcher(TASKS, workers=0) if get_settings().embedded else CeleryDispatcher()
-    )
+    dispatcher = make_dispatcher(workers=0)
     try:
         with session_scope() as session:
             relay_batch(session, dispatcher, utcnow(), limit=10_000)

@@ -32,10 +32,11 @@ from sqlalchemy.orm import Session
 
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
-from triage.intake.models import Caller, LabelCorrection, Ticket, TicketEvent
-from triage.intake.phones import PHONE_IN_TEXT
-from triage.intake.states import Status
 from triage.settings import get_settings
+from triage.tickets.models import Caller, Ticket, TicketEvent
+from triage.tickets.phones import PHONE_IN_TEXT
+from triage.tickets.states import Status
+from triage.understand.models import LabelCorrection
 
 log = logging.getLogger(__name__)
 

@@ -3,17 +3,23 @@
 from triage.agencies import models as agencies_models
 from triage.auth import models as auth_models
 from triage.db import Base
-from triage.intake import models as intake_models
 from triage.notify import models as notify_models
 from triage.outbox import models as outbox_models
+from triage.pipeline import models as pipeline_models
 from triage.reports import models as reports_models
+from triage.routing import models as routing_models
+from triage.tickets import models as tickets_models
+from triage.understand import models as understand_models
 
 __all__ = [
     "Base",
     "agencies_models",
     "auth_models",
-    "intake_models",
     "notify_models",
     "outbox_models",
+    "pipeline_models",
     "reports_models",
+    "routing_models",
+    "tickets_models",
+    "understand_models",
 ]

@@ -6,23 +6,25 @@ from typing import Any
 
 from celery.schedules import crontab
 
+from triage.outbox import tasks
 from triage.settings import get_settings
 
 
 def schedule() -> dict[str, dict[str, Any]]:
     settings = get_settings()
     return {
-        "outbox-sweep": {"task": "outbox.sweep", "schedule": settings.sweeper_interval_seconds},
-        "notify-retry": {"task": "notify.retry_due", "schedule": 60.0},
+        "outbox-sweep": {"task": tasks.SWEEP, "schedule": settings.sweeper_interval_seconds},
+        "notify-retry": {"task": tasks.RETRY_NOTIFICATIONS, "schedule": 60.0},
         # Celery's timezone is Asia/Ho_Chi_Minh, so crontab hours are local hours.
-        "deadline-scan": {"task": "notify.scan_deadlines", "schedule": crontab(hour=7, minute=30)},
+        "deadline-scan": {"task": tasks.SCAN_DEADLINES,
+                          "schedule": crontab(hour=7, minute=30)},
         # The previous month's report at 07:00 local on the 1st. The job is idempotent
         # (one report per period and agency, sent once), so it also runs daily at 07:00:
         # if beat was down on the 1st, the next morning catches up.
-        "monthly-report": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=0)},
+        "monthly-report": {"task": tasks.MONTHLY_REPORTS, "schedule": crontab(hour=7, minute=0)},
         # Personal data of long-closed tickets; idempotent, so a missed night is caught
         # up the next one.
-        "retention-purge": {"task": "retention.purge", "schedule": crontab(hour=2, minute=30)},
-        "retrain": {"task": "classify.retrain",
+        "retention-purge": {"task": tasks.PURGE, "schedule": crontab(hour=2, minute=30)},
+        "retrain": {"task": tasks.RETRAIN,
                     "schedule": crontab(day_of_month=2, hour=2, minute=0)},
     }

@@ -1,13 +1,16 @@
-"""Thin Celery tasks: ids in, call one task body from triage.pipeline.tasks."""
+"""Thin Celery tasks: ids in, run the body triage.outbox.tasks names for the task."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from triage.pipeline import tasks as bodies
+from triage.outbox import tasks as names
+from triage.outbox.tasks import TASKS
 
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": (OperationalError,),
     "retry_backoff": True,
     "retry_backoff_max": 60,
@@ -15,86 +18,72 @@ RETRY = {
 }
 
 
-@shared_task(name="pipeline.process", **RETRY)
+@shared_task(name=names.PROCESS_TICKET, **RETRY)
 def process_ticket(ticket_id: int) -> str:
-    return bodies.process_ticket(ticket_id)
+    return TASKS[names.PROCESS_TICKET](ticket_id)
 
 
-@shared_task(name="outbox.sweep", **RETRY)
+@shared_task(name=names.SWEEP, **RETRY)
 def sweep() -> int:
     """Beat's safety net: re-enqueue stale work, then publish what the outbox holds."""
     from triage.db import session_scope, utcnow
+    from triage.outbox.broker import make_celery
     from triage.outbox.service import CeleryDispatcher, relay_batch
 
-    rescued = bodies.sweep()
+    rescued: int = TASKS[names.SWEEP]()
     with session_scope() as session:
-        relay_batch(session, CeleryDispatcher(), utcnow())
+        relay_batch(session, CeleryDispatcher(make_celery()), utcnow())
     return rescued
 
 
-@shared_task(name="health.ping")
+@shared_task(name=names.PING)
 def ping() -> str:
-    return bodies.ping()
+    return TASKS[names.PING]()
 
 
-@shared_task(name="notify.assigned", **RETRY)
+@shared_task(name=names.NOTIFY_ASSIGNED, **RETRY)
 def notify_assigned(assignment_id: int) -> int:
-    from triage.notify import tasks as notify
-
-    return notify.notify_assigned(assignment_id)
+    return TASKS[names.NOTIFY_ASSIGNED](assignment_id)
 
 
-@shared_task(name="notify.deliver", **RETRY)
+@shared_task(name=names.NOTIFY_DELIVER, **RETRY)
 def notify_deliver(notification_id: int) -> str:
-    from triage.notify import tasks as notify
-
-    return notify.deliver(notification_id)
+    return TASKS[names.NOTIFY_DELIVER](notification_id)
 
 
-@shared_task(name="notify.scan_deadlines", **RETRY)
+@shared_task(name=names.SCAN_DEADLINES, **RETRY)
 def scan_deadlines() -> int:
-    from triage.notify import tasks as notify
-
-    return notify.scan_deadlines()
+    return TASKS[names.SCAN_DEADLINES]()
 
 
-@shared_task(name="notify.retry_due", **RETRY)
+@shared_task(name=names.RETRY_NOTIFICATIONS, **RETRY)
 def retry_due() -> int:
-    from triage.notify import tasks as notify
-
-    return notify.retry_due()
+    return TASKS[names.RETRY_NOTIFICATIONS]()
 
 
-@shared_task(name="reports.monthly", **RETRY)
+@shared_task(name=names.MONTHLY_REPORTS, **RETRY)
 def monthly_report(period: str | None = None) -> list[int]:
     """Fan out: create the month's report rows once, one send task per report."""
-    from triage.reports import tasks as reports
+    return TASKS[names.MONTHLY_REPORTS](
+        period, enqueue=lambda rid: send_report.delay(rid))
 
-    return reports.monthly_report(period, enqueue=lambda rid: send_report.delay(rid))
 
-
-@shared_task(name="reports.send", **RETRY)
+@shared_task(name=names.SEND_REPORT, **RETRY)
 def send_report(report_id: int) -> str:
-    from triage.reports import tasks as reports
-
-    return reports.send_report(report_id, workers=2)
+    return TASKS[names.SEND_REPORT](report_id, workers=2)
 
 
-@shared_task(name="reports.build", **RETRY)
+@shared_task(name=names.BUILD_REPORT, **RETRY)
 def build_report(report_id: int) -> str:
-    from triage.reports import tasks as reports
-
-    return reports.build_report(report_id, workers=2)
+    return TASKS[names.BUILD_REPORT](report_id, workers=2)
 
 
-@shared_task(name="classify.retrain")
+@shared_task(name=names.RETRAIN)
 def retrain() -> str:
     """Monthly: a candidate model with the month's corrections, promoted if not worse."""
-    from triage.classify.tasks import retrain_with_corrections
-
-    return retrain_with_corrections()
+    return TASKS[names.RETRAIN]()
 
 
-@shared_task(name="retention.purge", **RETRY)
+@shared_task(name=names.PURGE, **RETRY)
 def retention_purge() -> int:
-    return bodies.purge_personal_data()
+    return TASKS[names.PURGE]()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from tests.conftest import issue_token
+from tests.factories.api import client_fixture
+from tests.factories.users import issue_token
 from triage.agencies import service
 from triage.agencies.cli import agencies_export, agencies_import, agencies_load
 from triage.agencies.directory import DEFAULT_PATH
 from triage.agencies.models import AgencyRow
-from triage.app import create_app
 from triage.auth.models import AuditEntry
 from triage.db import session_scope
 
@@ -133,13 +132,13 @@ def test_cli_load_export_import(database: str, cli: typer.Typer, tmp_path: Path)
     assert runner.invoke(cli, ["import", str(tmp_path / "none.csv")]).exit_code == 2
 
 
-@pytest.fixture
-def client(database: str) -> Iterator[TestClient]:
+def directory_with_a_webhook() -> None:
     with session_scope() as s:
         service.load_default(s)
         s.get_one(AgencyRow, "so-yt").webhook_url = "https://hooks.example.vn/bi-mat"
-    with TestClient(create_app(start_runtime=False)) as c:
-        yield c
+
+
+client = client_fixture(setup=directory_with_a_webhook)
 
 
 ROLES = {"operator": 403, "supervisor": 403, "admin": 200, "integration": 403,

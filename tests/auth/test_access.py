@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import issue_token
-from triage.app import create_app
-from triage.auth import ratelimit, service
+from tests.factories import users
+from tests.factories.users import issue_token
+from triage.auth import service
 from triage.auth.models import AuditEntry, User
 from triage.db import get_engine, session_scope
-from triage.intake.models import Ticket
+from triage.tickets.models import Ticket
 
 SECRET = "Ghi-nho-mat-khau-2026"
-
-
-@pytest.fixture
-def client(database: str) -> Iterator[TestClient]:
-    ratelimit.PER_ACCOUNT._events.clear()
-    ratelimit.PER_ADDRESS._events.clear()
-    with TestClient(create_app(start_runtime=False)) as c:
-        yield c
 
 
 def make_ticket(client: TestClient, agency: str | None, flags: list[str] | None = None) -> str:
@@ -39,15 +29,11 @@ def make_ticket(client: TestClient, agency: str | None, flags: list[str] | None 
     return code
 
 
-ROLES = ["operator", "supervisor", "admin", "staff_a", "staff_b", "integration", "anonymous"]
+ROLES = users.ACTORS
 
 
 def headers_for(actor: str) -> dict[str, str]:
-    if actor == "anonymous":
-        return {}
-    if actor.startswith("staff_"):
-        return issue_token("agency_staff", agency="UBND-" + actor[-1].upper())
-    return issue_token(actor)
+    return users.headers_for(actor, staff_a="UBND-A", staff_b="UBND-B")
 
 
 # expected: (detail shows text, caller revealed, list total over 3 tickets)

@@ -46,7 +46,7 @@ def ward_names() -> list[str]:
 
 def random_phone(rng: random.Random) -> str:
     """A valid Vietnamese mobile number in national form (0912345678)."""
-    from triage.intake.phones import InvalidPhone, canonical_phone
+    from triage.tickets.phones import InvalidPhone, canonical_phone
 
     while True:
         number = rng.choice(PREFIXES) + "".join(str(rng.randrange(10)) for _ in range(7))

@@ -68,7 +68,7 @@ def replay_everything(stack, smtp_sink, monkeypatch) -> dict:
 
     from triage import db
     from triage.db import session_scope, utcnow
-    from triage.outbox.service import sweep_stale
+    from triage.pipeline.sweep import sweep_stale
 
     url = stack.database_url
     effects = ("SELECT (SELECT count(*) FROM assignments), (SELECT count(*) FROM notifications),"

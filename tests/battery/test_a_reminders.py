@@ -18,12 +18,12 @@ from tests.conftest import run_together
 from triage.agencies.models import AgencyRow
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import TicketEvent
 from triage.intake.schemas import ComplaintIn
 from triage.notify import tasks
 from triage.notify.models import Notification
 from triage.routing.service import assign
 from triage.settings import get_settings
+from triage.tickets.models import TicketEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENCY = "ubnd-30112"

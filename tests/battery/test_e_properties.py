@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from triage.intake.phones import InvalidPhone, canonical_phone, mask_phone
-from triage.intake.sanitize import TEXT_PATTERN, UnsafeText, clean_text
+from triage.sanitize import TEXT_PATTERN, UnsafeText, clean_text
+from triage.tickets.phones import InvalidPhone, canonical_phone, mask_phone
 
 PROPS = settings(max_examples=2000, deadline=None, derandomize=True,
                  suppress_health_check=[HealthCheck.too_slow])

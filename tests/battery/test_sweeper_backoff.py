@@ -13,12 +13,12 @@ from sqlalchemy import func, select, update
 from triage.agencies.models import AgencyRow
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import Ticket
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
-from triage.outbox.service import sweep_stale
+from triage.pipeline.sweep import sweep_stale
 from triage.routing.service import assign
 from triage.settings import get_settings
+from triage.tickets.models import Ticket
 
 
 @pytest.fixture

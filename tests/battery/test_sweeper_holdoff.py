@@ -16,12 +16,13 @@ from tests.battery.services import Redis
 from tests.procs import free_port
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import Ticket
 from triage.intake.schemas import ComplaintIn
+from triage.outbox.broker import QUEUE
 from triage.outbox.models import OutboxMessage
-from triage.outbox.service import broker_backlog, sweep_stale
+from triage.outbox.service import broker_backlog
+from triage.pipeline.sweep import sweep_stale
 from triage.settings import get_settings
-from workers.celery_app import QUEUE
+from triage.tickets.models import Ticket
 
 LIMIT = 10
 STALE = 60.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from triage.classify.corpus import Example, dedupe, is_test_case, load_corpus, split
-from triage.classify.corrections import load_corrections, record_correction
+from triage.classify.corrections import append_examples, load_corrections
 from triage.classify.fitting import TrainConfig, choose_review_threshold
 from triage.classify.model import Classifier
 from triage.classify.train import _promotion, _real_cases, _with_real, train
@@ -107,10 +107,10 @@ def test_a_yardstick_text_is_never_trained_on() -> None:
 
 def test_corrections_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "corrections.jsonl"
-    record_correction("Đường hư hỏng", "giao_thong", [], path)
-    record_correction("Đường hư hỏng", "xay_dung_do_thi", ["thai_do"], path)
+    append_examples([("Đường hư hỏng", "giao_thong", [])], path)
+    append_examples([("Đường hư hỏng", "xay_dung_do_thi", ["thai_do"])], path)
     with pytest.raises(ValueError):
-        record_correction("x", "not_a_topic", [], path)
+        append_examples([("x", "not_a_topic", [])], path)
     assert load_corrections(path)[0] == ("Đường hư hỏng", "xay_dung_do_thi", ["thai_do"])
 
 

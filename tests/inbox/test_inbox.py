@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     AGENCY_B,
     CALLER_NAME,
@@ -20,7 +20,9 @@ from tests.inbox.factories import (
 )
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
-from triage.intake.models import Assignment, LabelCorrection, Ticket, TicketEvent
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket, TicketEvent
+from triage.understand.models import LabelCorrection
 
 INBOX = "/api/v1/inbox/tickets"
 
@@ -235,10 +237,10 @@ def test_intake_detail_hides_earlier_agencies_history_from_the_new_agency(
 ) -> None:
     from sqlalchemy import select
 
-    from tests.conftest import issue_token
+    from tests.factories.users import issue_token
     from triage.db import session_scope, utcnow
-    from triage.intake.models import Ticket, TicketEvent
     from triage.routing.service import assign
+    from triage.tickets.models import Ticket, TicketEvent
 
     body = {"text": "Rác ứ đọng ở chợ phường Mỹ Tho", "channel": "phone"}
     code = client.post("/api/v1/complaints", json=body).json()["code"]

@@ -10,7 +10,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     ACTORS,
     AGENCY_A,
     AGENCY_B,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,23 +10,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import issue_token
-from triage.app import create_app
 from triage.db import session_scope
 from triage.intake import service
-from triage.intake.models import Caller, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
+from triage.tickets.models import Caller, Ticket, TicketEvent
 
 CODE = re.compile(r"^1022-\d{6}-\d{5}$")
 GOOD = {"text": "Đèn đường ở hẻm 12 phường Mỹ Phú hư hơn một tuần.", "channel": "phone"}
 
 
-@pytest.fixture
-def client(database: str) -> Iterator[TestClient]:
-    with TestClient(create_app(start_runtime=False)) as c:
-        c.headers.update(issue_token("operator"))
-        yield c
 
 
 def counts() -> tuple[int, int, int, int]:

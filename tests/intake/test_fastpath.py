@@ -5,22 +5,22 @@ database is unreachable and writes nothing then."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from tests.conftest import issue_token
-from triage.app import create_app
+from tests.factories.api import client_fixture
+from tests.factories.users import issue_token
 from triage.db import get_engine, session_scope, utcnow
 from triage.errors import ServiceUnavailable
 from triage.intake import fastpath, service, views
 from triage.intake.fastpath import FastIntake
-from triage.intake.models import Caller, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
 from triage.outbox.models import OutboxMessage
+from triage.tickets.codes import code_period, pg_sequence
+from triage.tickets.models import Caller, Ticket, TicketEvent
 
 BODY = {"text": "Cống thoát nước ấp Mỹ Thạnh, xã Mỹ Hiệp bị nghẹt, nước tràn vào nhà dân.",
         "channel": "zalo",
@@ -48,13 +48,12 @@ class Counting:
         monkeypatch.setattr(views, "_submit_request", counted_sync)
 
 
-@pytest.fixture
-def client(pg: str) -> Iterator[TestClient]:
-    with TestClient(create_app(start_runtime=False)) as c:
-        c.headers.update(issue_token("operator"))
-        # The month's code sequence exists (the synchronous path creates it once).
-        assert c.post("/api/v1/complaints", json=BODY).status_code == 201
-        yield c
+def first_of_the_month(client: TestClient) -> None:
+    """The month's code sequence exists (the synchronous path creates it once)."""
+    assert client.post("/api/v1/complaints", json=BODY).status_code == 201
+
+
+client = client_fixture(role="operator", on="pg", warm_up=first_of_the_month)
 
 
 def rows(code: str) -> tuple[Ticket, Caller | None, list[TicketEvent], list[OutboxMessage]]:
@@ -168,7 +167,7 @@ def test_two_requests_racing_with_one_new_key_make_one_ticket(pg: str) -> None:
         finally:
             await intake.close()
 
-    service.pg_sequence(get_engine(), service.code_period(utcnow()))
+    pg_sequence(get_engine(), code_period(utcnow()))
     results = asyncio.run(race())
     assert sum(r is not None for r in results) == 1  # the others go to the replay path
     with session_scope() as s:

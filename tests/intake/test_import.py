@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
-
-from tests.conftest import issue_token
-from triage.app import create_app
 
 CSV = (
     "Nội dung,Kênh,Số điện thoại,Ngày tiếp nhận\n"
@@ -22,11 +17,6 @@ CSV = (
 )
 
 
-@pytest.fixture
-def client(database: str) -> Iterator[TestClient]:
-    with TestClient(create_app(start_runtime=False)) as c:
-        c.headers.update(issue_token("operator"))
-        yield c
 
 
 def test_csv_import_keeps_good_rows_and_reports_bad_ones(client: TestClient) -> None:

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from triage.errors import IllegalTransition
-from triage.intake.states import TRANSITIONS, Status, check_transition
+from triage.tickets.states import TRANSITIONS, Status, check_transition
 
 LEGAL = {
     ("received", "classified"), ("received", "needs_review"),

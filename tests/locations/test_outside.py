@@ -12,8 +12,8 @@ import random
 import pytest
 
 from triage.locations import resolve_location
-from triage.locations.normalize import fold
 from triage.locations.resolve import DATA_DIR
+from triage.locations.tokens import fold
 from triage.routing.rules import decide
 
 _UNIT_WORDS = ("Xã", "Phường", "Thị trấn", "Huyện", "Quận", "Thị xã", "Thành phố", "Tỉnh")

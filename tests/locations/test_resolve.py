@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from triage.locations import resolve_location
-from triage.locations.normalize import fold, sig_words
 from triage.locations.resolve import DATA_DIR
+from triage.locations.tokens import fold, sig_words
 
 CURRENT_TEMPLATES = (
     "Tôi ở {unit}, tỉnh Đồng Tháp, phản ánh đường vào ấp bị ngập nước.",

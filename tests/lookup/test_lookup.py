@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     CALLER_NAME,
     CALLER_PHONE,

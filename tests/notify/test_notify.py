@@ -19,12 +19,13 @@ from tests.procs import free_port
 from triage.agencies.models import AgencyRow
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import Assignment, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
 from triage.notify import tasks, transports
 from triage.notify.models import Notification
+from triage.routing.models import Assignment
 from triage.routing.service import assign
 from triage.settings import get_settings
+from triage.tickets.models import Ticket, TicketEvent
 
 AGENCY = "ubnd-30112"
 OTHER = "ubnd-28261"

@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import issue_token
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     CALLER_NAME,
     CALLER_PHONE,
@@ -19,10 +18,11 @@ from tests.inbox.factories import (
     make_ticket,
     marker,
 )
+from tests.factories.users import issue_token
 from triage.db import session_scope, utcnow
-from triage.intake.models import Ticket, TicketEvent
 from triage.outbox.models import OutboxMessage
 from triage.taxonomy import TOPICS
+from triage.tickets.models import Ticket, TicketEvent
 
 BASE = "/api/v1/open311/v2"
 FORM = {"service_code": "moi_truong", "description": "Rác thải bốc mùi ở chợ Mỹ Hiệp.",

@@ -12,16 +12,17 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from tests.factories import tickets
 from tests.procs import RedisServer
 from triage.db import session_scope, utcnow
-from triage.intake import service
-from triage.intake.models import Ticket
-from triage.intake.schemas import ComplaintIn
-from triage.outbox.models import OutboxMessage, PipelineStep
-from triage.outbox.service import CeleryDispatcher, relay_batch, sweep_stale
+from triage.outbox.broker import QUEUE, make_celery
+from triage.outbox.models import OutboxMessage
+from triage.outbox.service import CeleryDispatcher, relay_batch
 from triage.pipeline import tasks
+from triage.pipeline.models import PipelineStep
+from triage.pipeline.sweep import sweep_stale
 from triage.settings import get_settings
-from workers.celery_app import QUEUE
+from triage.tickets.models import Ticket
 
 
 class Recorder:
@@ -36,12 +37,7 @@ class Recorder:
 
 
 def submit(n: int = 1) -> list[int]:
-    ids = []
-    with session_scope() as s:
-        for i in range(n):
-            c = ComplaintIn(text=f"Mất nước ở khu phố {i}", channel="phone")
-            ids.append(service.submit(s, c, actor="test", now=utcnow()).ticket.id)
-    return ids
+    return [tickets.submit(f"Mất nước ở khu phố {i}") for i in range(n)]
 
 
 def unpublished() -> int:
@@ -138,7 +134,7 @@ def test_celery_batch_reaches_redis_and_waits_out_an_outage(
     queue = redis.Redis.from_url(server.url)
     try:
         ids = submit(3)
-        dispatcher = CeleryDispatcher()
+        dispatcher = CeleryDispatcher(make_celery())
         with session_scope() as s:
             assert relay_batch(s, dispatcher, utcnow()) == 3
         assert unpublished() == 0

@@ -8,26 +8,23 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from triage.db import session_scope, utcnow
-from triage.intake import service
-from triage.intake.models import Assignment, Classification, Ticket
-from triage.intake.schemas import ComplaintIn
+from tests.factories.tickets import submit
+from triage.db import session_scope
 from triage.outbox.models import OutboxMessage
 from triage.pipeline import tasks
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket
+from triage.understand.models import Classification
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def submit(text: str, received: datetime | None = None) -> int:
-    with session_scope() as s:
-        c = ComplaintIn(text=text, channel="phone", received_at=received)
-        return service.submit(s, c, actor="test", now=utcnow()).ticket.id
 
 
 def test_clear_complaint_is_classified_routed_and_given_a_deadline(database: str) -> None:
     received = datetime(2026, 11, 2, 9, 0, tzinfo=TZ)  # a Monday
     tid = submit("Đèn đường ở ấp 3 xã Mỹ Hiệp bị hư hơn một tuần nay, ban đêm tối om, "
-                 "đề nghị điện lực hoặc xã cho người sửa giúp.", received)
+                 "đề nghị điện lực hoặc xã cho người sửa giúp.", received_at=received)
     assert tasks.process_ticket(tid) == "routed"
     with session_scope() as s:
         ticket = s.get_one(Ticket, tid)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import unavailable
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope
 from triage.settings import get_settings
 

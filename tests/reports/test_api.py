@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import issue_token
-from tests.reports import factories as f
-from triage.app import create_app
-from triage.reports import tasks, views
+from tests.factories import reports as f
+from tests.factories.api import client_fixture
+from tests.factories.users import issue_token
+from triage.reports import tasks
 
 NOW = f.local(2026, 11, 1, 7, 0)
 
 
-@pytest.fixture
-def client(october: dict[str, str]) -> Iterator[TestClient]:
-    app = create_app(start_runtime=False)
-    if not any(getattr(r, "path", "") == "/api/v1/reports" for r in app.routes):
-        app.include_router(views.router, prefix="/api/v1")
-    with TestClient(app) as c:
-        yield c
+client = client_fixture(on="october")
 
 
 @pytest.fixture

@@ -8,15 +8,16 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope, utcnow
-from triage.intake.models import Assignment, Caller, Ticket, TicketEvent
-from triage.intake.service import next_code
 from triage.reports import cli
 from triage.reports.demo import demo_data
 from triage.reports.period import Period
 from triage.reports.service import Scope, iter_list
 from triage.reports.summary import build_summary
+from triage.routing.models import Assignment
+from triage.tickets.codes import next_code
+from triage.tickets.models import Caller, Ticket, TicketEvent
 
 NOW = f.local(2026, 11, 1, 7, 0)
 

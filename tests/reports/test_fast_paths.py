@@ -13,9 +13,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope
-from triage.intake.models import Assignment
 from triage.reports import lateness
 from triage.reports.build import write_formats
 from triage.reports.pdf import PdfSink
@@ -23,6 +22,7 @@ from triage.reports.pdf_table import FONT, fit, text_width
 from triage.reports.period import Period
 from triage.reports.service import LISTS, Scope, iter_list
 from triage.reports.summary import build_summary, trend
+from triage.routing.models import Assignment
 
 OCT = Period(2026, 10)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import lateness
 from triage.reports.period import Period

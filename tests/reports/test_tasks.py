@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import run_together
-from tests.reports import factories as f
+from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import store, tasks
 from triage.reports.mail import FileMailer

@@ -16,10 +16,12 @@ from triage import retention
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import Caller, LabelCorrection, Ticket
 from triage.intake.schemas import ComplaintIn
-from triage.intake.states import Status
 from triage.settings import get_settings
+from triage.tickets.models import Caller, Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+from triage.understand.models import LabelCorrection
 
 DAYS = 730  # 24 months, the battery's D2 setting
 NAME = "Nguyễn Thị Hoa"
@@ -39,17 +41,17 @@ def make_ticket(at: datetime, *, closed: bool, caller: bool = True, text: str = 
         ticket = intake.submit(s, ComplaintIn.model_validate(body), actor="t", now=at).ticket
         ticket.topic, ticket.agency_code = "dien", "ubnd-30112"
         ticket.normalized_text = ticket.text.lower()  # the column the schema keeps for it
-        intake.transition(s, ticket, Status.NEEDS_REVIEW, actor="t", kind="needs_review",
+        transition(s, ticket, Status.NEEDS_REVIEW, actor="t", kind="needs_review",
                           now=at + timedelta(minutes=5))
         s.add(LabelCorrection(ticket_id=ticket.id, source="operator", actor="t",
                               text=ticket.text, new_topic="dien", created_at=at))
         if closed:
-            intake.transition(s, ticket, Status.CLOSED, actor="t", kind="closed",
+            transition(s, ticket, Status.CLOSED, actor="t", kind="closed",
                               now=at + timedelta(hours=1))
         elif resolved_after is not None:
-            intake.transition(s, ticket, Status.ROUTED, actor="t", kind="routed",
+            transition(s, ticket, Status.ROUTED, actor="t", kind="routed",
                               now=at + timedelta(hours=1))
-            intake.transition(s, ticket, Status.RESOLVED, actor="t", kind="resolved",
+            transition(s, ticket, Status.RESOLVED, actor="t", kind="resolved",
                               now=at + resolved_after)
         s.flush()
         return ticket.id
@@ -239,7 +241,7 @@ def test_the_embedded_relay_runs_the_purge_once_a_day(
     """Without beat (the embedded default) the relay thread runs it when a day has passed."""
     from triage.outbox import relay
     from triage.outbox.service import LocalDispatcher
-    from triage.pipeline.tasks import TASKS
+    from triage.outbox.tasks import TASKS
 
     purge_only = {"retention.purge": TASKS["retention.purge"]}
     loop = relay.RelayLoop(LocalDispatcher(purge_only, workers=0), sweep=False, periodic=True)

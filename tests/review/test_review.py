@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.inbox.factories import (
+from tests.factories.tickets import (
     AGENCY_A,
     AGENCY_B,
     AGENCY_C,
@@ -20,9 +20,11 @@ from tests.inbox.factories import (
 )
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
-from triage.intake.models import Assignment, LabelCorrection, TicketEvent
 from triage.outbox.models import OutboxMessage
-from triage.routing.service import NOTIFY_TASK
+from triage.outbox.tasks import NOTIFY_ASSIGNED as NOTIFY_TASK
+from triage.routing.models import Assignment
+from triage.tickets.models import TicketEvent
+from triage.understand.models import LabelCorrection
 
 REVIEW = "/api/v1/review"
 

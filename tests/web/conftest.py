@@ -3,62 +3,21 @@ cookie jar, against one app on the `database` fixture (SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
+from tests.factories.api import clear_limiters
+from tests.factories.web import META_CSRF, PASSWORD, User, UserFactory, login
 from triage import db
 from triage.app import create_app
-from triage.auth import ratelimit
 from triage.auth import service as auth
 from triage.classify.model import reset_classifier_cache
-from triage.intake.models import Ticket
-from triage.lookup import service as lookup
 from triage.settings import get_settings
-
-PASSWORD = "Mat-khau-thu-nghiem-2026"
-AGENCY_A = "ubnd-30112"  # UBND xã Mỹ Hiệp
-AGENCY_B = "ubnd-28249"  # UBND phường Đạo Thạnh
-META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@dataclass
-class User:
-    """One logged-in browser: its own cookies and this session's CSRF token."""
-
-    client: TestClient
-    username: str
-    role: str
-    csrf: str
-
-    def get(self, path: str, **kw: Any) -> Any:
-        return self.client.get(path, **kw)
-
-    def post(self, path: str, data: dict[str, Any] | None = None, *,
-             token: str | None = "session", **kw: Any) -> Any:
-        """POST a form; `token` "session" sends this session's token, None sends none."""
-        body = dict(data or {})
-        if token is not None:
-            body["csrf_token"] = self.csrf if token == "session" else token
-        kw.setdefault("follow_redirects", False)
-        return self.client.post(path, data=body, **kw)
-
-
-def login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
-    page = client.get("/dang-nhap")
-    token = FORM_CSRF.search(page.text)
-    assert token, page.text
-    return client.post("/dang-nhap", data={"csrf_token": token.group(1), "username": username,
-                                           "password": password}, follow_redirects=False)
 
 
 @pytest.fixture
@@ -70,13 +29,9 @@ def app(database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("TRIAGE_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     reset_classifier_cache()
-    for limiter in (ratelimit.PER_ACCOUNT, ratelimit.PER_ADDRESS, lookup.FAILURES):
-        limiter._events.clear()
+    clear_limiters()
     yield create_app(start_runtime=False)
     reset_classifier_cache()
-
-
-UserFactory = Callable[..., User]
 
 
 @pytest.fixture
@@ -93,23 +48,3 @@ def user(app: FastAPI) -> UserFactory:
         found = META_CSRF.search(home.text)
         return User(client, username, role, found.group(1) if found else "")
     return make
-
-
-def ticket_id(code: str) -> int:
-    with db.session_scope() as session:
-        return session.scalars(select(Ticket.id).where(Ticket.code == code)).one()
-
-
-def enter(op: User, text: str, *, agency: str | None = AGENCY_A, topic: str = "moi_truong",
-          flags: list[str] | None = None, name: str = "Nguyễn Văn An",
-          phone: str = "0912345678", address: str = "ấp 3") -> str:
-    """Enter a complaint at the desk; with an agency, accept it and route it there."""
-    data = {"text": text, "channel": "phone", "name": name, "phone": phone,
-            "address": address, "topic": topic, "flags": flags or [],
-            "agency": agency or "", "action": "accept" if agency else "queue",
-            "idem": uuid.uuid4().hex}
-    response = op.post("/tiep-nhan", data)
-    assert response.status_code == 303, response.text
-    found = re.search(r"code=([0-9-]+)", response.headers["location"])
-    assert found
-    return found.group(1)

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.web.conftest import (
+from tests.factories.web import (
     AGENCY_A,
     AGENCY_B,
     PASSWORD,
@@ -27,9 +27,9 @@ from tests.web.conftest import (
 from triage import db
 from triage.auth.models import AuditEntry
 from triage.auth.models import User as UserRow
-from triage.intake.models import Ticket
 from triage.pipeline import tasks
 from triage.settings import get_settings
+from triage.tickets.models import Ticket
 
 FORGERIES: list[tuple[str, dict[str, str]]] = [
     ("none", {}),

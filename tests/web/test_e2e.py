@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI, unavailable
+from tests.factories.web import AGENCY_A, AGENCY_B, PASSWORD
 from tests.procs import ROOT, free_port, kill_group, wait_for
-from tests.web.conftest import AGENCY_A, AGENCY_B, PASSWORD
 from triage import db, migrate
 from triage.auth import service as auth
 from triage.settings import get_settings

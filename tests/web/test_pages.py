@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from tests.web.conftest import AGENCY_A, AGENCY_B, PASSWORD, UserFactory, enter, ticket_id
+from tests.factories.web import AGENCY_A, AGENCY_B, PASSWORD, UserFactory, enter, ticket_id
 from triage import db
 from triage.auth.models import AuditEntry
 from triage.pipeline import tasks

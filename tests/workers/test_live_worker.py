@@ -14,8 +14,8 @@ from tests.procs import RedisServer, kill_group, start_worker, wait_for
 from triage import db
 from triage.app import create_app
 from triage.db import session_scope
-from triage.intake.models import Ticket
-from triage.outbox.models import PipelineStep, TaskRun
+from triage.pipeline.models import PipelineStep, TaskRun
+from triage.tickets.models import Ticket
 
 DONE = {"routed", "needs_review"}  # the two ends of the automatic pipeline
 GOOD = {"text": "Cống thoát nước trước nhà số 45 đường 30/4 bị nghẹt", "channel": "zalo"}

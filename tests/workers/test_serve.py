@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import issue_token
+from tests.factories.users import issue_token
 from tests.procs import RedisServer, free_port, kill_group, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

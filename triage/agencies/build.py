@@ -27,7 +27,7 @@ from typing import Any
 
 from triage.agencies import seed
 from triage.agencies.country import COUNTRY_FIELDS, build_country_rows
-from triage.locations.normalize import fold, sig_words
+from triage.locations.tokens import fold, sig_words
 from triage.settings import REPO_ROOT
 
 PROVINCE_CODE = 82

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from triage.locations.normalize import fold
+from triage.locations.tokens import fold
 
 HOME_PROVINCE = "tinhdongthap"
 COUNTRY_FIELDS = ["level", "province_key", "province", "district_key", "name", "type", "core"]

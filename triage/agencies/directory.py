@@ -23,9 +23,10 @@ from typing import Literal
 
 from triage.locations.country import joined_spans
 from triage.locations.index import Hit
-from triage.locations.normalize import Token, fold_words, sig_words
-from triage.locations.resolve import LocationMatch, Resolver, get_resolver
+from triage.locations.resolve import LocationMatch, Resolver, Scan, get_resolver
+from triage.locations.tokens import Token, fold_words, sig_words
 from triage.settings import REPO_ROOT
+from triage.text.normalize import prepare
 
 DEFAULT_PATH = REPO_ROOT / "data" / "agencies" / "agencies.csv"
 COMMUNE_CODE = re.compile(r"^(ubnd|ca|hcc)-(\d+)$")
@@ -128,10 +129,13 @@ class Directory:
             agency = self.agencies.get(agency.parent) if agency.parent else None
         return "dongthap"
 
-    def find_mentions(self, text: str, location: LocationMatch | None = None
-                      ) -> list[AgencyMention]:
-        scan = self.resolver.scan(text)
-        text, tokens, hits = scan.text, scan.tokens, scan.hits
+    def find_mentions(self, text: str, location: LocationMatch | None = None, *,
+                      scan: Scan | None = None) -> list[AgencyMention]:
+        """Agencies ``text`` (already prepared) names; its place-name scan is made here
+        unless the caller has it."""
+        if scan is None:
+            scan = self.resolver.scan(text)
+        tokens, hits = scan.tokens, scan.hits
         if location is None:
             location = self.resolver.resolve_hits(text, hits, scan.outside)
         found = self._alias_mentions(text, tokens, location)
@@ -220,4 +224,4 @@ def load_directory(path: Path = DEFAULT_PATH) -> Directory:
 
 def find_agency_mentions(text: str, location: LocationMatch | None = None) -> list[AgencyMention]:
     """Agencies of the directory that ``text`` names explicitly, in order of appearance."""
-    return load_directory().find_mentions(text, location)
+    return load_directory().find_mentions(prepare(text)[0], location)

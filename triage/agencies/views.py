@@ -5,21 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies import service
 from triage.agencies.models import AgencyRow
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
-from triage.deps import db_session
-from triage.intake.sanitize import clean_text
+from triage.deps import SessionDep
+from triage.sanitize import clean_text
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
-SessionDep = Annotated[Session, Depends(db_session)]
 LOGGED_IN = ("operator", "agency_staff", "supervisor", "admin", "integration")
 
 
@@ -121,5 +118,4 @@ def update_agency(
     row = service.update_agency(session, code, changes)
     audit.record(session, principal, "agency.update", source_ip=client_ip(request),
                  data={"code": code, "fields": sorted(changes)})
-    session.commit()
     return agency_out(row, principal)

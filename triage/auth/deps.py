@@ -1,5 +1,6 @@
 """Authentication at the edge: bearer tokens for integrations, server-side sessions (with a
-CSRF token) for pages. Tokens in URLs are refused."""
+CSRF token) for pages. Tokens in URLs are refused. And the ticket a request names, for the
+API and the pages alike: shown only to whoever may see it, the refusal audited."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from triage.auth import service
+from triage.auth import audit, policy, service
 from triage.auth.service import ANONYMOUS, Principal
 from triage.db import utcnow
-from triage.deps import db_session
+from triage.deps import SessionDep
 from triage.errors import Forbidden, Unauthorized
+from triage.tickets.models import Ticket
+from triage.tickets.service import find_by_code, not_found
 
 SESSION_COOKIE = "triage_session"
 CSRF_HEADER = "x-csrf-token"
@@ -63,7 +66,7 @@ def token_holder(principal: Principal | None) -> Principal:
     return principal
 
 
-def get_principal(request: Request, db: Annotated[Session, Depends(db_session)]) -> Principal:
+def get_principal(request: Request, db: SessionDep) -> Principal:
     refuse_url_secrets(request)
     now = utcnow()
     token = bearer_token(request)
@@ -87,3 +90,32 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def _refused(principal: Principal, request: Request, ticket: Ticket | None) -> None:
+    audit.record_apart(principal, "denied", ticket_id=ticket.id if ticket else None,
+                       source_ip=client_ip(request), data={"path": request.url.path})
+
+
+def held_ticket(session: Session, principal: Principal, code: str, request: Request
+                ) -> Ticket:
+    """The ticket, locked, if the caller's agency holds it; else the same 404 as an
+    unknown code, and the refusal kept in the audit log (the API's inbox and the agency's
+    pages alike)."""
+    ticket = find_by_code(session, code, lock=True)
+    if ticket is None or not policy.holds_ticket(principal, ticket):
+        _refused(principal, request, ticket)
+        raise not_found(code)
+    return ticket
+
+
+def visible_ticket(session: Session, principal: Principal, code: str, request: Request
+                   ) -> Ticket:
+    """The ticket if `principal` may see it; otherwise the same 404 as an unknown code
+    (refusing an existing ticket is kept in the audit log)."""
+    ticket = find_by_code(session, code)
+    if ticket is None or not policy.can_view(principal, ticket):
+        if ticket is not None:
+            _refused(principal, request, ticket)
+        raise not_found(code)
+    return ticket

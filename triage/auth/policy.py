@@ -9,7 +9,7 @@ from sqlalchemy import false, true
 
 from triage.auth.service import Principal
 from triage.errors import Forbidden, NotFound, Unauthorized
-from triage.intake.models import Ticket
+from triage.tickets.models import Ticket
 
 STAFF_ROLES = frozenset({"operator", "supervisor", "admin"})
 # Cases where the caller denounces a public servant: the agency complained about must

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from triage import audit
-from triage.auth import ratelimit, service
+from triage.auth import audit, ratelimit, service
 from triage.auth.deps import SESSION_COOKIE, PrincipalDep, check_origin, client_ip
 from triage.auth.service import ANONYMOUS
 from triage.db import utcnow
-from triage.deps import db_session
+from triage.deps import SessionDep
 from triage.errors import DomainError, Unauthorized
 from triage.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-SessionDep = Annotated[Session, Depends(db_session)]
 
 
 class LoginIn(BaseModel):
@@ -56,15 +53,13 @@ def login_user(db: Session, request: Request, response: Response, body: LoginIn)
     if user is None:
         ratelimit.PER_ACCOUNT.fail(body.username)
         ratelimit.PER_ADDRESS.fail(ip)
-        audit.record(db, ANONYMOUS, "login_failed", source_ip=ip,
-                     data={"username": body.username[:80]})
-        db.commit()
+        audit.record_apart(ANONYMOUS, "login_failed", source_ip=ip,
+                           data={"username": body.username[:80]})
         raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="login_failed")
     ratelimit.PER_ACCOUNT.reset(body.username)
     plain, web = service.open_session(db, user, utcnow())
     principal = service.principal_of(user, "session", web)
     audit.record(db, principal, "login", source_ip=ip)
-    db.commit()
     response.set_cookie(SESSION_COOKIE, plain, httponly=True, samesite="lax",
                         secure=get_settings().secure_cookies, path="/",
                         max_age=service.SESSION_HOURS * 3600)
@@ -82,7 +77,6 @@ def login(body: LoginIn, request: Request, response: Response, db: SessionDep) -
 def logout(principal: PrincipalDep, response: Response, db: SessionDep) -> Response:
     if principal.session_id is not None:
         service.close_session(db, principal.session_id, utcnow())
-        db.commit()
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.status_code = 204
     return response

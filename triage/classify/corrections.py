@@ -1,15 +1,13 @@
-"""Operator and agency corrections kept as labelled examples for retraining.
+"""Corrections as training examples: (text, topic, flags) triples in a JSONL file
+(``<data_dir>/corrections.jsonl`` by default, one ``{"text", "topic", "flags"}`` per line).
 
-The store here is a JSONL file (``<data_dir>/corrections.jsonl``, one
-``{"text", "topic", "flags"}`` per line). When tickets live in the database, the
-service that records a changed topic or flag can call ``record_correction`` or replace
-``load_corrections`` with a query; training only needs (text, topic, flags) triples.
-"""
+Training reads them from here; the corrections people make in the service are stored with
+the tickets and read for training by triage.understand.record."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from triage.settings import get_settings
@@ -22,15 +20,19 @@ def default_path() -> Path:
     return Path(get_settings().data_dir) / "corrections.jsonl"
 
 
-def record_correction(text: str, topic: str, flags: Sequence[str], path: Path | None = None
-                      ) -> None:
-    if topic not in TOPICS or any(f not in FLAGS for f in flags):
-        raise ValueError(f"unknown label: {topic} {list(flags)}")
+def append_examples(examples: Iterable[Correction], path: Path | None = None) -> None:
+    """Add labelled examples to a corrections file; an unknown topic or flag raises
+    ValueError before anything is written."""
+    rows = []
+    for text, topic, flags in examples:
+        if topic not in TOPICS or any(f not in FLAGS for f in flags):
+            raise ValueError(f"unknown label: {topic} {list(flags)}")
+        rows.append({"text": text, "topic": topic, "flags": sorted(set(flags))})
     path = path or default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    row = {"text": text, "topic": topic, "flags": sorted(set(flags))}
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def load_corrections(path: Path | None = None) -> list[Correction]:
@@ -51,29 +53,3 @@ def load_corrections(path: Path | None = None) -> list[Correction]:
                 isinstance(flags, list) and all(f in FLAGS for f in flags):
             out.append((text, topic, list(flags)))
     return out[::-1]
-
-
-def load_db_corrections() -> list[Correction]:
-    """Operators' and agencies' label changes stored with the tickets, newest first.
-
-    A correction that changed only the agency keeps the ticket's topic and flags as they
-    were then: those are confirmed labels too."""
-    from sqlalchemy import select
-
-    from triage.db import session_scope
-    from triage.intake.models import LabelCorrection
-
-    out: list[Correction] = []
-    with session_scope() as session:
-        stmt = select(LabelCorrection).order_by(LabelCorrection.id.desc())
-        for row in session.scalars(stmt):
-            topic = row.new_topic or row.old_topic
-            flags = list(row.new_flags if row.new_topic or row.new_flags else row.old_flags)
-            if topic in TOPICS and all(f in FLAGS for f in flags) and row.text.strip():
-                out.append((row.text, topic, flags))
-    return out
-
-
-def all_corrections(path: Path | None = None) -> list[Correction]:
-    """Database corrections and the JSONL file's, newest label of a text first."""
-    return [*load_db_corrections(), *load_corrections(path)]

@@ -171,8 +171,10 @@ class Classifier:
         certainty = np.where(flag_p >= self.flag_thresholds, flag_p, 1.0 - flag_p)
         return topic_p.max(axis=1) * certainty.prod(axis=1)
 
-    def classify(self, text: str) -> Classification:
-        norm, problem = analyze(text)
+    def classify(self, text: str, prepared: tuple[str, str | None] | None = None
+                 ) -> Classification:
+        """``prepared``: the text's ``prepare`` form when the caller has it already."""
+        norm, problem = analyze(text, prepared=prepared)
         if problem is not None:
             return self._unclassifiable(problem)
         doc = make_doc(norm, self.features.segmented)

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from triage.intake.sanitize import clean_text
-from triage.intake.schemas import TicketOut
 from triage.review.schemas import Flags, Note, Topic
+from triage.sanitize import clean_text
+from triage.tickets.schemas import TicketOut
 
 
 def _required_text(value: str) -> str:

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.errors import Conflict, InvalidInput
-from triage.intake.models import Assignment, Ticket, TicketEvent
-from triage.intake.service import transition
-from triage.intake.states import STATUS_NAMES, Status
-from triage.review.service import record_correction
+from triage.routing.models import Assignment
 from triage.routing.service import current_assignment
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import transition
+from triage.tickets.states import STATUS_NAMES, Status
+from triage.understand.record import record_correction
 
 OPEN_STATES = (Status.ROUTED, Status.ACKNOWLEDGED)
 DUE_SOON = timedelta(hours=48)
@@ -46,17 +47,6 @@ def list_inbox(session: Session, scope: Any, flt: InboxFilter, *, now: datetime,
     stmt = (select(Ticket).where(*conditions).order_by(*order)
             .offset((page - 1) * per_page).limit(per_page))
     return list(session.scalars(stmt)), total
-
-
-def visible_events(session: Session, ticket: Ticket, agency_code: str) -> list[TicketEvent]:
-    """The history an agency may read: from its current assignment on, and nothing that
-    another agency wrote (its notes, its reasons for sending the ticket back)."""
-    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-    assignment = current_assignment(session, ticket)
-    if assignment is not None:
-        stmt = stmt.where(TicketEvent.at >= assignment.assigned_at)
-    events = session.scalars(stmt.order_by(TicketEvent.id))
-    return [e for e in events if (e.data or {}).get("agency_code") in (None, agency_code)]
 
 
 def _require(ticket: Ticket, states: tuple[Status, ...], action: str) -> None:

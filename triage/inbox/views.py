@@ -5,26 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from triage import audit
-from triage.auth import policy
-from triage.auth.deps import PrincipalDep, client_ip
+from triage.auth import audit, policy
+from triage.auth.deps import PrincipalDep, client_ip, held_ticket
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import db_session
-from triage.errors import Forbidden, NotFound
+from triage.deps import SessionDep
+from triage.errors import Forbidden
 from triage.inbox import service
 from triage.inbox.schemas import AcknowledgeIn, InboxPage, NoteIn, ReassignIn, ResolveIn
-from triage.intake.models import Ticket
-from triage.intake.present import ticket_out
-from triage.intake.schemas import EventOut, TicketOut
-from triage.intake.states import Status
+from triage.routing.service import visible_events
+from triage.tickets.models import Ticket
+from triage.tickets.present import ticket_out
+from triage.tickets.schemas import EventOut, TicketOut
+from triage.tickets.states import Status
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
-SessionDep = Annotated[Session, Depends(db_session)]
 STAFF = "agency_staff"
 
 
@@ -33,18 +31,6 @@ def _agency(principal: Principal) -> str:
     if not principal.agency_code:
         raise Forbidden("Tài khoản chưa được gắn với cơ quan nào.", code="no_agency")
     return principal.agency_code
-
-
-def held_ticket(session: Session, principal: Principal, code: str, request: Request) -> Ticket:
-    """The ticket, locked, if the caller's agency holds it; else an audited 404."""
-    stmt = select(Ticket).where(Ticket.code == code.strip()).with_for_update()
-    ticket = session.scalars(stmt).first()
-    if ticket is None or not policy.holds_ticket(principal, ticket):
-        audit.record(session, principal, "denied", ticket_id=ticket.id if ticket else None,
-                     source_ip=client_ip(request), data={"path": request.url.path})
-        session.commit()
-        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
-    return ticket
 
 
 def agency_view(ticket: Ticket, *, reveal: bool, events: list[EventOut] | None = None
@@ -84,9 +70,8 @@ def get_ticket(code: str, request: Request, session: SessionDep, principal: Prin
     if reveal and ticket.caller is not None:
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
-        session.commit()
     events = [EventOut.model_validate(e, from_attributes=True)
-              for e in service.visible_events(session, ticket, agency)]
+              for e in visible_events(session, ticket, agency)]
     return agency_view(ticket, reveal=reveal, events=events)
 
 
@@ -94,7 +79,6 @@ def _done(session: Session, principal: Principal, request: Request, ticket: Tick
           action: str) -> TicketOut:
     audit.record(session, principal, action, ticket_id=ticket.id, source_ip=client_ip(request),
                  data={"status": ticket.status})
-    session.commit()
     return agency_view(ticket, reveal=False)
 
 

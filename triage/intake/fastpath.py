@@ -29,6 +29,8 @@ from triage.auth.service import TOKEN_PRINCIPAL, Principal, digest
 from triage.errors import DATABASE_UNAVAILABLE, ServiceUnavailable
 from triage.intake import service
 from triage.intake.schemas import ComplaintIn
+from triage.outbox.service import wake_relays
+from triage.tickets.codes import code_period, known_pg_sequence
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class FastIntake:
     async def submit(self, complaint: ComplaintIn, *, actor: str, idempotency_key: str | None,
                      now: datetime) -> service.Submission | None:
         """The new ticket, or None when the synchronous path must handle the request."""
-        sequence = service.known_pg_sequence(service.code_period(now))
+        sequence = known_pg_sequence(code_period(now))
         if sequence is None:
             return None
         prepared = service.prepare_pg_submit(complaint, actor=actor,
@@ -119,4 +121,5 @@ class FastIntake:
             return None  # another request with this key won the race: answer as a replay
         if row is None:
             return None  # the key is known: the synchronous path answers the replay
+        wake_relays()  # committed (autocommit): publish it now
         return prepared.written(row)

@@ -9,11 +9,11 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from triage.api_errors import describe
 from triage.errors import DomainError
 from triage.intake import service
 from triage.intake.schemas import ComplaintIn, ImportResult, ImportRowError
 from triage.sheets import Row, read_sheet
+from triage.validation import describe
 
 # Accepted column headers (Vietnamese or English, matched without diacritics) -> field.
 HEADERS = {
@@ -64,5 +64,4 @@ def import_rows(session: Session, rows: list[Row], *, actor: str, now: datetime)
             errors.append(ImportRowError(row=number, code=first["code"], message=first["message"]))
         except DomainError as exc:
             errors.append(ImportRowError(row=number, code=exc.code, message=exc.message))
-    session.commit()
     return ImportResult(created=created, errors=errors)

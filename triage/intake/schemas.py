@@ -1,4 +1,5 @@
-"""Request and response shapes of the intake API (pydantic v2, unknown fields refused)."""
+"""What the intake API accepts (pydantic v2, unknown fields refused) and what an import
+answers; a ticket's own shape is in triage.tickets.schemas."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from triage.intake.phones import InvalidPhone, canonical_phone
-from triage.intake.sanitize import OPTIONAL_TEXT_PATTERN, TEXT_PATTERN, clean_text
+from triage.sanitize import OPTIONAL_TEXT_PATTERN, TEXT_PATTERN, clean_text
 from triage.settings import get_settings
+from triage.tickets.phones import InvalidPhone, canonical_phone
 
 Channel = Literal["phone", "zalo", "web", "email", "sms", "walk-in"]
 
@@ -94,54 +95,6 @@ class ComplaintIn(BaseModel):
                 "text_too_long", "Nội dung phản ánh dài quá giới hạn: tối đa {limit} ký tự.",
                 {"limit": f"{limit:,}".replace(",", ".")})
         return value
-
-
-class CallerOut(BaseModel):
-    name: str | None
-    phone: str | None
-    address: str | None
-
-
-class EventOut(BaseModel):
-    at: datetime
-    actor: str
-    kind: str
-    from_status: str | None
-    to_status: str | None
-    data: dict[str, Any]
-
-
-class TicketOut(BaseModel):
-    code: str
-    status: str
-    status_name: str
-    channel: str
-    received_at: datetime
-    text: str | None
-    topic: str | None
-    topic_name: str | None
-    topic_confidence: float | None
-    flags: list[str]
-    model_version: str | None
-    review_reasons: list[str]
-    location: dict[str, Any]
-    agency_code: str | None
-    routing_rule: str | None
-    routing_reason: str | None
-    due_at: datetime | None
-    resolved_at: datetime | None
-    answer: str | None
-    created_at: datetime
-    updated_at: datetime
-    caller: CallerOut | None = None
-    events: list[EventOut] | None = None
-
-
-class TicketPage(BaseModel):
-    items: list[TicketOut]
-    total: int
-    page: int
-    per_page: int
 
 
 class ImportRowError(BaseModel):

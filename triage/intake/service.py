@@ -1,36 +1,30 @@
 """Intake: create tickets durably (ticket + caller + event + outbox in one transaction),
-read and list them, and move them through the state machine."""
+whatever the channel, and show a masked caller to a supervisor who says why."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, TextClause, bindparam, func, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from triage import audit
+from triage.auth import audit
 from triage.auth.service import Principal
 from triage.db import UTCDateTime
 from triage.errors import Conflict, InvalidInput, NotFound
-from triage.intake.models import Caller, CodeCounter, Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
-from triage.intake.states import Status, check_transition
-from triage.outbox.models import OutboxMessage
+from triage.outbox.service import enqueue, mark_enqueued
+from triage.outbox.tasks import PROCESS_TICKET
 from triage.settings import get_settings
-
-PROCESS_TASK = "pipeline.process"
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
+from triage.tickets.codes import code_period, next_code, pg_sequence
+from triage.tickets.models import Caller, Ticket, TicketEvent
+from triage.tickets.service import local_tz
+from triage.tickets.states import Status
 
 
 @dataclass(frozen=True)
@@ -58,75 +52,6 @@ def resolve_received_at(value: datetime | None, now: datetime) -> datetime:
             "Thời điểm tiếp nhận nằm trong tương lai.", code="future_time", details=["received_at"]
         )
     return value
-
-
-def code_period(when: datetime) -> str:
-    """The month a ticket code counts in (local time): 202611."""
-    return when.astimezone(local_tz()).strftime("%Y%m")
-
-
-def next_code(session: Session, when: datetime) -> str:
-    """Allocate the next code of the month.
-
-    On PostgreSQL a sequence per month hands out numbers without locks (a failed
-    submission leaves a gap, as sequences do); on SQLite, which has one writer at a time
-    anyway, a counter row does the same."""
-    period = code_period(when)
-    if session.get_bind().dialect.name == "postgresql":
-        number = _pg_next(session, period)
-    else:
-        number = _counter_next(session, period)
-    return f"{get_settings().code_prefix}-{period}-{number:05d}"
-
-
-_KNOWN_SEQUENCES: set[str] = set()
-
-
-def _pg_next(session: Session, period: str) -> int:
-    name = pg_sequence(session.get_bind().engine, period)
-    return int(session.execute(select(func.nextval(name))).scalar_one())
-
-
-def known_pg_sequence(period: str) -> str | None:
-    """The month's code sequence if this process already made sure it exists."""
-    name = f"ticket_code_{period}"
-    return name if name in _KNOWN_SEQUENCES else None
-
-
-def pg_sequence(engine: Engine, period: str) -> str:
-    """The month's code sequence, created on first use."""
-    name = f"ticket_code_{period}"
-    if name not in _KNOWN_SEQUENCES:
-        # Created outside the request transaction, so concurrent first calls cannot
-        # abort each other's submissions.
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            # Continue after any number a counter row already handed out this month.
-            used = conn.execute(select(CodeCounter.last).where(CodeCounter.period == period))
-            start = (used.scalar() or 0) + 1
-            # IntegrityError: another process created it at the same moment.
-            with contextlib.suppress(IntegrityError):
-                conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}")
-        _KNOWN_SEQUENCES.add(name)
-    return name
-
-
-def _counter_next(session: Session, period: str) -> int:
-    stmt = (
-        update(CodeCounter)
-        .where(CodeCounter.period == period)
-        .values(last=CodeCounter.last + 1)
-        .returning(CodeCounter.last)
-    )
-    number = session.execute(stmt).scalar_one_or_none()
-    if number is None:
-        try:
-            with session.begin_nested():
-                session.add(CodeCounter(period=period, last=1))
-            number = 1
-        except IntegrityError:
-            number = session.execute(stmt).scalar_one()
-    return int(number)
 
 
 def find_by_key(session: Session, key: str) -> Ticket | None:
@@ -166,9 +91,8 @@ def submit(
     session.flush()
     session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="received",
                             to_status=Status.RECEIVED, data={"channel": complaint.channel}))
-    message = OutboxMessage(task=PROCESS_TASK, ticket_id=ticket.id,
-                            payload={"ticket_id": ticket.id}, created_at=now)
-    session.add(message)
+    message = enqueue(session, PROCESS_TICKET, {"ticket_id": ticket.id}, ticket_id=ticket.id,
+                      now=now)
     session.flush()
     return Submission(ticket=ticket, created=True, outbox_id=message.id)
 
@@ -274,7 +198,7 @@ def prepare_pg_submit(complaint: ComplaintIn, *, actor: str, idempotency_key: st
         "key": idempotency_key, "fingerprint": digest, "channel": complaint.channel,
         "received_at": received_at, "text": complaint.text, "status": Status.RECEIVED.value,
         "now": now, "actor": actor, "event_data": json.dumps({"channel": complaint.channel}),
-        "task": PROCESS_TASK,
+        "task": PROCESS_TICKET,
     }
     if caller is not None:
         params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,
@@ -308,6 +232,7 @@ def submit_fast(
         if existing is None:  # pragma: no cover - the key's ticket cannot vanish
             raise Conflict("Không tạo được phiếu, vui lòng gửi lại.", code="retry")
         return _replay(existing, prepared.digest)
+    mark_enqueued(session)  # the statement wrote the outbox row
     return prepared.written(row)
 
 
@@ -344,76 +269,3 @@ def reveal_caller(session: Session, principal: Principal, ticket: Ticket, reason
     audit.record(session, principal, "reveal_caller", ticket_id=ticket.id,
                  source_ip=source_ip, data={"reason": reason})
     return ticket.caller
-
-
-def get_by_code(session: Session, code: str) -> Ticket:
-    ticket = session.scalars(select(Ticket).where(Ticket.code == code.strip())).first()
-    if ticket is None:
-        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
-    return ticket
-
-
-def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
-    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
-    return list(session.scalars(stmt))
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    status: str | None = None
-    topic: str | None = None
-    channel: str | None = None
-    agency_code: str | None = None
-    received_from: datetime | None = None
-    received_to: datetime | None = None
-    q: str | None = None
-
-
-def list_tickets(
-    session: Session, flt: TicketFilter, *, page: int, per_page: int, scope: Any = None
-) -> tuple[list[Ticket], int]:
-    conditions: list[Any] = [] if scope is None else [scope]
-    if flt.status:
-        conditions.append(Ticket.status == flt.status)
-    if flt.topic:
-        conditions.append(Ticket.topic == flt.topic)
-    if flt.channel:
-        conditions.append(Ticket.channel == flt.channel)
-    if flt.agency_code:
-        conditions.append(Ticket.agency_code == flt.agency_code)
-    if flt.received_from:
-        conditions.append(Ticket.received_at >= flt.received_from)
-    if flt.received_to:
-        conditions.append(Ticket.received_at < flt.received_to)
-    if flt.q:
-        # The escape character itself first, then the LIKE wildcards: searched literally.
-        literal = flt.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        pattern = "%" + literal + "%"
-        conditions.append(Ticket.text.ilike(pattern, escape="\\") | (Ticket.code == flt.q))
-    total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
-    stmt = (
-        select(Ticket)
-        .where(*conditions)
-        .order_by(Ticket.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(session.scalars(stmt)), total
-
-
-def transition(
-    session: Session,
-    ticket: Ticket,
-    target: str,
-    *,
-    actor: str,
-    kind: str,
-    now: datetime,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Move a ticket to another state (refusing illegal moves) and record who did it."""
-    goal = check_transition(ticket.status, target)
-    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind=kind,
-                            from_status=ticket.status, to_status=goal, data=data or {}))
-    ticket.status = goal
-    ticket.updated_at = now

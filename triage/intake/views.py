@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from triage import audit
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import (
     SESSION_COOKIE,
     PrincipalDep,
@@ -24,27 +23,20 @@ from triage.auth.deps import (
 )
 from triage.auth.service import ANONYMOUS
 from triage.db import get_one_statement_sessionmaker, utcnow
-from triage.deps import db_session, runtime
+from triage.deps import SessionDep
 from triage.errors import InvalidInput
 from triage.intake import service
 from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
-from triage.intake.present import caller_out, public_out, ticket_out
-from triage.intake.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
-from triage.intake.schemas import (
-    CallerOut,
-    ComplaintIn,
-    ImportResult,
-    TicketOut,
-    TicketPage,
-    not_a_number,
-)
-from triage.runtime import Runtime
+from triage.intake.schemas import ComplaintIn, ImportResult, not_a_number
+from triage.routing.service import visible_events
+from triage.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
+from triage.tickets import service as tickets
+from triage.tickets.present import caller_out, public_out, ticket_out
+from triage.tickets.schemas import CallerOut, TicketOut, TicketPage
 
 router = APIRouter(tags=["complaints"])
 
-SessionDep = Annotated[Session, Depends(db_session)]
-RuntimeDep = Annotated[Runtime | None, Depends(runtime)]
 SUBMITTERS = ("operator", "supervisor", "admin", "integration")
 READERS = ("operator", "supervisor", "admin", "agency_staff")
 
@@ -70,7 +62,6 @@ async def submit_complaint(
     complaint: ComplaintIn,
     request: Request,
     response: Response,
-    rt: RuntimeDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> TicketOut:
     """Public intake: citizens' web forms and integrations may submit without an account.
@@ -83,10 +74,7 @@ async def submit_complaint(
     if done is None:
         done = await run_in_threadpool(_submit_request, request, complaint, key)
     out, created = done
-    if created:
-        if rt is not None:
-            rt.after_commit()
-    else:
+    if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/api/v1/complaints/{out.code}"
@@ -127,7 +115,8 @@ def _submit_request(request: Request, complaint: ComplaintIn,
 
 def _submit(session: Session, complaint: ComplaintIn, actor: str,
             key: str | None) -> service.Submission:
-    """Submit and commit. Two requests with one new key can both miss the lookup; the
+    """Submit and commit: the hot path's own one-statement session, not the request's
+    transaction (`SessionDep`). Two requests with one new key can both miss the lookup; the
     unique key stops the second at its flush, and it then answers as a replay of the
     first (or 409 if its body differs) instead of a database error."""
     try:
@@ -148,7 +137,7 @@ def get_complaint(
     code: str, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> TicketOut:
     """Staff see the ticket and its history; anyone else only its progress."""
-    ticket = service.get_by_code(session, code)
+    ticket = tickets.get_by_code(session, code)
     if principal.role not in READERS:
         return public_out(ticket)
     policy.check_view(principal, ticket)
@@ -156,14 +145,11 @@ def get_complaint(
     if reveal and ticket.caller is not None:
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
-        session.commit()
     if principal.role == "agency_staff" and principal.agency_code:
         # An agency sees the history from its own assignment on, not other agencies' notes.
-        from triage.inbox.service import visible_events
-
         events = visible_events(session, ticket, principal.agency_code)
     else:
-        events = service.events_of(session, ticket.id)
+        events = tickets.events_of(session, ticket.id)
     return ticket_out(ticket, reveal_caller=reveal, events=events)
 
 
@@ -179,10 +165,9 @@ def reveal_caller(
 ) -> CallerOut:
     """A supervisor may see a masked caller (a denouncer included) only with a recorded reason."""
     policy.require_role(principal, "supervisor")
-    ticket = service.get_by_code(session, code)
+    ticket = tickets.get_by_code(session, code)
     caller = service.reveal_caller(session, principal, ticket, body.reason.strip(),
                                    source_ip=client_ip(request))
-    session.commit()
     out = caller_out(caller, reveal=True)
     assert out is not None
     return out
@@ -204,9 +189,9 @@ def list_complaints(
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
     policy.require_role(principal, *READERS)
-    flt = service.TicketFilter(status=status, topic=topic, channel=channel, agency_code=agency,
+    flt = tickets.TicketFilter(status=status, topic=topic, channel=channel, agency_code=agency,
                                received_from=received_from, received_to=received_to, q=q)
-    items, total = service.list_tickets(session, flt, page=page, per_page=per_page,
+    items, total = tickets.list_tickets(session, flt, page=page, per_page=per_page,
                                         scope=policy.ticket_scope(principal))
     return TicketPage(items=[ticket_out(t) for t in items], total=total, page=page,
                       per_page=per_page)
@@ -215,7 +200,6 @@ def list_complaints(
 @router.post("/complaints/import", response_model=ImportResult)
 def import_complaints(
     file: Annotated[UploadFile, File(json_schema_extra={"minLength": 1})], session: SessionDep,
-    rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> ImportResult:
     policy.require_role(principal, "operator", "admin")
@@ -223,10 +207,7 @@ def import_complaints(
     if not data:
         raise InvalidInput("Tệp tải lên rỗng.", code="empty_file")
     rows = read_table(file.filename or "", data)
-    result = import_rows(session, rows, actor=principal.username, now=utcnow())
-    if rt is not None:
-        rt.after_commit()
-    return result
+    return import_rows(session, rows, actor=principal.username, now=utcnow())
 
 
 def get_max_import_bytes() -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from triage.locations.index import BARE_BLOCKERS, name_run
-from triage.locations.normalize import Token, fold_words, sig_words
+from triage.locations.tokens import Token, fold_words, sig_words
 
 HOME = "tinhdongthap"
 Level = Literal["province", "district", "ward"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from triage.locations.normalize import Token, fold_words, has_accents, sig_words
+from triage.locations.tokens import Token, fold_words, has_accents, sig_words
 
 HitKind = Literal["ward", "district", "province"]
 

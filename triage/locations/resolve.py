@@ -37,8 +37,9 @@ from triage.locations.index import (
     NameEntry,
     district_matches,
 )
-from triage.locations.normalize import Token, prepare, tokenize
+from triage.locations.tokens import Token, tokenize
 from triage.settings import REPO_ROOT
+from triage.text.normalize import prepare
 
 Status = Literal["resolved", "ambiguous", "outside_province", "not_found"]
 DATA_DIR = REPO_ROOT / "data" / "agencies"
@@ -112,11 +113,12 @@ class Resolver:
         self.country = country
 
     def resolve(self, text: str) -> LocationMatch:
+        """``text`` is already prepared (``triage.text.normalize.prepare``)."""
         scan = self.scan(text)
         return self.resolve_hits(scan.text, scan.hits, scan.outside)
 
     def scan(self, text: str) -> Scan:
-        text = prepare(text)
+        """Place names of ``text`` (already prepared), tokenised and scanned once."""
         tokens = tokenize(text)
         hits = self.index.scan(tokens)
         if any(ch.isupper() for ch in text):
@@ -290,4 +292,4 @@ def get_resolver(data_dir: Path = DATA_DIR) -> Resolver:
 
 def resolve_location(text: str) -> LocationMatch:
     """The current commune/ward ``text`` names, or why there is none (see module doc)."""
-    return get_resolver().resolve(text)
+    return get_resolver().resolve(prepare(text)[0])

@@ -6,18 +6,17 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from triage.api_errors import error_body
 from triage.auth.deps import client_ip
-from triage.deps import db_session
+from triage.deps import SessionDep
 from triage.lookup import service
 from triage.lookup.schemas import LookupIn, LookupOut
 
 router = APIRouter(prefix="/lookup", tags=["lookup"])
-SessionDep = Annotated[Session, Depends(db_session)]
 NOT_FOUND = "Không tìm thấy phiếu khớp với mã phiếu và bốn số cuối điện thoại đã nhập."
 RESPONSES: dict[int | str, dict[str, str]] = {
     404: {"description": NOT_FOUND},

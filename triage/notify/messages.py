@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from triage.intake.models import Assignment, Ticket
+from triage.routing.models import Assignment
 from triage.routing.service import agency_name
-from triage.settings import get_settings
 from triage.taxonomy import flag_name, topic_name
+from triage.tickets.models import Ticket
+from triage.tickets.service import local_tz
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
@@ -26,7 +26,7 @@ SUMMARY_CHARS = 600
 def _when(moment: Any) -> str:
     if moment is None:
         return "—"
-    return str(moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%H:%M %d/%m/%Y"))
+    return str(moment.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y"))
 
 
 def context(ticket: Ticket, assignment: Assignment) -> dict[str, Any]:

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from triage.agencies.directory import load_directory
 from triage.agencies.models import AgencyRow
 from triage.agencies.seed import PROVINCE_OFFICE
-from triage.intake.models import Assignment, Ticket, TicketEvent
 from triage.notify import messages, transports
 from triage.notify.models import Notification
+from triage.routing.models import Assignment
 from triage.settings import get_settings
+from triage.tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 OPEN_STATUSES = ("routed", "acknowledged")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from triage.db import session_scope, utcnow
-from triage.intake.models import Assignment
 from triage.notify import service
 from triage.notify.models import Notification
 from triage.notify.transports import PermanentError, TransientError
+from triage.routing.models import Assignment
 
 
 def notify_assigned(assignment_id: int) -> int:

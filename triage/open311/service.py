@@ -14,15 +14,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.api_errors import describe
 from triage.auth.policy import is_confidential
 from triage.errors import DomainError
 from triage.intake import service as intake
-from triage.intake.models import Ticket, TicketEvent
 from triage.intake.schemas import ComplaintIn
-from triage.intake.service import local_tz
-from triage.intake.states import STATUS_NAMES, Status
 from triage.taxonomy import TOPICS, topic_name
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import local_tz
+from triage.tickets.states import STATUS_NAMES, Status
+from triage.validation import describe
 
 CLOSED_STATES = (Status.RESOLVED, Status.CLOSED)
 MAX_REQUESTS = 1000

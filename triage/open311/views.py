@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -19,22 +19,23 @@ from triage.auth import service as auth
 from triage.auth.deps import PrincipalDep
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import db_session, runtime
+from triage.deps import SessionDep
 from triage.intake.views import SUBMITTERS
 from triage.open311 import service
 from triage.open311.service import Open311Error
-from triage.runtime import Runtime
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-SessionDep = Annotated[Session, Depends(db_session)]
-RuntimeDep = Annotated[Runtime | None, Depends(runtime)]
 FormField = Annotated[str | None, Form()]
 
 
-def _answer(work: Callable[[], Any], status_code: int = 200) -> JSONResponse:
+def _answer(work: Callable[[], Any], session: Session | None = None) -> JSONResponse:
+    """The standard's error shape for an Open311Error; the request's changes are then
+    undone (the transaction commits only what a successful answer reports)."""
     try:
-        return JSONResponse(work(), status_code=status_code)
+        return JSONResponse(work())
     except Open311Error as exc:
+        if session is not None:
+            session.rollback()
         return JSONResponse(exc.body(), status_code=exc.status)
 
 
@@ -62,7 +63,6 @@ def _submitter(session: Session, principal: Principal, api_key: str | None) -> P
 @router.post("/requests.json")
 def create_request(
     session: SessionDep,
-    rt: RuntimeDep,
     principal: PrincipalDep,
     service_code: FormField = None,
     description: FormField = None,
@@ -93,13 +93,10 @@ def create_request(
     def work() -> list[dict[str, Any]]:
         who = _submitter(session, principal, api_key)
         ticket = service.submit(session, form, actor=who.username, now=utcnow())
-        session.commit()
-        if rt is not None:
-            rt.after_commit()
         return [{"service_request_id": ticket.code, "service_notice": service.NOTICE,
                  "account_id": None}]
 
-    return _answer(work)
+    return _answer(work, session)
 
 
 def _requests_out(session: Session, tickets: list[Any]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The relay loop: a thread that publishes committed outbox rows as soon as it is woken
-(right after a commit) or every relay interval, and runs the sweeper periodically."""
+(by a commit that enqueued work) or every relay interval, and runs the sweeper
+periodically."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import threading
 import time
 
 from triage.db import session_scope, utcnow
-from triage.outbox.service import Dispatcher, relay_batch, sweep_stale
+from triage.outbox import tasks
+from triage.outbox.service import Dispatcher, relay_batch, unwatch_commits, watch_commits
 from triage.settings import get_settings
+from triage.tickets.service import local_tz
 
 log = logging.getLogger(__name__)
 SCAN_EVERY = 3600.0  # seconds; the deadline scan is idempotent, so hourly is harmless
@@ -35,9 +38,7 @@ class Every:
 
 def _after_report_time() -> bool:
     """Monthly reports are due from 07:00 local time; before that the job waits."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(get_settings().timezone)).hour >= 7
+    return utcnow().astimezone(local_tz()).hour >= 7
 
 
 class RelayLoop:
@@ -56,12 +57,14 @@ class RelayLoop:
         self._thread = threading.Thread(target=self._run, name="triage-relay", daemon=True)
 
     def start(self) -> None:
+        watch_commits(self.wake)
         self._thread.start()
 
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
+        unwatch_commits(self.wake)
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
@@ -75,16 +78,16 @@ class RelayLoop:
             if sent < 200:
                 break
         if self.sweep and self.sweeps.due():
-            with session_scope() as session:
-                sweep_stale(session, utcnow())
+            # The sweep's body, run here in the relay thread (beat runs it in Celery mode).
+            tasks.TASKS[tasks.SWEEP]()
             if self.periodic:
-                self.dispatcher.publish("notify.retry_due", {})
+                self.dispatcher.publish(tasks.RETRY_NOTIFICATIONS, {})
         if self.periodic and self.scans.due():
-            self.dispatcher.publish("notify.scan_deadlines", {})
+            self.dispatcher.publish(tasks.SCAN_DEADLINES, {})
             if _after_report_time():
-                self.dispatcher.publish("reports.monthly", {})
+                self.dispatcher.publish(tasks.MONTHLY_REPORTS, {})
         if self.periodic and self.purges.due():
-            self.dispatcher.publish("retention.purge", {})
+            self.dispatcher.publish(tasks.PURGE, {})
         return sent_total
 
     def _run(self) -> None:

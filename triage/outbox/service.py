@@ -1,31 +1,83 @@
-"""Outbox relay and sweeper.
+"""The outbox: enqueueing, and the relay that publishes what was enqueued.
 
-The relay publishes committed outbox rows to the queue (Celery on Redis, or the in-process
-worker). The sweeper owns completeness: any ticket whose pipeline has not advanced within
-the staleness window gets a fresh outbox row, whatever happened to the first message."""
+A task is enqueued by writing an outbox row in the transaction of the change that needs
+it (`enqueue`), so that a worker never looks for a row that is not committed yet. The relay
+publishes committed rows to the queue (Celery on Redis, or the in-process worker); the
+sweepers (triage.pipeline.sweep) re-enqueue whatever a lost message left undone."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, event, select, update
 from sqlalchemy.orm import Session
 
-from triage.intake.models import Ticket
-from triage.intake.service import PROCESS_TASK
-from triage.intake.states import PIPELINE_PENDING
+from triage.outbox.broker import QUEUE
 from triage.outbox.models import OutboxMessage
 from triage.settings import get_settings
 
+if TYPE_CHECKING:
+    from celery import Celery
+
 log = logging.getLogger(__name__)
-NOTIFY_TASK = "notify.assigned"
-# Lost notifications older than this are left to the deadline reminders.
-NOTIFY_HORIZON = timedelta(days=2)
-# A ticket re-enqueued again and again waits at most 2**MAX_DOUBLINGS windows.
-MAX_DOUBLINGS = 4
+# Set in Session.info when the transaction wrote outbox rows: its commit wakes the relay.
+ENQUEUED = "outbox_enqueued"
+
+
+def enqueue(session: Session, task: str, payload: dict[str, Any], *,
+            ticket_id: int | None = None, now: datetime) -> OutboxMessage:
+    """Have `task` run with `payload` once this transaction commits (`task` is a name from
+    triage.outbox.tasks). Adds the row; the caller flushes if it needs the row's id."""
+    message = OutboxMessage(task=task, ticket_id=ticket_id, payload=payload, created_at=now)
+    session.add(message)
+    mark_enqueued(session)
+    return message
+
+
+def mark_enqueued(session: Session) -> None:
+    """Note that this transaction wrote outbox rows (`enqueue` does; so does intake's
+    one-statement submission, which writes its row in SQL)."""
+    session.info[ENQUEUED] = True
+
+
+# The relays running in this process. A commit that enqueued work wakes them, so that it
+# is published at once rather than at the next poll: whoever commits (a request, a task,
+# an import job) never has to remember to.
+_RELAYS: set[Callable[[], None]] = set()
+_RELAYS_LOCK = threading.Lock()
+
+
+def watch_commits(wake: Callable[[], None]) -> None:
+    with _RELAYS_LOCK:
+        _RELAYS.add(wake)
+
+
+def unwatch_commits(wake: Callable[[], None]) -> None:
+    with _RELAYS_LOCK:
+        _RELAYS.discard(wake)
+
+
+def wake_relays() -> None:
+    """Wake this process's relays (after work was committed outside an ORM session)."""
+    with _RELAYS_LOCK:
+        relays = list(_RELAYS)
+    for wake in relays:
+        wake()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(ENQUEUED, False):
+        wake_relays()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(ENQUEUED, None)
 
 
 class Dispatcher(Protocol):
@@ -102,16 +154,6 @@ def _mark_failed(session: Session, ids: list[int], exc: Exception) -> None:
         publish_attempts=OutboxMessage.publish_attempts + 1, last_error=error))
 
 
-def sweep_stale(session: Session, now: datetime) -> int:
-    """Re-enqueue work that has not advanced within the window: tickets still owed a
-    pipeline step, and assignments whose 'assigned' notification was never planned."""
-    waiting = broker_backlog()
-    if waiting is not None and waiting > get_settings().sweeper_max_backlog:
-        log.info("sweeper holds off: %d messages wait in the queue", waiting)
-        return 0
-    return _sweep_pipeline(session, now) + _sweep_notifications(session, now)
-
-
 def broker_backlog() -> int | None:
     """Messages waiting in the Celery queue on Redis; None when unknown (embedded mode,
     or Redis not answering: then the sweeper does its work regardless)."""
@@ -119,8 +161,6 @@ def broker_backlog() -> int | None:
     if settings.embedded or not settings.broker_url.startswith(("redis://", "rediss://")):
         return None
     import redis
-
-    from workers.celery_app import QUEUE
 
     try:
         client = redis.Redis.from_url(settings.broker_url, socket_timeout=1,
@@ -131,97 +171,10 @@ def broker_backlog() -> int | None:
         return None
 
 
-def _sweep_pipeline(session: Session, now: datetime) -> int:
-    """A ticket still owed a step gets a fresh message once it has not moved for the
-    window, then after 2, 4, 8 and 16 windows: while a backlog longer than the window sits
-    in the queue, re-enqueueing every ticket every window would flood the queue with
-    duplicates faster than the workers retire them (found by the battery, A2 with 10,000
-    complaints: the pipeline never caught up)."""
-    window = timedelta(seconds=get_settings().sweeper_stale_seconds)
-    sent = (select(func.count(OutboxMessage.id))
-            .where(OutboxMessage.ticket_id == Ticket.id, OutboxMessage.task == PROCESS_TASK)
-            .correlate(Ticket).scalar_subquery())
-    due = or_(*(and_(sent <= 1 if e == 0 else sent == e + 1 if e < MAX_DOUBLINGS
-                     else sent > e, Ticket.updated_at < now - window * 2 ** e)
-                for e in range(MAX_DOUBLINGS + 1)))
-    stmt = (
-        select(Ticket)
-        .where(Ticket.status.in_([s.value for s in PIPELINE_PENDING]),
-               Ticket.updated_at < now - window, due)
-        .order_by(Ticket.id)
-        .limit(1000)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rescued = 0
-    for ticket in session.scalars(stmt):
-        session.add(OutboxMessage(task=PROCESS_TASK, ticket_id=ticket.id,
-                                  payload={"ticket_id": ticket.id, "swept": True}, created_at=now))
-        # Touching updated_at starts the next waiting period from this message.
-        ticket.updated_at = now
-        rescued += 1
-    if rescued:
-        log.info("sweeper re-enqueued %d stale tickets", rescued)
-    return rescued
-
-
-def _sweep_notifications(session: Session, now: datetime) -> int:
-    """The notify.assigned message can be lost like any other (Redis restarted empty, a
-    pool child killed with reject_on_worker_lost off): the ticket is routed, so the
-    pipeline sweep no longer sees it. An open assignment older than the window, with no
-    'assigned' notification planned and no fresh message for it, gets a new message, with
-    a growing pause if it keeps failing. Agencies without any contact plan nothing and are
-    skipped."""
-    from triage.intake.models import Assignment
-    from triage.notify.models import Notification
-    from triage.notify.service import contacts
-
-    settings = get_settings()
-    cutoff = now - timedelta(seconds=settings.sweeper_stale_seconds)
-    planned = select(Notification.id).where(Notification.assignment_id == Assignment.id,
-                                            Notification.kind == "assigned").exists()
-    fresh = select(OutboxMessage.id).where(OutboxMessage.task == NOTIFY_TASK,
-                                           OutboxMessage.ticket_id == Assignment.ticket_id,
-                                           OutboxMessage.created_at >= cutoff).exists()
-    owed = [Assignment.ended_at.is_(None), Assignment.assigned_at < cutoff,
-            Assignment.assigned_at >= now - NOTIFY_HORIZON, ~planned, ~fresh]
-    codes = session.scalars(select(Assignment.agency_code).where(*owed).distinct()).all()
-    reachable = [code for code in codes if contacts(session, code)]
-    if not reachable:
-        return 0
-    stmt = (select(Assignment).where(*owed, Assignment.agency_code.in_(reachable))
-            .order_by(Assignment.id).limit(1000))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rescued = 0
-    for assignment in session.scalars(stmt):
-        sent, last = session.execute(select(func.count(), func.max(OutboxMessage.created_at))
-                                     .where(OutboxMessage.task == NOTIFY_TASK,
-                                            OutboxMessage.ticket_id == assignment.ticket_id)
-                                     ).one()
-        # A message that keeps failing is retried less and less often (the window
-        # doubles each time), never more often than once per window.
-        wait = timedelta(seconds=settings.sweeper_stale_seconds * 2 ** min(sent - 1, 8))
-        if sent and last is not None and _aware(last) > now - wait:
-            continue
-        session.add(OutboxMessage(task=NOTIFY_TASK, ticket_id=assignment.ticket_id,
-                                  payload={"assignment_id": assignment.id, "swept": True},
-                                  created_at=now))
-        rescued += 1
-    if rescued:
-        log.info("sweeper re-enqueued %d lost 'assigned' notifications", rescued)
-    return rescued
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC datetimes."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class LocalDispatcher:
     """The embedded default's worker: runs task bodies on a background thread pool."""
 
-    def __init__(self, tasks: dict[str, Callable[..., Any]], workers: int = 1) -> None:
+    def __init__(self, tasks: Mapping[str, Callable[..., Any]], workers: int = 1) -> None:
         """workers=0 runs each task inline in the publishing thread (CLI one-shots)."""
         from concurrent.futures import ThreadPoolExecutor
 
@@ -255,11 +208,8 @@ def _run_logged(name: str, func: Callable[..., Any], kwargs: dict[str, Any]) -> 
 class CeleryDispatcher:
     """Publishes to Celery by task name; never blocks long when Redis is away."""
 
-    def __init__(self) -> None:
-        from workers.celery_app import make_app
-
-        # A fresh app per dispatcher reads the current settings (tests switch brokers).
-        self._app = make_app()
+    def __init__(self, app: Celery) -> None:
+        self._app = app
 
     def publish(self, task: str, payload: dict[str, Any]) -> None:
         self._app.send_task(task, kwargs=_task_kwargs(payload), retry=False)

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.db import utcnow
-from triage.intake.models import Ticket
-from triage.intake.service import transition
-from triage.intake.states import PIPELINE_PENDING, Status
-from triage.outbox.models import PipelineStep
 from triage.pipeline import steps
+from triage.pipeline.models import PipelineStep
 from triage.settings import get_settings
+from triage.tickets.models import Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import PIPELINE_PENDING, Status
 
 log = logging.getLogger(__name__)
 ACTOR = "hệ thống"
@@ -55,10 +55,11 @@ def process(session: Session, ticket_id: int, now: datetime) -> str:
     if ticket is None:
         log.warning("pipeline.process: ticket %s does not exist", ticket_id)
         return "missing"
+    seen = None
     if ticket.status == Status.RECEIVED:
-        steps.classify(session, ticket, now)
+        seen = steps.classify(session, ticket, now)
         mark_step(session, ticket, "classify")
     if ticket.status == Status.CLASSIFIED:
-        steps.route(session, ticket, now)
+        steps.route(session, ticket, now, seen)
         mark_step(session, ticket, "route")
     return ticket.status

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from triage.agencies.directory import load_directory
 from triage.classify.model import ModelNotTrained, get_classifier
-from triage.intake.models import Classification, Ticket
-from triage.intake.service import transition
-from triage.intake.states import Status
-from triage.locations.normalize import prepare
-from triage.routing.rules import RoutingDecision, decide
+from triage.routing.rules import RoutingDecision
 from triage.routing.service import assign
+from triage.tickets.models import Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+from triage.understand.record import record_classification
+from triage.understand.service import Understanding, understand
 
 ACTOR = "hệ thống"
 
@@ -26,38 +26,31 @@ def to_review(session: Session, ticket: Ticket, reasons: list[str], now: datetim
                data={"reasons": reasons})
 
 
-def classify(session: Session, ticket: Ticket, now: datetime) -> None:
+def classify(session: Session, ticket: Ticket, now: datetime) -> Understanding | None:
+    """Classify (and, the text being read once, locate and decide); None without a model."""
     try:
         classifier = get_classifier()
     except ModelNotTrained:
         to_review(session, ticket, ["classifier_unavailable"], now)
-        return
-    result = classifier.classify(ticket.text)
-    ticket.topic = result.topic
-    ticket.topic_confidence = result.topic_confidence
-    ticket.flags = list(result.flags)
-    ticket.scores = {"topic": result.topic_scores, "flags": result.flag_scores,
-                     "explanation": result.explanation}
-    ticket.model_version = result.model_version
-    ticket.labels_source = "model"
-    session.add(Classification(ticket_id=ticket.id, model_version=result.model_version,
-                               topic=result.topic, topic_confidence=result.topic_confidence,
-                               flags=list(result.flags), scores=ticket.scores, created_at=now))
+        return None
+    seen = understand(ticket.text, classifier)
+    record_classification(session, ticket, seen, now)
+    result = seen.classification
+    assert result is not None
     if result.needs_review:
-        suggest_route(ticket)
+        suggest_route(ticket, seen)
         to_review(session, ticket, result.review_reasons or ["low_confidence"], now)
-        return
+        return seen
     transition(session, ticket, Status.CLASSIFIED, actor=ACTOR, kind="classified", now=now,
                data={"topic": result.topic, "flags": list(result.flags),
                      "model_version": result.model_version})
+    return seen
 
 
-def suggest_route(ticket: Ticket) -> RoutingDecision:
-    """Record the place and the agency the rules would choose, for the operator to see."""
-    match = load_directory().resolver.resolve(prepare(ticket.text))
-    # The rules route on the same place (resolved once: it is the costly part).
-    decision = decide(ticket.topic, ticket.flags or [], ticket.text, location=match)
-    location = match.as_dict()
+def suggest_route(ticket: Ticket, seen: Understanding) -> RoutingDecision:
+    """Record the place and the agency the rules chose, for the operator to see."""
+    decision = seen.decision
+    location = seen.location.as_dict()
     if decision.agency_code:
         location["suggested_agency"] = decision.agency_code
     ticket.location = location
@@ -67,8 +60,13 @@ def suggest_route(ticket: Ticket) -> RoutingDecision:
     return decision
 
 
-def route(session: Session, ticket: Ticket, now: datetime) -> None:
-    decision = suggest_route(ticket)
+def route(session: Session, ticket: Ticket, now: datetime,
+          seen: Understanding | None = None) -> None:
+    """Route on the understanding of the classify step; a run that resumes a ticket an
+    earlier run classified reads the text again with the labels it kept."""
+    if seen is None:
+        seen = understand(ticket.text, topic=ticket.topic, flags=ticket.flags or [])
+    decision = suggest_route(ticket, seen)
     if not (decision.confident and decision.agency_code):
         to_review(session, ticket, ["routing_unsure"], now)
         return

@@ -22,13 +22,13 @@ from triage.db import get_engine
 from triage.reports.csv_export import CsvSink
 from triage.reports.models import FORMATS
 from triage.reports.pdf import PdfSink
-from triage.reports.period import local_tz
 from triage.reports.render import ReportMeta, Sink, render
 from triage.reports.service import ListSpec, ReportRow, Scope
 from triage.reports.store import FileInfo
 from triage.reports.summary import Summary
 from triage.reports.xlsx import XlsxSink
 from triage.settings import get_settings
+from triage.tickets.service import local_tz
 
 SINKS: dict[str, Callable[[IO[bytes]], Sink]] = {"xlsx": XlsxSink, "pdf": PdfSink,
                                                  "csv": CsvSink}

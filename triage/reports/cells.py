@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from triage.intake.phones import PHONE_IN_TEXT, mask_phone
+from triage.tickets.phones import PHONE_IN_TEXT, mask_phone
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Control characters XML 1.0 cannot carry (XLSX), plus NUL (CSV readers choke on it).

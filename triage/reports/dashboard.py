@@ -12,11 +12,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
-from triage.intake.models import Assignment, Ticket
 from triage.reports import lateness
 from triage.reports.period import Period
 from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, has_flag
+from triage.routing.models import Assignment
 from triage.taxonomy import TOPICS
+from triage.tickets.models import Ticket
 
 OPEN_STATUSES = ("routed", "acknowledged", "reassign_requested")
 

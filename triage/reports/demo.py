@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import DEFAULT_PATH, read_agencies
 from triage.agencies.models import AgencyRow
-from triage.intake.models import CodeCounter
 from triage.reports import demo_text as words
 from triage.reports.demo_bulk import BulkWriter
 from triage.reports.demo_rows import DemoTicket, Ward, ticket_rows
-from triage.reports.period import Period, local_tz
+from triage.reports.period import Period
 from triage.routing import deadlines
 from triage.settings import REPO_ROOT, get_settings
+from triage.tickets.models import CodeCounter
+from triage.tickets.service import local_tz
 
 CHUNK = 5000
 WARDS = REPO_ROOT / "data" / "agencies" / "wards.csv"

@@ -14,7 +14,8 @@ from psycopg import sql
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from triage.intake.models import Assignment, Caller, Ticket, TicketEvent
+from triage.routing.models import Assignment
+from triage.tickets.models import Caller, Ticket, TicketEvent
 
 TABLES: tuple[Table, ...] = tuple(
     m.__table__ for m in (Caller, Ticket, Assignment, TicketEvent))  # type: ignore[misc]

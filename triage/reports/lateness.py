@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_
 
-from triage.intake.models import Assignment
 from triage.routing import deadlines
+from triage.routing.models import Assignment
 
 A = Assignment
 

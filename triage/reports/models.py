@@ -8,7 +8,7 @@ from sqlalchemy import Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage.db import Base, utcnow
-from triage.intake.models import Assignment
+from triage.routing.models import Assignment
 
 FORMATS = ("xlsx", "pdf", "csv")
 

@@ -9,15 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from triage.settings import get_settings
+from triage.tickets.service import local_tz
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-def local_tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
 
 
 @dataclass(frozen=True, order=True)

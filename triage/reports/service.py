@@ -20,14 +20,16 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
-from triage.intake.models import Assignment, Caller, Ticket
-from triage.intake.phones import mask_phone
-from triage.intake.states import STATUS_NAMES
-from triage.locations.normalize import fold
+from triage.locations.tokens import fold
 from triage.reports import lateness
 from triage.reports.cells import summary
-from triage.reports.period import Period, local_tz
+from triage.reports.period import Period
+from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS
+from triage.tickets.models import Caller, Ticket
+from triage.tickets.phones import mask_phone
+from triage.tickets.service import local_tz
+from triage.tickets.states import STATUS_NAMES
 
 BATCH = 2000
 TEXT_CHARS = 600

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
-from triage.intake.models import Assignment, Ticket
 from triage.reports.models import FORMATS, MonthlyReport
 from triage.reports.period import Period
 from triage.reports.service import Scope
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket
 
 R = MonthlyReport
 BUILD_LEASE = timedelta(minutes=30)

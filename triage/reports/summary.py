@@ -13,11 +13,12 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
-from triage.intake.models import Assignment, Ticket
 from triage.reports import lateness
 from triage.reports.period import Period
 from triage.reports.service import NO_AGENCY, Scope, has_flag
+from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS, TOPICS
+from triage.tickets.models import Ticket
 
 TREND_MONTHS = 12
 TOP_LATE = 10

@@ -19,6 +19,7 @@ from triage.reports import build, store
 from triage.reports.mail import FileMailer, Mailer, recipient_of, report_message
 from triage.reports.models import MonthlyReport
 from triage.reports.period import Period
+from triage.reports.service import Scope
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,19 @@ def build_report(report_id: int, *, now: datetime | None = None, force: bool = F
         store.mark_built(session, report_id, files, now)
     log.info("report %s (%s %s) built", report_id, scope.period, scope.slug)
     return "built"
+
+
+def generate_report(scope: Scope, *, now: datetime, force: bool = False
+                    ) -> tuple[int, str | None]:
+    """One report built now (rebuilt with `force`), not e-mailed: its row is committed
+    first, so that the build's own transactions find it. Returns the report id and the
+    build's outcome (None when the report was ready and nothing was asked)."""
+    with session_scope() as session:
+        report = store.ensure_report(session, scope, now)
+        report_id, ready = report.id, report.status == "ready"
+    if ready and not force:
+        return report_id, None
+    return report_id, build_report(report_id, now=now, force=force)
 
 
 def send_report(report_id: int, *, now: datetime | None = None,

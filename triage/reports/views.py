@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from triage.auth import policy
 from triage.auth.deps import PrincipalDep
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import db_session
+from triage.deps import SessionDep
 from triage.errors import Conflict, Forbidden, InvalidInput, NotFound
 from triage.reports import build, dashboard, store, tasks
 from triage.reports.models import FORMATS, MonthlyReport
@@ -30,7 +30,6 @@ from triage.taxonomy import TOPICS
 
 router = APIRouter(tags=["reports"])
 
-SessionDep = Annotated[Session, Depends(db_session)]
 READERS = ("supervisor", "admin", "agency_staff")
 MANAGERS = ("supervisor", "admin")
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -120,13 +119,10 @@ def generate_report(body: GenerateIn, session: SessionDep,
         raise InvalidInput("Không thể lập báo cáo cho tháng chưa bắt đầu.", code="future_period")
     if body.agency_code and session.get(AgencyRow, body.agency_code) is None:
         raise InvalidInput(f"Không có cơ quan mã {body.agency_code}.", code="unknown_agency")
-    report = store.ensure_report(session, Scope(period, body.agency_code), now)
-    report_id = report.id
-    session.commit()
-    wanted = report.status != "ready" or body.force
-    if wanted and tasks.build_report(report_id, now=now, force=body.force) == "skipped":
+    report_id, outcome = tasks.generate_report(Scope(period, body.agency_code), now=now,
+                                               force=body.force)
+    if outcome == "skipped":
         raise Conflict("Báo cáo đang được lập, vui lòng thử lại sau.", code="report_busy")
-    session.expire_all()
     built = session.get(MonthlyReport, report_id)
     assert built is not None
     return _out_with_names(session, built)

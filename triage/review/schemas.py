@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from triage.intake.sanitize import clean_text
+from triage.sanitize import clean_text
 from triage.taxonomy import FLAGS, TOPICS
 
 

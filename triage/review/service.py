@@ -11,16 +11,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
-from triage.errors import Conflict, InvalidInput, NotFound
-from triage.intake.models import Assignment, LabelCorrection, Ticket, TicketEvent
-from triage.intake.service import transition
-from triage.intake.states import STATUS_NAMES, Status
-from triage.routing.rules import decide
+from triage.errors import Conflict, InvalidInput
+from triage.routing.models import Assignment
 from triage.routing.service import assign
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import transition
+from triage.tickets.states import STATUS_NAMES, Status
+from triage.understand.record import REASON_LIMIT, record_correction
+from triage.understand.service import understand
 
 QUEUE_STATES = (Status.NEEDS_REVIEW, Status.REASSIGN_REQUESTED)
 REROUTABLE = (Status.REASSIGN_REQUESTED, Status.ROUTED, Status.ACKNOWLEDGED)
-REASON_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,6 @@ class Labels:
     topic: str | None = None
     flags: list[str] | None = None
     agency_code: str | None = None
-
-
-def lock_by_code(session: Session, code: str) -> Ticket:
-    stmt = select(Ticket).where(Ticket.code == code.strip()).with_for_update()
-    ticket = session.scalars(stmt).first()
-    if ticket is None:
-        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
-    return ticket
 
 
 def review_queue(session: Session, *, status: str | None, page: int, per_page: int
@@ -58,25 +51,6 @@ def reassign_reasons(session: Session, ticket_ids: list[int]) -> dict[int, str]:
                    TicketEvent.kind == "reassign_requested")
             .order_by(TicketEvent.id))
     return {e.ticket_id: str(e.data.get("reason", "")) for e in session.scalars(stmt)}
-
-
-def record_correction(
-    session: Session, ticket: Ticket, *, source: str, actor: str, topic: str | None,
-    flags: list[str], agency: str | None, old_agency: str | None, reason: str | None,
-    now: datetime, always: bool = False,
-) -> LabelCorrection | None:
-    """Keep a labelled example when a person's labels differ from the current ones."""
-    old_flags = sorted(ticket.flags or [])
-    new_flags = sorted(set(flags))
-    if not always and (topic, new_flags, agency) == (ticket.topic, old_flags, old_agency):
-        return None
-    correction = LabelCorrection(
-        ticket_id=ticket.id, source=source, actor=actor, text=ticket.text,
-        old_topic=ticket.topic, new_topic=topic, old_flags=old_flags, new_flags=new_flags,
-        old_agency=old_agency, new_agency=agency,
-        reason=reason[:REASON_LIMIT] if reason else None, created_at=now)
-    session.add(correction)
-    return correction
 
 
 def _set_labels(session: Session, ticket: Ticket, topic: str | None, flags: list[str],
@@ -106,7 +80,7 @@ def _choose_agency(ticket: Ticket, topic: str | None, flags: list[str], labels: 
             raise InvalidInput(f"Không có cơ quan mã {labels.agency_code} trong danh bạ.",
                                code="unknown_agency")
         return agency.code, "operator", f"Tổng đài viên chọn cơ quan xử lý: {agency.name}."
-    decision = decide(topic, flags, ticket.text)
+    decision = understand(ticket.text, topic=topic, flags=flags).decision
     if decision.agency_code is None or not decision.confident:
         raise InvalidInput(
             "Quy tắc phân luồng chưa chọn được cơ quan chắc chắn; vui lòng chọn cơ quan xử lý.",

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies.service import agency_names
-from triage.auth import policy
+from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import db_session, runtime
-from triage.intake.models import Ticket
-from triage.intake.present import ticket_out
-from triage.intake.schemas import TicketOut
-from triage.intake.service import local_tz
-from triage.intake.states import STATUS_NAMES, Status
+from triage.deps import SessionDep
 from triage.review import service
 from triage.review.schemas import (
     AcceptIn,
@@ -28,12 +22,14 @@ from triage.review.schemas import (
     RouteIn,
     Suggestion,
 )
-from triage.runtime import Runtime
 from triage.taxonomy import topic_name
+from triage.tickets.models import Ticket
+from triage.tickets.present import ticket_out
+from triage.tickets.schemas import TicketOut
+from triage.tickets.service import get_by_code, local_tz
+from triage.tickets.states import STATUS_NAMES, Status
 
 router = APIRouter(prefix="/review", tags=["review"])
-SessionDep = Annotated[Session, Depends(db_session)]
-RuntimeDep = Annotated[Runtime | None, Depends(runtime)]
 REVIEWERS = ("operator", "supervisor", "admin")
 
 
@@ -74,66 +70,63 @@ def review_queue(
                       total=total, page=page, per_page=per_page)
 
 
-def _finish(session: Session, rt: Runtime | None, principal: Principal, request: Request,
+def _finish(session: Session, principal: Principal, request: Request,
             ticket: Ticket, action: str) -> TicketOut:
     audit.record(session, principal, action, ticket_id=ticket.id, source_ip=client_ip(request),
                  data={"agency_code": ticket.agency_code, "status": ticket.status})
-    session.commit()
-    if rt is not None:
-        rt.after_commit()
     return ticket_out(ticket)
 
 
 @router.post("/{code}/accept", response_model=TicketOut)
 def accept(
-    code: str, request: Request, session: SessionDep, rt: RuntimeDep, principal: PrincipalDep,
+    code: str, request: Request, session: SessionDep, principal: PrincipalDep,
     body: AcceptIn | None = None,
 ) -> TicketOut:
     """Route the ticket to the agency the rules suggested."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     service.accept(session, ticket, actor=principal.username, now=utcnow(),
                    note=body.note if body else None)
-    return _finish(session, rt, principal, request, ticket, "review.accept")
+    return _finish(session, principal, request, ticket, "review.accept")
 
 
 @router.post("/{code}/route", response_model=TicketOut)
 def route(
-    code: str, body: RouteIn, request: Request, session: SessionDep, rt: RuntimeDep,
+    code: str, body: RouteIn, request: Request, session: SessionDep,
     principal: PrincipalDep,
 ) -> TicketOut:
     """Set topic, flags and/or agency in one call and route the ticket."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code)
     service.route(session, ticket, labels, actor=principal.username, now=utcnow(),
                   note=body.note)
-    return _finish(session, rt, principal, request, ticket, "review.route")
+    return _finish(session, principal, request, ticket, "review.route")
 
 
 @router.post("/{code}/reroute", response_model=TicketOut)
 def reroute(
-    code: str, body: RouteIn, request: Request, session: SessionDep, rt: RuntimeDep,
+    code: str, body: RouteIn, request: Request, session: SessionDep,
     principal: PrincipalDep,
 ) -> TicketOut:
     """Hand a routed ticket, or one an agency sent back, to another agency."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code)
     service.reroute(session, ticket, labels, actor=principal.username, now=utcnow(),
                     note=body.note)
-    return _finish(session, rt, principal, request, ticket, "review.reroute")
+    return _finish(session, principal, request, ticket, "review.reroute")
 
 
 @router.post("/{code}/close", response_model=TicketOut)
 def close(
-    code: str, body: CloseIn, request: Request, session: SessionDep, rt: RuntimeDep,
+    code: str, body: CloseIn, request: Request, session: SessionDep,
     principal: PrincipalDep,
 ) -> TicketOut:
     """Close a ticket with no matter in it, with the reason."""
     policy.require_role(principal, *REVIEWERS)
-    ticket = service.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     service.close(session, ticket, note=body.note,
                   labels=service.Labels(topic=body.topic, flags=body.flags),
                   actor=principal.username, now=utcnow())
-    return _finish(session, rt, principal, request, ticket, "review.close")
+    return _finish(session, principal, request, ticket, "review.close")

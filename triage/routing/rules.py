@@ -35,10 +35,11 @@ from pathlib import Path
 
 from triage.agencies.directory import AgencyMention, Directory, load_directory
 from triage.agencies.seed import PROVINCE_OFFICE
-from triage.locations.normalize import fold, prepare, tokenize
 from triage.locations.resolve import LocationMatch
+from triage.locations.tokens import fold
 from triage.settings import REPO_ROOT
 from triage.taxonomy import FLAGS, TOPICS, topic_name
+from triage.text.normalize import prepare
 
 DEFAULT_RULES = REPO_ROOT / "data" / "routing" / "rules.csv"
 REVIEW = "@review"
@@ -216,24 +217,42 @@ def load_router(path: Path = DEFAULT_RULES) -> Router:
     return Router(read_rules(path), load_directory())
 
 
-def decide(topic: str | None, flags: Iterable[str], text: str, *,
-           location: LocationMatch | None = None,
-           mentions: Iterable[AgencyMention] | None = None,
-           directory: Directory | None = None, router: Router | None = None) -> RoutingDecision:
-    """Route one complaint: topic and flags from the classifier or an operator, its text.
+@dataclass(frozen=True)
+class Place:
+    """What the rules read of a complaint, read once: its folded words, the commune or
+    ward it names and the agencies it names."""
 
-    ``location`` and ``mentions`` are computed from ``text`` when not given.
-    """
+    words: str
+    location: LocationMatch
+    mentions: tuple[AgencyMention, ...]
+
+
+def read_place(text: str, directory: Directory | None = None) -> Place:
+    """Read ``text`` (already prepared by triage.text.normalize.prepare): tokenised once,
+    its place names scanned once, for the place and the agency mentions alike."""
+    directory = directory or load_directory()
+    scan = directory.resolver.scan(text)
+    location = directory.resolver.resolve_hits(text, scan.hits, scan.outside)
+    mentions = directory.find_mentions(text, location, scan=scan)
+    words = " " + " ".join(t.folded for t in scan.tokens) + " "
+    return Place(words, location, tuple(mentions))
+
+
+def decide_place(topic: str | None, flags: Iterable[str], place: Place,
+                 router: Router | None = None) -> RoutingDecision:
+    """Route one complaint: topic and flags from the classifier or an operator, and what
+    its text says (``read_place``)."""
+    case = Case(topic or "", frozenset(f for f in flags if f in FLAGS), place.words,
+                place.location, place.mentions)
+    return (router or load_router()).decide(case)
+
+
+def decide(topic: str | None, flags: Iterable[str], text: str, *,
+           directory: Directory | None = None, router: Router | None = None) -> RoutingDecision:
+    """Route one complaint given as received (its text is prepared and read here;
+    triage.understand does both once for the classifier, the place and the rules)."""
     if router is None:
         router = load_router() if directory is None \
             else Router(read_rules(DEFAULT_RULES), directory)
-    directory = router.directory
-    text = prepare(text)
-    if location is None:
-        location = directory.resolver.resolve(text)
-    if mentions is None:
-        mentions = directory.find_mentions(text, location)
-    words = " " + " ".join(t.folded for t in tokenize(text)) + " "
-    case = Case(topic or "", frozenset(f for f in flags if f in FLAGS), words, location,
-                tuple(mentions))
-    return router.decide(case)
+    place = read_place(prepare(text)[0], router.directory)
+    return decide_place(topic, flags, place, router)

@@ -1,5 +1,6 @@
 """Assigning a ticket to an agency: the automatic route, an operator's override and a
-re-route after an agency sends a ticket back all go through `assign`."""
+re-route after an agency sends a ticket back all go through `assign`. And what an agency
+may read of the history of a ticket it holds (`visible_events`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.errors import InvalidInput
-from triage.intake.models import Assignment, Ticket
-from triage.intake.service import transition
-from triage.intake.states import Status
-from triage.outbox.models import OutboxMessage
+from triage.outbox.service import enqueue
+from triage.outbox.tasks import NOTIFY_ASSIGNED
 from triage.routing.deadlines import due_at
-
-NOTIFY_TASK = "notify.assigned"
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import transition
+from triage.tickets.states import Status
 
 
 def agency_name(code: str | None) -> str | None:
@@ -61,6 +62,17 @@ def assign(
                      "due_at": deadline.isoformat(),
                      "previous_agency": previous.agency_code if previous else None})
     session.flush()
-    session.add(OutboxMessage(task=NOTIFY_TASK, ticket_id=ticket.id, created_at=now,
-                              payload={"assignment_id": assignment.id}))
+    enqueue(session, NOTIFY_ASSIGNED, {"assignment_id": assignment.id}, ticket_id=ticket.id,
+            now=now)
     return assignment
+
+
+def visible_events(session: Session, ticket: Ticket, agency_code: str) -> list[TicketEvent]:
+    """The history an agency may read: from its current assignment on, and nothing that
+    another agency wrote (its notes, its reasons for sending the ticket back)."""
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    assignment = current_assignment(session, ticket)
+    if assignment is not None:
+        stmt = stmt.where(TicketEvent.at >= assignment.assigned_at)
+    events = session.scalars(stmt.order_by(TicketEvent.id))
+    return [e for e in events if (e.data or {}).get("agency_code") in (None, agency_code)]

@@ -335,13 +335,19 @@ _EMOJI_RE = re.compile(
 )
 
 
-def analyze(text: str, cap: int = FEATURE_CHAR_CAP) -> tuple[NormalizedText, str | None]:
-    """Normalise once and say whether the text can be classified (see ``check_text``)."""
+def analyze(text: str, cap: int = FEATURE_CHAR_CAP,
+            prepared: tuple[str, str | None] | None = None
+            ) -> tuple[NormalizedText, str | None]:
+    """Normalise once and say whether the text can be classified (see ``check_text``).
+
+    ``prepared`` is ``prepare(text)`` when the caller has it already (places and routing
+    read the same repaired text); only its first ``cap * 2`` characters are used."""
     if not text or not text.strip():
         return NormalizedText("", "", None, False), "empty"
-    prepared, encoding = prepare(text[: cap * 2])
-    normalized = _normalize_prepared(prepared, encoding, cap)
-    return normalized, _problem(prepared, normalized)
+    repaired, encoding = prepare(text[: cap * 2]) if prepared is None else prepared
+    head = repaired[: cap * 2]
+    normalized = _normalize_prepared(head, encoding, cap)
+    return normalized, _problem(head, normalized)
 
 
 def _problem(prepared: str, normalized: NormalizedText) -> str | None:

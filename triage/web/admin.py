@@ -13,20 +13,21 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies import service as agencies
 from triage.agencies.directory import load_directory
 from triage.agencies.views import AgencyUpdate
-from triage.api_errors import describe
+from triage.auth import audit
 from triage.auth import service as auth
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.models import User
 from triage.auth.service import Principal
+from triage.deps import SessionDep
 from triage.errors import Conflict, InvalidInput, NotFound
 from triage.routing.deadlines import DATA_DIR, get_calendar, get_deadlines
 from triage.routing.rules import DEFAULT_RULES, read_rules
+from triage.validation import describe
 from triage.web.operator import agency_groups
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -79,7 +80,6 @@ def create_user(
                            status_code=409)
     audit.record(session, principal, "user.create", source_ip=client_ip(request),
                  data={"user_id": user.id, "role": role})
-    session.commit()
     return redirect("/quan-tri/nguoi-dung", "user_saved")
 
 
@@ -111,7 +111,6 @@ def update_user(
                  data={"user_id": user.id, "before": before,
                        "after": {"role": user.role, "agency_code": user.agency_code,
                                  "active": user.active}})
-    session.commit()
     return redirect("/quan-tri/nguoi-dung", "user_saved")
 
 
@@ -132,7 +131,6 @@ def load_agencies(request: Request, principal: FormPrincipal, session: SessionDe
     result = agencies.load_default(session)
     audit.record(session, principal, "agency.load", source_ip=client_ip(request),
                  data={"created": len(result.created), "updated": len(result.updated)})
-    session.commit()
     return redirect("/quan-tri/co-quan", "user_saved")
 
 
@@ -155,7 +153,6 @@ def edit_agency(
     agencies.update_agency(session, code, changes)
     audit.record(session, principal, "agency.update", source_ip=client_ip(request),
                  data={"code": code, "fields": sorted(changes)})
-    session.commit()
     return redirect("/quan-tri/co-quan", "user_saved", q=code)
 
 

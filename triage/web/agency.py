@@ -10,20 +10,19 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies.service import agency_names
-from triage.auth import policy
-from triage.auth.deps import PrincipalDep, client_ip
+from triage.auth import audit, policy
+from triage.auth.deps import PrincipalDep, client_ip, held_ticket
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import runtime
-from triage.errors import Forbidden, InvalidInput, NotFound
+from triage.deps import SessionDep
+from triage.errors import Forbidden, InvalidInput
 from triage.inbox import service as inbox
-from triage.intake.models import Ticket
-from triage.intake.sanitize import clean_text
-from triage.intake.states import Status
+from triage.sanitize import clean_text
 from triage.taxonomy import TOPICS
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.tickets.models import Ticket
+from triage.tickets.states import Status
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -86,17 +85,6 @@ def inbox_page(request: Request, principal: PrincipalDep, session: SessionDep,
                   agency_names=agency_names(session))
 
 
-def _held(session: Session, principal: Principal, code: str, request: Request) -> Ticket:
-    stmt = select(Ticket).where(Ticket.code == code.strip()).with_for_update()
-    ticket = session.scalars(stmt).first()
-    if ticket is None or not policy.holds_ticket(principal, ticket):
-        audit.record(session, principal, "denied", ticket_id=ticket.id if ticket else None,
-                     source_ip=client_ip(request), data={"path": request.url.path})
-        session.commit()
-        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
-    return ticket
-
-
 def _text(value: str, what: str) -> str:
     cleaned = clean_text(value)
     if not cleaned:
@@ -108,10 +96,6 @@ def _done(session: Session, principal: Principal, request: Request, ticket: Tick
           action: str, notice: str) -> Response:
     audit.record(session, principal, action, ticket_id=ticket.id, source_ip=client_ip(request),
                  data={"status": ticket.status})
-    session.commit()
-    rt = runtime(request)
-    if rt is not None:
-        rt.after_commit()
     if ticket.agency_code != principal.agency_code or ticket.status not in inbox.OPEN_STATES:
         return redirect("/hop-thu", notice)
     return redirect(f"/phieu/{ticket.code}", notice)
@@ -121,7 +105,7 @@ def _done(session: Session, principal: Principal, request: Request, ticket: Tick
 def acknowledge(code: str, request: Request, principal: FormPrincipal, session: SessionDep,
                 note: Annotated[str, Form(max_length=1000)] = "") -> Response:
     agency = _agency_of(request, principal)
-    ticket = _held(session, principal, code, request)
+    ticket = held_ticket(session, principal, code, request)
     inbox.acknowledge(session, ticket, actor=principal.username, agency_code=agency,
                       now=utcnow(), note=clean_text(note) or None)
     return _done(session, principal, request, ticket, "inbox.acknowledge", "acknowledged")
@@ -131,7 +115,7 @@ def acknowledge(code: str, request: Request, principal: FormPrincipal, session: 
 def add_note(code: str, request: Request, principal: FormPrincipal, session: SessionDep,
              note: Annotated[str, Form(max_length=4000)] = "") -> Response:
     agency = _agency_of(request, principal)
-    ticket = _held(session, principal, code, request)
+    ticket = held_ticket(session, principal, code, request)
     inbox.add_note(session, ticket, _text(note, "nội dung tiến độ"), actor=principal.username,
                    agency_code=agency, now=utcnow())
     return _done(session, principal, request, ticket, "inbox.note", "noted")
@@ -141,7 +125,7 @@ def add_note(code: str, request: Request, principal: FormPrincipal, session: Ses
 def resolve(code: str, request: Request, principal: FormPrincipal, session: SessionDep,
             answer: Annotated[str, Form(max_length=10_000)] = "") -> Response:
     agency = _agency_of(request, principal)
-    ticket = _held(session, principal, code, request)
+    ticket = held_ticket(session, principal, code, request)
     inbox.resolve(session, ticket, _text(answer, "nội dung trả lời công dân"),
                   actor=principal.username, agency_code=agency, now=utcnow())
     return _done(session, principal, request, ticket, "inbox.resolve", "resolved")
@@ -153,7 +137,7 @@ def send_back(code: str, request: Request, principal: FormPrincipal, session: Se
               suggested_agency: Annotated[str, Form(max_length=64)] = "",
               topic: Annotated[str, Form(max_length=40)] = "") -> Response:
     agency = _agency_of(request, principal)
-    ticket = _held(session, principal, code, request)
+    ticket = held_ticket(session, principal, code, request)
     if topic and topic not in TOPICS:
         raise InvalidInput("Lĩnh vực không có trong danh mục.", code="invalid_topic")
     inbox.request_reassign(session, ticket, reason=_text(reason, "lý do chuyển lại"),

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from triage import audit
+from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
-from triage.db import get_sessionmaker, utcnow
-from triage.deps import runtime
+from triage.db import session_scope, utcnow
+from triage.deps import SessionDep
 from triage.errors import DomainError, InvalidInput, NotFound
 from triage.intake.importer import Row, import_rows, read_table
 from triage.settings import get_settings
 from triage.web import jobs
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -29,17 +27,15 @@ def import_form(request: Request, principal: PrincipalDep) -> Response:
     return render(request, "import.html", principal, error=None)
 
 
-def _import_work(rows: list[Row], actor: str, rt: Any) -> jobs.Work:
+def _import_work(rows: list[Row], actor: str) -> jobs.Work:
     def work(job: jobs.Job) -> None:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
-            with get_sessionmaker()() as session:
+            with session_scope() as session:
                 result = import_rows(session, chunk, actor=actor, now=utcnow())
             job.results.extend(result.created)
             job.problems.extend(f"Dòng {e.row}: {e.message}" for e in result.errors)
             job.advance(len(chunk))
-            if rt is not None:
-                rt.after_commit()
         job.message = f"Đã nhập {len(job.results)} phản ánh, {len(job.problems)} dòng lỗi."
     return work
 
@@ -61,10 +57,9 @@ async def import_submit(request: Request, principal: FormPrincipal, session: Ses
                       status_code=exc.status_code)
     audit.record(session, principal, "web.import", source_ip=client_ip(request),
                  data={"rows": len(rows)})
-    session.commit()
     job = jobs.start("import", "Nhập phản ánh từ tệp", owner_id=principal.user_id,
                      total=len(rows), back="/nhap-tep",
-                     work=_import_work(rows, principal.username, runtime(request)))
+                     work=_import_work(rows, principal.username))
     return redirect(f"/viec/{job.id}")
 
 

@@ -12,17 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import func, select
 
-from triage import audit
+from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.classify.model import reset_classifier_cache
-from triage.db import session_scope
-from triage.intake.models import LabelCorrection
+from triage.deps import SessionDep
 from triage.settings import get_settings
-from triage.taxonomy import FLAGS, TOPICS
+from triage.understand.record import correction_counts, export_corrections
 from triage.web import jobs
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -44,28 +42,9 @@ def current_metrics() -> dict[str, Any] | None:
 @router.get("/quan-tri/mo-hinh")
 def model_page(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     require(request, principal, ADMIN)
-    stmt = select(LabelCorrection.source, func.count()).group_by(LabelCorrection.source)
-    counts = {source: int(n) for source, n in session.execute(stmt)}
+    counts = correction_counts(session)
     return render(request, "admin_model.html", principal, metrics=current_metrics(),
                   counts=counts, total=sum(counts.values()))
-
-
-def export_corrections(path: Path) -> int:
-    """Corrections as training examples (text, topic, flags), newest last."""
-    with session_scope() as session:
-        rows = session.execute(select(LabelCorrection.text, LabelCorrection.new_topic,
-                                      LabelCorrection.new_flags)
-                               .where(LabelCorrection.new_topic.is_not(None))
-                               .order_by(LabelCorrection.id)).all()
-    kept = 0
-    with path.open("w", encoding="utf-8") as out:
-        for text, topic, flags in rows:
-            if topic in TOPICS and all(f in FLAGS for f in flags or []):
-                out.write(json.dumps({"text": text, "topic": topic,
-                                      "flags": sorted(set(flags or []))},
-                                     ensure_ascii=False) + "\n")
-                kept += 1
-    return kept
 
 
 def _retrain_work(expected: float) -> jobs.Work:
@@ -103,7 +82,6 @@ def _retrain_work(expected: float) -> jobs.Work:
 def retrain(request: Request, principal: FormPrincipal, session: SessionDep) -> Response:
     require(request, principal, ADMIN)
     audit.record(session, principal, "model.retrain", source_ip=client_ip(request))
-    session.commit()
     metrics = current_metrics() or {}
     expected = float(metrics.get("training_seconds") or DEFAULT_SECONDS)
     job = jobs.start("retrain", "Huấn luyện lại mô hình phân loại",

@@ -10,17 +10,18 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from triage import audit
 from triage.agencies.service import agency_names
+from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import session_scope, utcnow
+from triage.deps import SessionDep
 from triage.errors import InvalidInput, NotFound
 from triage.reports import build, store, tasks
 from triage.reports.models import FORMATS, MonthlyReport
 from triage.reports.period import Period
 from triage.web import jobs
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -68,7 +69,6 @@ def download(report_id: int, fmt: str, request: Request, principal: PrincipalDep
         raise NotFound("Báo cáo chưa được tạo ở định dạng này.", code="report_not_found")
     audit.record(session, principal, "report.download", source_ip=client_ip(request),
                  data={"report_id": report.id, "format": fmt})
-    session.commit()
     name = build.file_name(store.scope_of(report), fmt)
     return FileResponse(path, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f"attachment; filename=\"{name}\"; "
@@ -108,7 +108,6 @@ def build_month(request: Request, principal: FormPrincipal, session: SessionDep,
         raise InvalidInput("Tháng phải có dạng YYYY-MM.", code="invalid_period") from None
     audit.record(session, principal, "report.build", source_ip=client_ip(request),
                  data={"period": str(period), "force": bool(tao_lai)})
-    session.commit()
     job = jobs.start("reports", f"Tạo báo cáo {period.label}", owner_id=principal.user_id,
                      total=1, back="/bao-cao", work=_build_work(period, bool(tao_lai)))
     return redirect(f"/viec/{job.id}")

@@ -11,21 +11,22 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from triage import audit
 from triage.agencies.directory import load_directory
 from triage.agencies.service import agency_names
-from triage.api_errors import describe
+from triage.auth import audit
 from triage.auth.deps import CSRF_HEADER, PrincipalDep, check_csrf, check_origin, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.deps import runtime
+from triage.deps import SessionDep
 from triage.errors import DomainError, Forbidden, InvalidInput
+from triage.intake import desk
 from triage.intake.schemas import ComplaintIn
 from triage.review import service as review
 from triage.review.service import Labels
 from triage.taxonomy import CHANNELS
-from triage.web import entry
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, redirect, require
+from triage.tickets.service import get_by_code
+from triage.validation import describe
+from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -51,7 +52,7 @@ def agency_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _entry_page(request: Request, principal: Principal, *, values: dict[str, Any],
-                suggestion: entry.Suggestion | None = None, error: str | None = None,
+                suggestion: desk.Suggestion | None = None, error: str | None = None,
                 status_code: int = 200) -> Response:
     created = request.query_params.get("code", "")
     return render(request, "entry.html", principal, status_code=status_code, values=values,
@@ -94,13 +95,13 @@ def entry_submit(
     values = {"channel": channel if channel in CHANNELS else "phone", "name": name,
               "phone": phone, "address": address, "text": text, "topic": topic,
               "flags": flags, "agency": agency}
-    suggestion = entry.suggest(text) if text.strip() else None
+    suggestion = desk.suggest(text) if text.strip() else None
     if action not in ("accept", "queue"):
         return _entry_page(request, principal, values=values, suggestion=suggestion)
     try:
         complaint = _complaint(values)
-        choice = entry.check_choice(topic, flags, agency) if action == "accept" else None
-        ticket = entry.submit(session, complaint, choice, actor=principal.username,
+        choice = desk.check_choice(topic, flags, agency) if action == "accept" else None
+        ticket = desk.submit(session, complaint, choice, actor=principal.username,
                               now=utcnow(), idempotency_key=f"web-{idem}" if idem else None)
     except ValidationError as exc:
         return _entry_page(request, principal, values=values, suggestion=suggestion,
@@ -111,10 +112,6 @@ def entry_submit(
                            error=exc.message, status_code=exc.status_code)
     audit.record(session, principal, "web.entry", ticket_id=ticket.id,
                  source_ip=client_ip(request), data={"action": action})
-    session.commit()
-    rt = runtime(request)
-    if rt is not None:
-        rt.after_commit()
     notice = "routed" if choice is not None else "queued"
     return redirect("/tiep-nhan", notice, code=ticket.code)
 
@@ -135,7 +132,7 @@ def suggest_json(body: SuggestIn, request: Request, principal: PrincipalDep) -> 
             raise Forbidden("Vai trò của bạn không được dùng chức năng này.")
     except DomainError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
-    return JSONResponse(entry.suggest(body.text).as_dict())
+    return JSONResponse(desk.suggest(body.text).as_dict())
 
 
 @router.get("/xem-xet")
@@ -161,7 +158,7 @@ def review_act(
     back: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     require(request, principal, *REVIEWERS)
-    ticket = review.lock_by_code(session, code)
+    ticket = get_by_code(session, code, lock=True)
     now, actor, clean_note = utcnow(), principal.username, note.strip() or None
     labels = Labels(topic=topic or None, flags=sorted(set(flags)), agency_code=agency or None)
     if action == "accept":
@@ -179,9 +176,5 @@ def review_act(
     audit.record(session, principal, f"review.{action}", ticket_id=ticket.id,
                  source_ip=client_ip(request),
                  data={"agency_code": ticket.agency_code, "status": ticket.status})
-    session.commit()
-    rt = runtime(request)
-    if rt is not None:
-        rt.after_commit()
     target = f"/phieu/{ticket.code}" if back == "ticket" else "/xem-xet"
     return redirect(target, "closed" if action == "close" else "routed")

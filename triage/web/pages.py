@@ -12,19 +12,16 @@ from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from triage.api_errors import describe
 from triage.auth.deps import PrincipalDep, check_csrf, check_origin
 from triage.auth.service import Principal
-from triage.deps import db_session
 from triage.errors import DomainError, Forbidden
-from triage.intake.sanitize import UnsafeText
+from triage.sanitize import UnsafeText
 from triage.settings import get_settings
+from triage.validation import describe
 from triage.web.templating import render
 
-SessionDep = Annotated[Session, Depends(db_session)]
 # Forms shown before anyone is logged in (login, citizen lookup) use a double-submit
 # token: a random cookie echoed in a hidden field, plus the Origin check. Behind HTTPS
 # the cookie takes the __Host- prefix, so no subdomain can plant one.

@@ -10,8 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from triage.auth.deps import client_ip
+from triage.deps import SessionDep
 from triage.lookup import service as lookup
-from triage.web.pages import PageRoute, PublicForm, SessionDep, form_token, set_form_cookie
+from triage.web.pages import PageRoute, PublicForm, form_token, set_form_cookie
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

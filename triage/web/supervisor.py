@@ -17,16 +17,17 @@ from triage.agencies.service import agency_names
 from triage.auth.deps import PrincipalDep
 from triage.auth.service import Principal
 from triage.db import utcnow
-from triage.intake.models import Ticket
-from triage.intake.service import local_tz
+from triage.deps import SessionDep
 from triage.reports import summary
 from triage.reports.dashboard import Filters, dashboard
 from triage.reports.period import Period
 from triage.reports.service import Scope
 from triage.taxonomy import TOPICS
+from triage.tickets.models import Ticket
+from triage.tickets.service import local_tz
 from triage.web.charts import Chart, bar_chart
 from triage.web.operator import agency_groups
-from triage.web.pages import PageRoute, SessionDep, require
+from triage.web.pages import PageRoute, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

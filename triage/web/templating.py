@@ -15,11 +15,11 @@ from triage.auth.service import ROLES, Principal
 from triage.classify.model import REVIEW_REASONS
 from triage.db import utcnow
 from triage.inbox.service import DUE_SOON
-from triage.intake.service import local_tz
-from triage.intake.states import STATUS_NAMES, Status
 from triage.reports.cells import summary
 from triage.routing.service import agency_name
 from triage.taxonomy import CHANNELS, FLAGS, TOPICS, flag_name, topic_name
+from triage.tickets.service import local_tz
+from triage.tickets.states import STATUS_NAMES, Status
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 

@@ -9,22 +9,23 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import audit
 from triage.agencies.service import agency_names
-from triage.auth import policy
-from triage.auth.deps import PrincipalDep, client_ip
+from triage.auth import audit, policy
+from triage.auth.deps import PrincipalDep, client_ip, visible_ticket
 from triage.auth.service import Principal
-from triage.errors import Forbidden, NotFound
-from triage.inbox import service as inbox
+from triage.deps import SessionDep
+from triage.errors import Forbidden
 from triage.intake import service as intake
-from triage.intake.models import Caller, Ticket, TicketEvent
-from triage.intake.phones import InvalidPhone, canonical_phone
-from triage.intake.present import caller_out, ticket_out
-from triage.intake.sanitize import clean_text
-from triage.intake.schemas import CallerOut, TicketOut
 from triage.review import service as review
+from triage.routing.service import visible_events
+from triage.sanitize import clean_text
+from triage.tickets import service as tickets
+from triage.tickets.models import Caller, Ticket, TicketEvent
+from triage.tickets.phones import InvalidPhone, canonical_phone
+from triage.tickets.present import caller_out, ticket_out
+from triage.tickets.schemas import CallerOut, TicketOut
 from triage.web.operator import agency_groups
-from triage.web.pages import FormPrincipal, PageRoute, SessionDep, require
+from triage.web.pages import FormPrincipal, PageRoute, require
 from triage.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -36,19 +37,6 @@ CODE_LIKE = re.compile(r"^\s*\d{4}-\d{6}-\d{3,6}\s*$")
 PHONE_LIKE = re.compile(r"^[\s+().\-\d]{9,20}$")
 
 
-def visible_ticket(session: Session, principal: Principal, code: str, request: Request
-                   ) -> Ticket:
-    """The ticket if `principal` may see it; otherwise the same 404 as an unknown code."""
-    ticket = session.scalars(select(Ticket).where(Ticket.code == code.strip())).first()
-    if ticket is None or not policy.can_view(principal, ticket):
-        if ticket is not None:
-            audit.record(session, principal, "denied", ticket_id=ticket.id,
-                         source_ip=client_ip(request), data={"path": request.url.path})
-            session.commit()
-        raise NotFound(f"Không tìm thấy phiếu {code}.", code="ticket_not_found")
-    return ticket
-
-
 def ticket_view(session: Session, principal: Principal, ticket: Ticket, request: Request
                 ) -> tuple[TicketOut, list[TicketEvent]]:
     reveal = policy.can_see_caller(principal, ticket)
@@ -56,13 +44,12 @@ def ticket_view(session: Session, principal: Principal, ticket: Ticket, request:
     if principal.role == "agency_staff":
         if policy.is_confidential(ticket):
             out = out.model_copy(update={"caller": None})
-        events = inbox.visible_events(session, ticket, principal.agency_code or "")
+        events = visible_events(session, ticket, principal.agency_code or "")
     else:
-        events = intake.events_of(session, ticket.id)
+        events = tickets.events_of(session, ticket.id)
     if reveal and out.caller is not None:
         audit.record(session, principal, "read_caller", ticket_id=ticket.id,
                      source_ip=client_ip(request))
-        session.commit()
     return out, events
 
 
@@ -106,7 +93,6 @@ def reveal_caller(code: str, request: Request, principal: FormPrincipal, session
             "lý do được lưu vào nhật ký."))
     caller = intake.reveal_caller(session, principal, ticket, cleaned,
                                   source_ip=client_ip(request))
-    session.commit()
     return _ticket_page(session, principal, ticket, request,
                         caller=caller_out(caller, reveal=True))
 
@@ -131,7 +117,7 @@ def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticke
                     .order_by(Ticket.id.desc()).limit(RESULTS))
             found = list(session.scalars(stmt))
             return found, len(found), "phone"
-    items, total = intake.list_tickets(session, intake.TicketFilter(q=q.strip()), page=1,
+    items, total = tickets.list_tickets(session, tickets.TicketFilter(q=q.strip()), page=1,
                                        per_page=RESULTS, scope=scope)
     return items, total, "text"
 
@@ -154,6 +140,5 @@ def search(request: Request, principal: FormPrincipal, session: SessionDep,
     items, total, kind = _results(session, principal, q)
     audit.record(session, principal, "web.search", source_ip=client_ip(request),
                  data={"kind": kind, "results": total})
-    session.commit()
     return render(request, "search.html", principal, q=q, items=items, total=total, kind=kind,
                   agency_names=agency_names(session))

@@ -13,6 +13,7 @@ from triage.auth import service as auth_service
 from triage.auth.deps import SESSION_COOKIE, PrincipalDep
 from triage.auth.views import LoginIn, login_user
 from triage.db import utcnow
+from triage.deps import SessionDep
 from triage.errors import DomainError
 from triage.web import (
     admin,
@@ -29,7 +30,6 @@ from triage.web.pages import (
     FormPrincipal,
     PageRoute,
     PublicForm,
-    SessionDep,
     form_cookie_name,
     form_token,
     redirect,
@@ -87,7 +87,6 @@ def login_submit(
 def logout(principal: FormPrincipal, db: SessionDep) -> Response:
     if principal.session_id is not None:
         auth_service.close_session(db, principal.session_id, utcnow())
-        db.commit()
     response = redirect("/dang-nhap", "logged_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

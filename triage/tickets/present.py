@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triage.intake.models import Caller, Ticket, TicketEvent
-from triage.intake.phones import mask_phone, national_digits
-from triage.intake.schemas import CallerOut, EventOut, TicketOut
-from triage.intake.service import local_tz
-from triage.intake.states import STATUS_NAMES, Status
 from triage.taxonomy import topic_name
+from triage.tickets.models import Caller, Ticket, TicketEvent
+from triage.tickets.phones import mask_phone, national_digits
+from triage.tickets.schemas import CallerOut, EventOut, TicketOut
+from triage.tickets.service import local_tz
+from triage.tickets.states import STATUS_NAMES, Status
 
 
 def mask_name(name: str | None) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from triage.classify.corrections import all_corrections, load_db_corrections
 from triage.db import session_scope, utcnow
 from triage.intake import service
-from triage.intake.models import LabelCorrection
 from triage.intake.schemas import ComplaintIn
+from triage.understand.models import LabelCorrection
+from triage.understand.record import all_corrections, load_db_corrections
 
 
 def test_database_corrections_are_training_examples(database: str) -> None:

@@ -1,25 +1,21 @@
-"""Tickets in the states the routing, inbox, review, lookup and Open311 tests need.
+"""Tickets in the states the pipeline, routing, inbox, review, lookup and Open311 tests
+need.
 
 Labels and routes are set directly (or through assign()), so that the tests do not
 depend on a trained classifier."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import issue_token
-from triage.app import create_app
+from tests.factories import users
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
-from triage.intake.models import Ticket
 from triage.intake.schemas import CallerIn, ComplaintIn
-from triage.lookup import service as lookup
 from triage.routing.service import assign
+from triage.tickets.models import Ticket
 
 AGENCY_A = "so-yt"
 AGENCY_B = "so-gddt"
@@ -28,11 +24,11 @@ CALLER_NAME = "Lê Thị Hoa"
 CALLER_PHONE = "0987654321"
 
 
-@pytest.fixture
-def client(database: str) -> Iterator[TestClient]:
-    lookup.FAILURES._events.clear()
-    with TestClient(create_app(start_runtime=False)) as c:
-        yield c
+def submit(text: str, *, received_at: datetime | None = None, channel: str = "phone") -> int:
+    """A ticket as intake writes it (received, its pipeline message in the outbox)."""
+    with session_scope() as s:
+        complaint = ComplaintIn(text=text, channel=channel, received_at=received_at)
+        return intake.submit(s, complaint, actor="test", now=utcnow()).ticket.id
 
 
 def marker(code: str) -> str:
@@ -84,14 +80,9 @@ def load(code: str) -> Ticket:
 
 
 def headers_for(actor: str) -> dict[str, str]:
-    """Bearer headers for one of the actors of the access matrix."""
-    if actor == "anonymous":
-        return {}
-    if actor == "staff_a":
-        return issue_token("agency_staff", agency=AGENCY_A)
-    if actor == "staff_b":
-        return issue_token("agency_staff", agency=AGENCY_B)
-    return issue_token(actor)
+    """Bearer headers for one of the actors of the access matrix (staff of AGENCY_A and
+    AGENCY_B)."""
+    return users.headers_for(actor, staff_a=AGENCY_A, staff_b=AGENCY_B)
 
 
-ACTORS = ["operator", "supervisor", "admin", "staff_a", "staff_b", "integration", "anonymous"]
+ACTORS = users.ACTORS

@@ -5,7 +5,9 @@ Matching works on tokens of the lower-cased, accent-stripped text ("Phường M�
 also keeps a tone-placement-insensitive signature of its accented form, so that where
 the writer did type diacritics they can tell "Mỹ Tho" from "Mỹ Thọ", and "Hoà" equals
 "Hòa". Folding is one character to one character, so token offsets point into the
-original (NFC) text and the matched span can be shown as written.
+text it is given and the matched span can be shown as written. That text is the one
+normaliser's repaired form (``triage.text.normalize.prepare``: NFC, legacy TCVN3/VNI
+decoded), the same the classifier starts from.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
+
+from triage.text.normalize import prepare
 
 _TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
 _TOKEN_RE = re.compile(r"[a-z]+|[0-9]+")
@@ -39,11 +43,6 @@ def fold(text: str) -> str:
     if len(lowered) != len(text):
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     return lowered.translate(_FOLD)
-
-
-def prepare(text: str) -> str:
-    """The form offsets refer to: Unicode NFC."""
-    return unicodedata.normalize("NFC", text)
 
 
 @lru_cache(maxsize=8192)
@@ -76,7 +75,7 @@ _BREAK_RE = re.compile(r"[^\s.\-–]")
 
 
 def tokenize(text: str) -> list[Token]:
-    """Tokens of ``text`` (already NFC): letters and digits split apart ("p1" -> p, 1)."""
+    """Tokens of ``text`` (already prepared): letters and digits split apart ("p1" -> p, 1)."""
     folded = fold(text)
     lowered = text.lower() if len(text.lower()) == len(text) else folded
     tokens: list[Token] = []
@@ -95,11 +94,11 @@ def tokenize(text: str) -> list[Token]:
 
 def fold_words(text: str) -> tuple[str, ...]:
     """The folded token tuple of a name, as used for index keys."""
-    return tuple(t.folded for t in tokenize(prepare(text)))
+    return tuple(t.folded for t in tokenize(prepare(text)[0]))
 
 
 def sig_words(text: str) -> tuple[str, ...]:
-    return tuple(t.sig for t in tokenize(prepare(text)))
+    return tuple(t.sig for t in tokenize(prepare(text)[0]))
 
 
 def has_accents(tokens: list[Token] | tuple[Token, ...]) -> bool:

@@ -10,9 +10,9 @@ import typer
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from triage.classify.cli import evaluate
 from triage.classify.labelled import read_labelled
-from triage.classify.service import result_for
+from triage.understand.answer import result_for
+from triage.understand.cli import evaluate
 
 CASES = [
     ("Cúp điện hoài không báo trước, tủ lạnh hư hết đồ", "dien", []),

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from triage.classify.model import ModelNotTrained
-from triage.classify.service import result_for
 from triage.settings import get_settings
+from triage.understand.answer import result_for
 
 router = APIRouter(tags=["classify"])
 

@@ -10,19 +10,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
-from triage.classify.model import ModelNotTrained, get_classifier
-from triage.classify.service import InvalidText, validate_text
+from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.errors import InvalidInput
 from triage.intake import service as intake
-from triage.intake.models import Classification, LabelCorrection, Ticket
 from triage.intake.schemas import ComplaintIn
-from triage.intake.states import Status
-from triage.locations.normalize import prepare
-from triage.routing.rules import decide
+from triage.locations.resolve import LocationMatch
 from triage.routing.service import assign
 from triage.taxonomy import FLAGS, TOPICS, flag_name, topic_name
+from triage.tickets.models import Ticket
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+from triage.understand.answer import InvalidText, validate_text
+from triage.understand.record import record_classification, record_correction
+from triage.understand.service import understand
 
 OPERATOR_RULE = "operator"
+SOURCE = "entry"
 
 
 @dataclass
@@ -53,8 +56,7 @@ class Suggestion:
         return [f["code"] for f in self.flags]
 
 
-def _place(text: str) -> tuple[str | None, str]:
-    match = load_directory().resolver.resolve(prepare(text))
+def _place(match: LocationMatch) -> tuple[str | None, str]:
     if match.status == "resolved":
         name = match.ward_name or ""
         if match.old_name:
@@ -65,29 +67,34 @@ def _place(text: str) -> tuple[str | None, str]:
     return None, "not_found"
 
 
+def _classifier() -> Classifier | None:
+    """The trained classifier, or None: the desk works without one (the agency can still
+    come from a name or a place in the text)."""
+    try:
+        return get_classifier()
+    except ModelNotTrained:
+        return None
+
+
 def suggest(text: str) -> Suggestion:
-    """Topic, flags, place and agency for `text`; usable without a trained model (the
-    agency can still come from a name or a place in the text)."""
+    """Topic, flags, place and agency for `text`; usable without a trained model."""
     try:
         validate_text(text)
     except InvalidText as exc:
         return Suggestion(ready=False, message=exc.message)
     out = Suggestion(ready=True)
-    try:
-        result = get_classifier().classify(text)
-    except ModelNotTrained:
+    seen = understand(text, _classifier())
+    result = seen.classification
+    if result is None:
         out.message = "Chưa có mô hình phân loại: hãy chọn lĩnh vực bằng tay."
-        topic: str | None = None
-        flags: list[str] = []
     else:
-        topic, flags = result.topic, list(result.flags)
-        out.topic, out.topic_name = topic, topic_name(topic)
+        out.topic, out.topic_name = result.topic, topic_name(result.topic)
         out.topic_confidence = result.topic_confidence
-        out.flags = [{"code": f, "name": flag_name(f)} for f in flags]
+        out.flags = [{"code": f, "name": flag_name(f)} for f in result.flags]
         out.explanation = list(result.explanation)
         out.review_reasons = list(result.review_reasons)
-    out.place, out.place_status = _place(text)
-    decision = decide(topic, flags, text)
+    out.place, out.place_status = _place(seen.location)
+    decision = seen.decision
     out.agency_code, out.agency_name = decision.agency_code, decision.agency_name
     out.rule, out.reason, out.confident = decision.rule, decision.reason, decision.confident
     return out
@@ -112,21 +119,6 @@ def check_choice(topic: str, flags: list[str], agency_code: str) -> Choice:
     return Choice(topic, tuple(sorted(set(flags))), agency_code)
 
 
-def _store_model_result(session: Session, ticket: Ticket, now: datetime) -> None:
-    try:
-        result = get_classifier().classify(ticket.text)
-    except ModelNotTrained:
-        return
-    ticket.topic, ticket.topic_confidence = result.topic, result.topic_confidence
-    ticket.flags = list(result.flags)
-    ticket.scores = {"topic": result.topic_scores, "flags": result.flag_scores,
-                     "explanation": result.explanation}
-    ticket.model_version = result.model_version
-    session.add(Classification(ticket_id=ticket.id, model_version=result.model_version,
-                               topic=result.topic, topic_confidence=result.topic_confidence,
-                               flags=list(result.flags), scores=ticket.scores, created_at=now))
-
-
 def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, actor: str,
            now: datetime, idempotency_key: str | None = None) -> Ticket:
     """Create the ticket; with a choice, label and route it in the same transaction (the
@@ -139,24 +131,19 @@ def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, a
     ticket = result.ticket
     if choice is None or not result.created:
         return ticket
-    _store_model_result(session, ticket, now)
-    model_topic, model_flags = ticket.topic, sorted(ticket.flags or [])
-    decision = decide(choice.topic, choice.flags, ticket.text)
-    changed = (model_topic, model_flags) != (choice.topic, list(choice.flags)) \
-        or decision.agency_code != choice.agency_code
-    if changed:
-        session.add(LabelCorrection(
-            ticket_id=ticket.id, source="entry", actor=actor, text=ticket.text,
-            old_topic=model_topic, new_topic=choice.topic, old_flags=model_flags,
-            new_flags=list(choice.flags), old_agency=decision.agency_code,
-            new_agency=choice.agency_code, created_at=now))
+    # The model's labels are kept beside the operator's; the route follows the operator's.
+    seen = understand(ticket.text, _classifier(), topic=choice.topic, flags=choice.flags)
+    record_classification(session, ticket, seen, now)
+    decision = seen.decision
+    record_correction(session, ticket, source=SOURCE, actor=actor, topic=choice.topic,
+                      flags=list(choice.flags), agency=choice.agency_code,
+                      old_agency=decision.agency_code, now=now)
     ticket.topic, ticket.flags = choice.topic, list(choice.flags)
     ticket.labels_source = "operator"
-    location = load_directory().resolver.resolve(prepare(ticket.text)).as_dict()
+    location = seen.location.as_dict()
     ticket.location, ticket.ward_code = location, location.get("ward_code")
-    intake.transition(session, ticket, Status.CLASSIFIED, actor=actor, kind="classified",
-                      now=now, data={"topic": choice.topic, "flags": list(choice.flags),
-                                     "by": "operator"})
+    transition(session, ticket, Status.CLASSIFIED, actor=actor, kind="classified", now=now,
+               data={"topic": choice.topic, "flags": list(choice.flags), "by": "operator"})
     if decision.agency_code == choice.agency_code:
         rule, reason = decision.rule, decision.reason
     else:

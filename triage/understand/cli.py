@@ -1,4 +1,4 @@
-"""``triage train`` and ``triage classify``: plain functions for the root typer app.
+"""``triage classify`` and ``triage train``: plain functions for the root typer app.
 
 Register them with ``app.command("train")(train)`` and ``app.command("classify")(classify)``.
 """
@@ -15,9 +15,9 @@ import typer
 
 from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
-from triage.classify.service import InvalidText, result_for
+from triage.understand.answer import InvalidText, result_for
 
-__all__ = ["classify", "classify_lines", "evaluate", "result_for", "train"]
+__all__ = ["classify", "classify_lines", "evaluate", "train"]
 
 
 def _line_result(raw: bytes, classifier: Classifier) -> dict[str, Any]:
@@ -117,10 +117,11 @@ def train(
     ] = True,
 ) -> None:
     """Huấn luyện lại mô hình phân loại từ data/corpus (và chỉnh sửa, lịch sử, nếu chọn)."""
-    from triage.classify.corrections import all_corrections, load_corrections
+    from triage.classify.corrections import load_corrections
     from triage.classify.fitting import TrainConfig
     from triage.classify.model import reset_classifier_cache
     from triage.classify.train import train as run_training
+    from triage.understand.record import all_corrections
 
     use_corrections = with_corrections or corrections_file is not None
     extra: list[Correction] = []
@@ -225,9 +226,9 @@ def evaluate(
 ) -> None:
     """Đo mô hình hiện tại trên một tệp phản ánh có nhãn: macro-F1, F1 từng dấu hiệu, tỉ lệ
     chuyển xem xét và độ chính xác phần tự chuyển, chênh lệch khi bỏ dấu, bảng nhầm lẫn."""
-    from triage.classify.evaluate import evaluate_labelled
     from triage.classify.labelled import read_labelled
     from triage.errors import DomainError
+    from triage.understand.evaluate import evaluate_labelled
 
     try:
         labelled = read_labelled(file)

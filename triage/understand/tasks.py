@@ -3,10 +3,10 @@ worse on the fixed test split (the training module decides and records it)."""
 
 from __future__ import annotations
 
-from triage.classify.corrections import all_corrections
 from triage.classify.fitting import TrainConfig
 from triage.classify.model import reset_classifier_cache
 from triage.classify.train import train
+from triage.understand.record import all_corrections
 
 
 def retrain_with_corrections() -> str:

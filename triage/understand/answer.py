@@ -1,8 +1,5 @@
-"""What the CLI and the API answer for one text: ``result_for``.
-
-Routing will add ``location`` and ``agency`` to this dict; keep it the one place where a
-classification becomes output.
-"""
+"""What the CLI and POST /classify answer for one text: ``result_for``, the one place
+where an understanding becomes output."""
 
 from __future__ import annotations
 
@@ -10,6 +7,7 @@ from typing import Any
 
 from triage.classify.model import Classifier, get_classifier
 from triage.settings import get_settings
+from triage.understand.service import understand
 
 ERRORS: dict[str, str] = {
     "empty": "Nội dung phản ánh trống.",
@@ -44,8 +42,10 @@ def validate_text(text: str) -> None:
 def result_for(text: str, classifier: Classifier | None = None) -> dict[str, Any]:
     """The answer for one complaint text (raises InvalidText, ModelNotTrained)."""
     validate_text(text)
-    c = (classifier or get_classifier()).classify(text)
-    location, agency = place_and_agency(text, c.topic, c.flags)
+    seen = understand(text, classifier or get_classifier())
+    c = seen.classification
+    assert c is not None
+    agency = seen.decision.as_dict()
     review_reasons = list(c.review_reasons)
     if not agency["confident"] and "routing_unsure" not in review_reasons:
         review_reasons.append("routing_unsure")
@@ -58,19 +58,6 @@ def result_for(text: str, classifier: Classifier | None = None) -> dict[str, Any
         "review_reasons": review_reasons,
         "explanation": c.explanation,
         "model_version": c.model_version,
-        "location": location,
+        "location": seen.location.as_dict(),
         "agency": agency,
     }
-
-
-def place_and_agency(text: str, topic: str, flags: list[str]
-                     ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Where the complaint is and who should handle it, as the routing rules decide."""
-    from triage.agencies.directory import load_directory
-    from triage.locations.normalize import prepare
-    from triage.routing.rules import decide
-
-    match = load_directory().resolver.resolve(prepare(text))
-    location = match.as_dict()
-    decision = decide(topic, flags, text, location=match)
-    return location, decision.as_dict()

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
-from triage.intake.models import Assignment, Caller, Ticket
+from triage.routing.models import Assignment
+from triage.tickets.models import Caller, Ticket
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _numbers = itertools.count(1)

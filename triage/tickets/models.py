@@ -1,11 +1,12 @@
-"""Tickets, callers (personal data kept apart), the per-ticket history and label history."""
+"""The ticket core: tickets, their callers (personal data kept apart), the per-ticket history
+and the counters behind ticket codes. Every area reads these; they depend on no area."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db import Base, utcnow
@@ -90,61 +91,3 @@ class TicketEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str | None] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class Classification(Base):
-    """Every classifier run kept, so a new model version never erases earlier scores."""
-
-    __tablename__ = "classifications"
-    __table_args__ = (UniqueConstraint("ticket_id", "model_version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    model_version: Mapped[str] = mapped_column(String(64))
-    topic: Mapped[str] = mapped_column(String(40))
-    topic_confidence: Mapped[float]
-    flags: Mapped[list[str]] = mapped_column(default=list)
-    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class LabelCorrection(Base):
-    """A human correction of topic/flags/agency, kept as a labelled example for retraining."""
-
-    __tablename__ = "label_corrections"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    source: Mapped[str] = mapped_column(String(24))
-    actor: Mapped[str] = mapped_column(String(120))
-    text: Mapped[str] = mapped_column(Text)
-    old_topic: Mapped[str | None] = mapped_column(String(40))
-    new_topic: Mapped[str | None] = mapped_column(String(40))
-    old_flags: Mapped[list[str]] = mapped_column(default=list)
-    new_flags: Mapped[list[str]] = mapped_column(default=list)
-    old_agency: Mapped[str | None] = mapped_column(String(64))
-    new_agency: Mapped[str | None] = mapped_column(String(64))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Assignment(Base):
-    """Which agency held a ticket, from when, and with which deadline.
-
-    A re-routed ticket keeps its earlier assignments, so that lateness is counted for the
-    agency that held the ticket when the deadline passed."""
-
-    __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_agency_assigned", "agency_code", "assigned_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    agency_code: Mapped[str] = mapped_column(String(64))
-    assigned_at: Mapped[datetime]
-    due_at: Mapped[datetime | None]
-    rule: Mapped[str | None] = mapped_column(String(64))
-    actor: Mapped[str] = mapped_column(String(120))
-    acknowledged_at: Mapped[datetime | None]
-    answered_at: Mapped[datetime | None]
-    ended_at: Mapped[datetime | None]
-    end_reason: Mapped[str | None] = mapped_column(String(40))

@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from triage.classify.cli import classify, classify_lines
 from triage.classify.model import get_classifier
-from triage.classify.service import result_for
+from triage.understand.answer import result_for
+from triage.understand.cli import classify, classify_lines
 
 KEYS = {"topic", "topic_confidence", "flags", "flag_scores", "needs_review", "explanation",
         "model_version"}
@@ -73,8 +73,8 @@ def test_cli_reads_stdin() -> None:
 
 
 def test_cli_without_a_model_says_so_in_vietnamese(monkeypatch) -> None:
-    from triage.classify import cli
     from triage.classify.model import ModelNotTrained
+    from triage.understand import cli
 
     def missing() -> None:
         raise ModelNotTrained(Path("models/nothing"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from triage.classify.views import router
+from triage.understand.views import router
 
 app = FastAPI()
 app.include_router(router, prefix="/api/v1")

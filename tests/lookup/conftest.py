@@ -1,3 +1,0 @@
-from tests.inbox.factories import client
-
-__all__ = ["client"]

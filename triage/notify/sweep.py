@@ -1,0 +1,69 @@
+"""The notifications' part of the sweep: an 'assigned' message lost on the way."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.notify.models import Notification
+from triage.notify.service import contacts
+from triage.outbox.models import OutboxMessage
+from triage.outbox.service import enqueue
+from triage.outbox.tasks import NOTIFY_ASSIGNED
+from triage.routing.models import Assignment
+from triage.settings import get_settings
+
+log = logging.getLogger(__name__)
+# Lost notifications older than this are left to the deadline reminders.
+NOTIFY_HORIZON = timedelta(days=2)
+
+
+def sweep_notifications(session: Session, now: datetime) -> int:
+    """The notify.assigned message can be lost like any other (Redis restarted empty, a
+    pool child killed with reject_on_worker_lost off): the ticket is routed, so the
+    pipeline sweep no longer sees it. An open assignment older than the window, with no
+    'assigned' notification planned and no fresh message for it, gets a new message, with
+    a growing pause if it keeps failing. Agencies without any contact plan nothing and are
+    skipped."""
+    settings = get_settings()
+    cutoff = now - timedelta(seconds=settings.sweeper_stale_seconds)
+    planned = select(Notification.id).where(Notification.assignment_id == Assignment.id,
+                                            Notification.kind == "assigned").exists()
+    fresh = select(OutboxMessage.id).where(OutboxMessage.task == NOTIFY_ASSIGNED,
+                                           OutboxMessage.ticket_id == Assignment.ticket_id,
+                                           OutboxMessage.created_at >= cutoff).exists()
+    owed = [Assignment.ended_at.is_(None), Assignment.assigned_at < cutoff,
+            Assignment.assigned_at >= now - NOTIFY_HORIZON, ~planned, ~fresh]
+    codes = session.scalars(select(Assignment.agency_code).where(*owed).distinct()).all()
+    reachable = [code for code in codes if contacts(session, code)]
+    if not reachable:
+        return 0
+    stmt = (select(Assignment).where(*owed, Assignment.agency_code.in_(reachable))
+            .order_by(Assignment.id).limit(1000))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rescued = 0
+    for assignment in session.scalars(stmt):
+        sent, last = session.execute(select(func.count(), func.max(OutboxMessage.created_at))
+                                     .where(OutboxMessage.task == NOTIFY_ASSIGNED,
+                                            OutboxMessage.ticket_id == assignment.ticket_id)
+                                     ).one()
+        # A message that keeps failing is retried less and less often (the window
+        # doubles each time), never more often than once per window.
+        wait = timedelta(seconds=settings.sweeper_stale_seconds * 2 ** min(sent - 1, 8))
+        if sent and last is not None and _aware(last) > now - wait:
+            continue
+        enqueue(session, NOTIFY_ASSIGNED, {"assignment_id": assignment.id, "swept": True},
+                ticket_id=assignment.ticket_id, now=now)
+        rescued += 1
+    if rescued:
+        log.info("sweeper re-enqueued %d lost 'assigned' notifications", rescued)
+    return rescued
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,56 @@
+"""A ticket as the API shows it (pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class CallerOut(BaseModel):
+    name: str | None
+    phone: str | None
+    address: str | None
+
+
+class EventOut(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    data: dict[str, Any]
+
+
+class TicketOut(BaseModel):
+    code: str
+    status: str
+    status_name: str
+    channel: str
+    received_at: datetime
+    text: str | None
+    topic: str | None
+    topic_name: str | None
+    topic_confidence: float | None
+    flags: list[str]
+    model_version: str | None
+    review_reasons: list[str]
+    location: dict[str, Any]
+    agency_code: str | None
+    routing_rule: str | None
+    routing_reason: str | None
+    due_at: datetime | None
+    resolved_at: datetime | None
+    answer: str | None
+    created_at: datetime
+    updated_at: datetime
+    caller: CallerOut | None = None
+    events: list[EventOut] | None = None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    total: int
+    page: int
+    per_page: int

@@ -1,0 +1,60 @@
+"""The yardstick figures of a labelled file (``triage evaluate``), through what
+``triage classify`` answers: the review share counts an unsure route as well as an unsure
+classification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from triage.classify.corpus import Example
+from triage.classify.evaluate import _r, flag_report, topic_report
+from triage.classify.model import Classifier
+from triage.text.normalize import strip_accents
+from triage.understand.service import understand
+
+
+def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Sequence[str]
+                 ) -> dict[str, Any]:
+    """Scores of what ``triage classify`` answers: review counts an unsure route too."""
+    seen = [understand(text, classifier) for text in texts]
+    preds = [s.classification for s in seen if s.classification is not None]
+    review = [c.needs_review or not s.decision.confident for s, c in zip(seen, preds, strict=True)]
+    places: dict[str, int] = {}
+    for s in seen:
+        places[s.location.status] = places.get(s.location.status, 0) + 1
+    auto = [(ex, c) for ex, c, r in zip(examples, preds, review, strict=True) if not r]
+    report = topic_report([e.topic for e in examples], [c.topic for c in preds])
+    return {
+        "n": len(examples), "topic": report, "flags": flag_report(examples, preds),
+        "review": {
+            "share": _r(sum(review) / max(len(examples), 1)),
+            "auto_exact_precision": _r(np.mean([ex.topic == c.topic and set(ex.flags)
+                                                == set(c.flags) for ex, c in auto]))
+            if auto else None,
+            "auto_topic_precision": _r(np.mean([ex.topic == c.topic for ex, c in auto]))
+            if auto else None,
+            "model_share": _r(np.mean([c.needs_review for c in preds])),
+        },
+        "locations": places,
+        "predicted": [c.topic for c in preds],
+    }
+
+
+def evaluate_labelled(classifier: Classifier, examples: Sequence[Example]) -> dict[str, Any]:
+    """The yardstick figures of a labelled file: as written, accents stripped, by style."""
+    as_written = _routed_view(classifier, examples, [e.text for e in examples])
+    stripped = _routed_view(classifier, examples, [strip_accents(e.text) for e in examples])
+    predicted = as_written.pop("predicted")
+    stripped.pop("predicted")
+    by_style: dict[str, Any] = {}
+    for style in sorted({e.style for e in examples if e.style}):
+        idx = [i for i, e in enumerate(examples) if e.style == style]
+        sub = topic_report([examples[i].topic for i in idx], [predicted[i] for i in idx])
+        by_style[style] = {"n": len(idx), "accuracy": sub["accuracy"],
+                           "macro_f1": sub["macro_f1"]}
+    gap = as_written["topic"]["macro_f1"] - stripped["topic"]["macro_f1"]
+    return {"model_version": classifier.version, "as_written": as_written,
+            "stripped": stripped, "stripped_gap": _r(gap), "by_style": by_style}

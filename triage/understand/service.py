@@ -1,0 +1,44 @@
+"""Understanding a complaint, the one way every caller does it (the pipeline, the operator
+desk, POST /classify, `triage classify` and the review queue): normalise the text once,
+classify it, read the place and the agencies it names once, decide the route once.
+
+The steps read the same repaired text (``triage.text.normalize.prepare``: NFC, legacy
+TCVN3/VNI decoded), so a complaint pasted in an old encoding is classified, located and
+routed like the same words in Unicode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from triage.classify.model import Classification, Classifier
+from triage.locations.resolve import LocationMatch
+from triage.routing.rules import RoutingDecision, decide_place, read_place
+from triage.text.normalize import prepare
+
+
+@dataclass(frozen=True)
+class Understanding:
+    normalized: str  # the repaired text every step read (kept as Ticket.normalized_text)
+    classification: Classification | None  # None: no classifier was given
+    topic: str | None  # the labels the route was decided on
+    flags: list[str]
+    location: LocationMatch
+    decision: RoutingDecision
+
+
+def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
+               flags: Sequence[str] | None = None) -> Understanding:
+    """What `text` is about, where, and who should handle it.
+
+    `topic` and `flags` are labels a person set; the route is decided on them, and on the
+    classifier's for those left None (with no classifier: no topic, no flags)."""
+    repaired = prepare(text)
+    result = classifier.classify(text, prepared=repaired) if classifier is not None else None
+    if result is not None:
+        topic = result.topic if topic is None else topic
+        flags = result.flags if flags is None else flags
+    labels = list(flags or [])
+    place = read_place(repaired[0])
+    decision = decide_place(topic, labels, place)
+    return Understanding(repaired[0], result, topic, labels, place.location, decision)
