@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -111,14 +111,22 @@ def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     a word shorter than n is counted once, as a whole."""
     out: list[str] = []
     for word in text.split():
-        w = f" {word} "
-        size = len(w)
-        for n in range(lo, hi + 1):
-            if size <= n:
-                out.append(w)
-                break
-            out.extend([w[i : i + n] for i in range(size - n + 1)])
+        out.extend(_word_char_ngrams(word, lo, hi))
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _word_char_ngrams(word: str, lo: int, hi: int) -> tuple[str, ...]:
+    # Words repeat from complaint to complaint: their n-grams are cut once per process.
+    w = f" {word} "
+    size = len(w)
+    out: list[str] = []
+    for n in range(lo, hi + 1):
+        if size <= n:
+            out.append(w)
+            break
+        out.extend([w[i : i + n] for i in range(size - n + 1)])
+    return tuple(out)
 
 
 def word_ngrams(text: str, lo: int, hi: int) -> list[str]:

@@ -202,9 +202,8 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<!\w)((?i:công ty|cty|doanh nghiệp|tập đoàn|hợp tác xã|HTX)"
                 rf"(?: TNHH| CP| cổ phần)?)\s+{_CAP_WORD}(?:[ \-&]{_CAP_WORD}){{0,5}}"),
      r"\1 qqorg "),
-    (re.compile(rf"(?<!\w)((?i:{_HONORIFICS}))\s+(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
-                rf"|(?<!\w)((?i:{_HONORIFICS}))\s+{_CAP_WORD}(?:\s{_CAP_WORD}){{0,3}}"),
-     r"\1\2 qqname "),
+    (re.compile(rf"(?<!\w)((?i:{_HONORIFICS}))\s+(?:(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
+                rf"|{_CAP_WORD}(?:\s{_CAP_WORD}){{0,3}})"), r"\1 qqname "),
     (re.compile(rf"(?<!\w)(?:{_SURNAMES})(?:\s{_CAP_WORD}){{1,3}}"), " qqname "),
 )
 
