@@ -186,7 +186,7 @@ _PLACE_UNITS = (
 )
 # Short unit words need a dot, a space or a number after them ("TP.HCM", "Q.11", "P5"):
 # "ĐTXD" is a company's initials, not "ĐT" + "XD".
-_PLACE_SHORT = r"(?:TP|Tp|TX|TT|KP|QL|ĐT)(?:\.\s*|\s+|(?=\d))|[PQXHF]\.\s*|[PQF](?=\d)"
+_PLACE_SHORT = r"(?:TP|Tp|TX|TT|KP|QL|ĐT|DT)(?:\.\s*|\s+|(?=\d))|[PQXHF]\.\s*|[PQF](?=\d)"
 _HONORIFICS = (
     "ông|bà|anh|chị|cô|chú|bác|cụ|em|cháu|bạn đọc|độc giả|công dân|cử tri|người dân|cán bộ|"
     "bác sĩ|điều dưỡng|y tá|thầy|giáo viên|trung tá|thiếu tá|đại úy|thượng úy|trung úy|"
@@ -196,15 +196,25 @@ _SURNAMES = (
     "Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đinh|Trương|Lâm|"
     "Mai|Tô|Châu|Đoàn|Lương|Tạ|Lưu|Quách|Trịnh|Văn|Kiều|Từ|Thạch|Diệp|La|Âu|Khúc"
 )
+
+
+def _either_way(words: str) -> str:
+    """An alternation of the words as written and without diacritics (text typed without
+    them is masked too)."""
+    forms = {form for word in words.split("|") for form in (word, strip_accents(word))}
+    return "|".join(sorted(forms, key=len, reverse=True))
+
+
 _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"(?<!\w)((?i:{_PLACE_UNITS})\s+|{_PLACE_SHORT}){_NAME_WORD}"
+    (re.compile(rf"(?<!\w)((?i:{_either_way(_PLACE_UNITS)})\s+|{_PLACE_SHORT}){_NAME_WORD}"
                 rf"(?:[ \-]{_NAME_WORD}){{0,4}}"), r"\1 qqplace "),
     (re.compile(rf"(?<!\w)((?i:công ty|cty|doanh nghiệp|tập đoàn|hợp tác xã|HTX)"
                 rf"(?: TNHH| CP| cổ phần)?)\s+{_CAP_WORD}(?:[ \-&]{_CAP_WORD}){{0,5}}"),
      r"\1 qqorg "),
-    (re.compile(rf"(?<!\w)((?i:{_HONORIFICS}))\s+(?:(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
+    (re.compile(rf"(?<!\w)((?i:{_either_way(_HONORIFICS)}))\s+"
+                rf"(?:(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
                 rf"|{_CAP_WORD}(?:\s{_CAP_WORD}){{0,3}})"), r"\1 qqname "),
-    (re.compile(rf"(?<!\w)(?:{_SURNAMES})(?:\s{_CAP_WORD}){{1,3}}"), " qqname "),
+    (re.compile(rf"(?<!\w)(?:{_either_way(_SURNAMES)})(?:\s{_CAP_WORD}){{1,3}}"), " qqname "),
 )
 
 
