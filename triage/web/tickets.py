@@ -19,6 +19,7 @@ from triage.intake import service as intake
 from triage.review import service as review
 from triage.routing.service import visible_events
 from triage.sanitize import clean_text
+from triage.search import service as ticket_search
 from triage.tickets import service as tickets
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import InvalidPhone, canonical_phone
@@ -101,25 +102,31 @@ def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticke
     """Tickets matching `q`, within what `principal` may see, and how `q` was read."""
     scope = policy.ticket_scope(principal)
     if CODE_LIKE.match(q):
-        stmt = select(Ticket).where(scope, Ticket.code == q.strip())
-        found = list(session.scalars(stmt))
-        return found, len(found), "code"
-    if PHONE_LIKE.match(q):
+        found = list(session.scalars(select(Ticket).where(scope, Ticket.code == q.strip())))
+        if found:
+            return found, len(found), "code"
+    phone = _phone(q)
+    if phone is not None:
         if principal.role not in PHONE_SEARCHERS:
             raise Forbidden("Chỉ tổng đài viên được tìm theo số điện thoại.")
-        try:
-            phone = canonical_phone(q)
-        except InvalidPhone:
-            phone = None
-        if phone is not None:
-            stmt = (select(Ticket).join(Caller, Ticket.caller_id == Caller.id)
-                    .where(scope, Caller.phone_e164 == phone)
-                    .order_by(Ticket.id.desc()).limit(RESULTS))
-            found = list(session.scalars(stmt))
-            return found, len(found), "phone"
-    items, total = tickets.list_tickets(session, tickets.TicketFilter(q=q.strip()), page=1,
-                                       per_page=RESULTS, scope=scope)
-    return items, total, "text"
+        stmt = (select(Ticket).join(Caller, Ticket.caller_id == Caller.id)
+                .where(scope, Caller.phone_e164 == phone)
+                .order_by(Ticket.id.desc()).limit(RESULTS))
+        found = list(session.scalars(stmt))
+        return found, len(found), "phone"
+    # Anything else, a partial or spaced code included, is searched forgivingly.
+    return ticket_search.search(session, q, scope=scope, limit=RESULTS)
+
+
+def _phone(q: str) -> str | None:
+    """The canonical phone number `q` is, or None (digits that are no phone may be part of
+    a ticket code)."""
+    if not PHONE_LIKE.match(q):
+        return None
+    try:
+        return canonical_phone(q)
+    except InvalidPhone:
+        return None
 
 
 @router.get("/tim-kiem")
@@ -141,4 +148,5 @@ def search(request: Request, principal: FormPrincipal, session: SessionDep,
     audit.record(session, principal, "web.search", source_ip=client_ip(request),
                  data={"kind": kind, "results": total})
     return render(request, "search.html", principal, q=q, items=items, total=total, kind=kind,
+                  COUNT_CAP=ticket_search.COUNT_CAP,
                   agency_names=agency_names(session))
