@@ -7,7 +7,6 @@ from alembic.config import Config
 
 from triage.settings import get_settings
 
-
 # Indexes the models cannot describe (PostgreSQL trigram indexes over expressions, made by
 # the forgiving-search migration): comparing models with the database leaves them out.
 UNMODELLED_INDEXES = frozenset({"ix_tickets_text_fold_trgm", "ix_tickets_code_digits_trgm"})
