@@ -95,7 +95,8 @@ def test_an_ambiguous_place_offers_its_units_as_choices(user: UserFactory) -> No
     suggestion = answer.json()
     assert suggestion["place_status"] == "ambiguous"
     assert len(suggestion["candidates"]) == 5
-    assert all(c["agency_code"].startswith("ubnd-") and c["ward"].lower() in c["agency_name"].lower()
+    assert all(c["agency_code"].startswith("ubnd-")
+               and c["ward"].lower() in c["agency_name"].lower()
                for c in suggestion["candidates"])
     assert len({c["agency_code"] for c in suggestion["candidates"]}) == 5
     # Without scripts the page shows the same choices as buttons.
