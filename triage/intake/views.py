@@ -192,7 +192,7 @@ def list_complaints(
     policy.require_role(principal, *READERS)
     flt = tickets.TicketFilter(status=status, topic=topic, channel=channel, agency_code=agency,
                                received_from=received_from, received_to=received_to)
-    found = search.matching(q) if q else None
+    found = search.matching(q, session.get_bind().dialect.name) if q else None
     if q and found is None:  # nothing searchable left in the term: nothing matches
         return TicketPage(items=[], total=0, page=page, per_page=per_page)
     items, total = tickets.list_tickets(

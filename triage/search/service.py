@@ -5,19 +5,19 @@ Both sides are folded the same way. The query goes through the one normaliser
 (``prepare``: NFC, legacy encodings decoded) and the place tokens' ``fold`` (lower case,
 Vietnamese diacritics stripped, đ -> d). The stored text is folded in SQL by
 ``triage_fold(text)``: on SQLite that function *is* ``fold`` (registered on each
-connection by ``triage.db``); on PostgreSQL it is ``lower(unaccent(text))``, defined with
-a trigram index over it in the migration, and a test checks it folds every Vietnamese
-letter as ``fold`` does. Codes are matched on their digits ("1022 202612 00042",
-"202612-0004"), through a second trigram index on PostgreSQL."""
+connection by ``triage.db``); on PostgreSQL it is ``lower(unaccent(text))``, kept in the
+generated column ``search_text`` with a trigram index over it (the migration), and a
+test checks it folds every Vietnamese letter as ``fold`` does. Codes are matched on
+their digits ("1022 202612 00042", "202612-0004"), through a second trigram index on
+PostgreSQL."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Text, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from triage.locations.tokens import fold
@@ -49,46 +49,76 @@ def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
 
+def folded_text(dialect: str) -> Any:
+    """The stored text, folded: PostgreSQL keeps it in a generated column (see the
+    forgiving-search migration); SQLite folds as it reads."""
+    if dialect == "postgresql":
+        return literal_column("tickets.search_text", Text)
+    return func.triage_fold(Ticket.text)
+
+
 @dataclass(frozen=True)
 class Match:
-    """Conditions a ticket must meet and the order of the results (best first)."""
+    """How a term is searched: `tiers` are the conditions of each rank, best first (a
+    ticket of a later tier meets none of the earlier ones); newest first within a tier."""
 
     kind: str  # "code" or "text"
-    conditions: tuple[Any, ...]
-    order_by: tuple[Any, ...]
+    tiers: tuple[tuple[Any, ...], ...]
+
+    @property
+    def conditions(self) -> tuple[Any, ...]:
+        """Any tier: what a matching ticket meets."""
+        return (or_(*(and_(*tier) for tier in self.tiers)),) if len(self.tiers) > 1 \
+            else self.tiers[0]
+
+    @property
+    def order_by(self) -> tuple[Any, ...]:
+        ranks = [(and_(*tier), i) for i, tier in enumerate(self.tiers[:-1])]
+        return ((case(*ranks, else_=len(self.tiers) - 1),) if ranks else ()) \
+            + (Ticket.id.desc(),)
 
 
-def matching(term: str) -> Match | None:
+def matching(term: str, dialect: str = "sqlite") -> Match | None:
     """How `term` is searched, or None if nothing is left of it once folded."""
     digits = code_digits(term)
     if digits is not None:
         bare = func.replace(Ticket.code, "-", "")
-        exact = case((bare == digits, 0), (bare.like("%" + digits), 1), else_=2)
-        return Match("code", (bare.like(_like(digits), escape="\\"),),
-                     (exact, Ticket.id.desc()))
+        return Match("code", ((bare == digits,),
+                              (bare.like(_like(digits), escape="\\"), bare != digits)))
     folded = fold_query(term)
-    words = folded.split()
+    words = list(dict.fromkeys(folded.split()))
     if not words:
         return None
-    text = func.triage_fold(Ticket.text)
-    conditions = tuple(text.like(_like(word), escape="\\") for word in dict.fromkeys(words))
+    text = folded_text(dialect)
+    phrase = text.like(_like(folded), escape="\\")
+    if len(words) == 1:
+        return Match("text", ((phrase,),))
     # The words as one phrase rank above the words found apart.
-    phrase = case((text.like(_like(folded), escape="\\"), 0), else_=1)
-    return Match("text", conditions, (phrase, Ticket.id.desc()))
+    apart = tuple(text.like(_like(word), escape="\\") for word in words)
+    return Match("text", ((phrase,), (*apart, ~phrase)))
 
 
-def search(session: Session, term: str, *, scope: Any = None, limit: int = 50,
-           extra: Sequence[Any] = ()) -> tuple[list[Ticket], int, str]:
+def search(session: Session, term: str, *, scope: Any = None, limit: int = 50
+           ) -> tuple[list[Ticket], int, str]:
     """Tickets matching `term` (best first, at most `limit`), how many match (counted up
-    to COUNT_CAP + 1) and how the term was read."""
-    match = matching(term)
+    to COUNT_CAP + 1) and how the term was read.
+
+    One query per tier, newest first with a LIMIT: PostgreSQL then walks the primary key
+    backwards and stops at `limit` for a common term, or takes the trigram index for a
+    rare one, instead of ranking every match of a common word among millions."""
+    match = matching(term, session.get_bind().dialect.name)
     if match is None:
         return [], 0, "text"
-    where = [*match.conditions, *extra, *([] if scope is None else [scope])]
-    items = list(session.scalars(select(Ticket).where(*where).order_by(*match.order_by)
-                                 .limit(limit)))
+    scoped = [] if scope is None else [scope]
+    items: list[Ticket] = []
+    for tier in match.tiers:
+        if len(items) >= limit:
+            break
+        stmt = (select(Ticket).where(*tier, *scoped).order_by(Ticket.id.desc())
+                .limit(limit - len(items)))
+        items.extend(session.scalars(stmt))
     if len(items) < limit:
         return items, len(items), match.kind
-    capped = select(Ticket.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    capped = select(Ticket.id).where(*match.conditions, *scoped).limit(COUNT_CAP + 1)
+    total = session.scalar(select(func.count()).select_from(capped.subquery())) or 0
     return items, int(total), match.kind
