@@ -33,7 +33,7 @@ META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 # What operators type: a place in three spellings, two words found apart, a rare word,
 # a code in part and a code typed with spaces (filled in from the data).
 TERMS = ["my hiep", "MỸ HIỆP", "Mỹ Hiệp", "đèn đường hư", "thu phi khong bien lai",
-         "tham nhung", "{partial}", "{spaced}"]
+         "tham nhung", "thu tuc cap lai cccd", "{partial}", "{spaced}"]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -95,7 +95,7 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
         def search(term: str = term) -> None:
             answer = operator.post("/tim-kiem", data={"q": term, "csrf_token": csrf})
             assert answer.status_code == 200, answer.text[:300]
-            match = re.search(r"<p>([^<]*) phiếu", answer.text)
+            match = re.search(r"id=\"search-summary\">([^<]*) phiếu", answer.text)
             found[term] = match.group(1) if match else "?"
         stats = _timed(search, repeat)
         results[f"search «{term}»"] = {**stats, "found": found[term]}

@@ -3,13 +3,15 @@ and ranks the closest matches first."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 
 from tests.factories.tickets import submit
-from triage.db import session_scope
+from triage.db import session_scope, utcnow
 from triage.locations.tokens import fold
-from triage.search.service import code_digits, fold_query, search
+from triage.search.service import APART_DAYS, code_digits, fold_query, search
 from triage.tickets.models import Ticket
 
 MY_HIEP = "Đường ở xã Mỹ Hiệp ngập nước cả tuần, xin xử lý"
@@ -19,7 +21,7 @@ OTHER = "Đèn đường phường Mỹ Phú hư cả tuần"
 
 def _codes(term: str) -> list[str]:
     with session_scope() as s:
-        items, _, _ = search(s, term)
+        items, _, _ = search(s, term, now=utcnow())
         return [t.code for t in items]
 
 
@@ -66,12 +68,20 @@ def test_wildcards_in_a_term_are_searched_literally(database: str) -> None:
     assert _codes("_") == []
 
 
-def test_the_count_stops_at_the_cap_but_the_best_come_first(database: str) -> None:
-    for i in range(4):
-        submit(f"{OTHER} lần {i}")
+def test_a_full_page_says_more_match(database: str) -> None:
+    ids = [submit(f"{OTHER} lần {i}") for i in range(4)]
     with session_scope() as s:
-        items, total, kind = search(s, "my phu", limit=3)
-    assert (len(items), total, kind) == (3, 4, "text")
+        items, more, kind = search(s, "my phu", now=utcnow(), limit=3)
+        assert ([t.id for t in items], more, kind) == (ids[:0:-1], True, "text")
+        items, more, _ = search(s, "my phu", now=utcnow(), limit=4)
+        assert (len(items), more) == (4, False)
+
+
+def test_words_apart_are_looked_for_among_recent_tickets_only(database: str) -> None:
+    old = utcnow() - timedelta(days=APART_DAYS + 5)
+    submit(APART, received_at=old)
+    first = _code_of(submit(MY_HIEP, received_at=old))
+    assert _codes("my hiep") == [first]
 
 
 def test_postgresql_folds_every_vietnamese_letter_as_the_house_does(pg: str) -> None:

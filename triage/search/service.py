@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Text, and_, case, func, literal_column, or_, select
@@ -27,8 +28,10 @@ from triage.tickets.models import Ticket
 # Digits, spaces, dots and dashes only, with at least this many digits: a code or part of one.
 CODE_CHARS = re.compile(r"^[\d\s.\-]+$")
 MIN_CODE_DIGITS = 4
-# Counting every match of a common word on millions of tickets costs more than it tells.
-COUNT_CAP = 1000
+# Words found apart (not as the typed phrase) are looked for among the tickets of the
+# last days only: on millions of tickets a rare phrase of common words would otherwise
+# read most of the table. The phrase and codes are searched over all time.
+APART_DAYS = 92
 
 
 def fold_query(text: str) -> str:
@@ -98,27 +101,26 @@ def matching(term: str, dialect: str = "sqlite") -> Match | None:
     return Match("text", ((phrase,), (*apart, ~phrase)))
 
 
-def search(session: Session, term: str, *, scope: Any = None, limit: int = 50
-           ) -> tuple[list[Ticket], int, str]:
-    """Tickets matching `term` (best first, at most `limit`), how many match (counted up
-    to COUNT_CAP + 1) and how the term was read.
+def search(session: Session, term: str, *, now: datetime, scope: Any = None,
+           limit: int = 50) -> tuple[list[Ticket], bool, str]:
+    """Tickets matching `term` (best first, at most `limit`), whether more match, and how
+    the term was read.
 
     One query per tier, newest first with a LIMIT: PostgreSQL then walks the primary key
     backwards and stops at `limit` for a common term, or takes the trigram index for a
-    rare one, instead of ranking every match of a common word among millions."""
+    rare one, instead of ranking (or counting) every match of a common word among
+    millions."""
     match = matching(term, session.get_bind().dialect.name)
     if match is None:
-        return [], 0, "text"
+        return [], False, "text"
     scoped = [] if scope is None else [scope]
     items: list[Ticket] = []
-    for tier in match.tiers:
-        if len(items) >= limit:
+    for rank, tier in enumerate(match.tiers):
+        if len(items) > limit:
             break
-        stmt = (select(Ticket).where(*tier, *scoped).order_by(Ticket.id.desc())
-                .limit(limit - len(items)))
+        recent = [Ticket.received_at >= now - timedelta(days=APART_DAYS)] \
+            if match.kind == "text" and rank > 0 else []
+        stmt = (select(Ticket).where(*tier, *recent, *scoped).order_by(Ticket.id.desc())
+                .limit(limit + 1 - len(items)))
         items.extend(session.scalars(stmt))
-    if len(items) < limit:
-        return items, len(items), match.kind
-    capped = select(Ticket.id).where(*match.conditions, *scoped).limit(COUNT_CAP + 1)
-    total = session.scalar(select(func.count()).select_from(capped.subquery())) or 0
-    return items, int(total), match.kind
+    return items[:limit], len(items) > limit, match.kind

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from fastapi.staticfiles import StaticFiles
 
+from triage.web.apidocs import SWAGGER_PREFIX, swagger_files
+from triage.web.apidocs import router as docs_router
 from triage.web.views import router
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -16,4 +18,5 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIR)
 
 
-__all__ = ["STATIC_DIR", "router", "static_files"]
+__all__ = ["STATIC_DIR", "SWAGGER_PREFIX", "docs_router", "router", "static_files",
+           "swagger_files"]

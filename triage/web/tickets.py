@@ -13,6 +13,7 @@ from triage.agencies.service import agency_names
 from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip, visible_ticket
 from triage.auth.service import Principal
+from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import Forbidden
 from triage.intake import service as intake
@@ -98,24 +99,25 @@ def reveal_caller(code: str, request: Request, principal: FormPrincipal, session
                         caller=caller_out(caller, reveal=True))
 
 
-def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], int, str]:
-    """Tickets matching `q`, within what `principal` may see, and how `q` was read."""
+def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], bool, str]:
+    """Tickets matching `q` within what `principal` may see, whether more match, and how
+    `q` was read."""
     scope = policy.ticket_scope(principal)
     if CODE_LIKE.match(q):
         found = list(session.scalars(select(Ticket).where(scope, Ticket.code == q.strip())))
         if found:
-            return found, len(found), "code"
+            return found, False, "code"
     phone = _phone(q)
     if phone is not None:
         if principal.role not in PHONE_SEARCHERS:
             raise Forbidden("Chỉ tổng đài viên được tìm theo số điện thoại.")
         stmt = (select(Ticket).join(Caller, Ticket.caller_id == Caller.id)
                 .where(scope, Caller.phone_e164 == phone)
-                .order_by(Ticket.id.desc()).limit(RESULTS))
-        found = list(session.scalars(stmt))
-        return found, len(found), "phone"
+                .order_by(Ticket.id.desc()))
+        found = list(session.scalars(stmt.limit(RESULTS + 1)))
+        return found[:RESULTS], len(found) > RESULTS, "phone"
     # Anything else, a partial or spaced code included, is searched forgivingly.
-    return ticket_search.search(session, q, scope=scope, limit=RESULTS)
+    return ticket_search.search(session, q, now=utcnow(), scope=scope, limit=RESULTS)
 
 
 def _phone(q: str) -> str | None:
@@ -132,7 +134,7 @@ def _phone(q: str) -> str | None:
 @router.get("/tim-kiem")
 def search_form(request: Request, principal: PrincipalDep) -> Response:
     require(request, principal, *SEARCHERS)
-    return render(request, "search.html", principal, q="", items=None, total=0, kind="",
+    return render(request, "search.html", principal, q="", items=None, more=False, kind="",
                   agency_names={})
 
 
@@ -142,11 +144,11 @@ def search(request: Request, principal: FormPrincipal, session: SessionDep,
     """POST, so that a phone number searched for never lands in a URL or an access log."""
     require(request, principal, *SEARCHERS)
     if not q.strip():
-        return render(request, "search.html", principal, q="", items=None, total=0, kind="",
-                      agency_names={}, error="Hãy nhập mã phiếu, số điện thoại hoặc nội dung.")
-    items, total, kind = _results(session, principal, q)
+        return render(request, "search.html", principal, q="", items=None, more=False,
+                      kind="", agency_names={},
+                      error="Hãy nhập mã phiếu, số điện thoại hoặc nội dung.")
+    items, more, kind = _results(session, principal, q)
     audit.record(session, principal, "web.search", source_ip=client_ip(request),
-                 data={"kind": kind, "results": total})
-    return render(request, "search.html", principal, q=q, items=items, total=total, kind=kind,
-                  COUNT_CAP=ticket_search.COUNT_CAP,
-                  agency_names=agency_names(session))
+                 data={"kind": kind, "results": len(items), "more": more})
+    return render(request, "search.html", principal, q=q, items=items, more=more, kind=kind,
+                  apart_days=ticket_search.APART_DAYS, agency_names=agency_names(session))
