@@ -117,7 +117,6 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
     app.include_router(v1)
     app.include_router(web.router)
     app.include_router(web.docs_router)
-    app.mount(web.SWAGGER_PREFIX, web.swagger_files(), name="swagger")
     app.mount("/static", web.static_files(), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

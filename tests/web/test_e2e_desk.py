@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.factories.web import PASSWORD
-from tests.web.test_e2e import Browser, Server, browser, log_in, server, shot  # noqa: F401
+from tests.web.test_e2e import Browser, Server, browser, log_in, server, shot  # noqa: F401 (the module's fixtures)
 
 pytestmark = pytest.mark.browser
 TEXT = ("Đèn đường ở ấp 3 xã Mỹ Hiệp bị hư hơn một tuần nay, ban đêm tối om, đề nghị "
@@ -107,7 +107,10 @@ def test_docs_render_offline_with_an_authorize_button(browser: Browser, server: 
 
     page.route("**/*", only_local)
     page.goto("/docs")
-    page.get_by_role("button", name=re.compile("Authorize")).wait_for()
+    try:
+        page.get_by_role("button", name=re.compile("Authorize")).wait_for()
+    finally:
+        shot(page, "35-docs-offline")
     page.get_by_text("/api/v1/complaints").first.wait_for()
     shot(page, "35-docs-offline")
     assert outside == []

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fastapi.staticfiles import StaticFiles
 
-from triage.web.apidocs import SWAGGER_PREFIX, swagger_files
 from triage.web.apidocs import router as docs_router
 from triage.web.views import router
 
@@ -18,5 +17,4 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIR)
 
 
-__all__ = ["STATIC_DIR", "SWAGGER_PREFIX", "docs_router", "router", "static_files",
-           "swagger_files"]
+__all__ = ["STATIC_DIR", "docs_router", "router", "static_files"]

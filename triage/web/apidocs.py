@@ -1,4 +1,5 @@
-"""/docs: Swagger UI from the pinned swagger-ui-bundle package, so that the API
+"""/docs: Swagger UI 5 vendored under static/swagger (swagger-ui-dist 5.36.0, see
+VERSION there; version 4 of the Python packages cannot read OpenAPI 3.1), so that the API
 documentation renders without internet (no CDN), with the Authorize button for the bearer
 token declared in the OpenAPI description."""
 
@@ -7,15 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 SWAGGER_PREFIX = "/static/swagger"
 router = APIRouter(include_in_schema=False)
-
-
-def swagger_files() -> StaticFiles:
-    return StaticFiles(directory=str(swagger_ui_path))
 
 
 @router.get("/docs")
