@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of test_e2e, imported to share its server and browser)
 """The operator's and newcomer's walk in headless Chromium (issue 15): search that forgives,
 Ctrl+Enter at once after typing, the agency picker and the candidates of an ambiguous
 place, an import in the console's own words, /docs offline, a password changed."""
