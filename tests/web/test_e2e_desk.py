@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from tests.factories.web import PASSWORD
-from tests.web.test_e2e import Browser, Server, log_in, shot
-from tests.web.test_e2e import browser, server  # noqa: F401,F811 (the fixtures)
+from tests.web.test_e2e import Browser, Server, browser, log_in, server, shot  # noqa: F401 (the fixtures)
 
 pytestmark = pytest.mark.browser
 TEXT = ("Đèn đường ở ấp 3 xã Mỹ Hiệp bị hư hơn một tuần nay, ban đêm tối om, đề nghị "
