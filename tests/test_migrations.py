@@ -21,7 +21,9 @@ def _roundtrip(url: str) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_object": migrate.include_object})
+        diff = compare_metadata(context, Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
     assert "tickets" in inspect(engine).get_table_names()
     migrate.downgrade(url)

@@ -80,11 +80,32 @@ OPEN311_ERRORS = {
 }
 
 
+# Errors only some operations can give: 400, 413 need a body; 409 (a state or an
+# Idempotency-Key in conflict) comes from a change, never from a read; 429 only from the
+# rate-limited doors.
+RATE_LIMITED = ("/api/v1/auth/login", "/api/v1/lookup")
+
+
+def can_return(status: str, method: str, path: str, operation: dict[str, Any]) -> bool:
+    if status in ("400", "413"):
+        return "requestBody" in operation
+    if status == "409":
+        return method != "get"
+    if status == "429":
+        return path.startswith(RATE_LIMITED) or "429" in operation["responses"]
+    return True
+
+
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Give every operation the error responses it can produce, with the real body shape
-    (FastAPI documents its own 422 shape, which this API never sends)."""
+    """Give each operation the error responses it can produce, with the real body shape
+    (FastAPI documents its own 422 shape, which this API never sends), and declare the
+    bearer token so that the Authorize button and generated clients send it."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorBody"] = ERROR_SCHEMA
+    schema["components"]["securitySchemes"] = {"bearerAuth": {
+        "type": "http", "scheme": "bearer",
+        "description": "Mã truy cập do `triage tokens issue` cấp (hoặc phiên đăng nhập "
+                       "bằng cookie của bảng điều khiển)."}}
     components["Open311Errors"] = OPEN311_ERRORS
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
@@ -92,11 +113,14 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
         ref: dict[str, Any] = {"$ref": "#/components/schemas/ErrorBody"}
         if path.startswith(OPEN311_PREFIX):
             ref = {"anyOf": [ref, {"$ref": "#/components/schemas/Open311Errors"}]}
-        for operation in operations.values():
+        for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            operation.setdefault("security", [{"bearerAuth": []}, {}])
             for status, description in ERROR_RESPONSES.items():
+                if not can_return(status, method, path, operation):
+                    continue
                 entry = responses.setdefault(status, {"description": description})
                 if status == "422" or "content" not in entry:
                     entry["content"] = {"application/json": {"schema": ref}}

@@ -97,7 +97,8 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
         title="Đường dây 1022 — triage",
         version=__version__,
         description="Tiếp nhận, phân loại và chuyển xử lý phản ánh của Đường dây nóng 1022.",
-        docs_url="/docs",
+        docs_url=None,  # served below, from the package's own Swagger UI files
+        redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
@@ -115,6 +116,7 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
     v1.include_router(reports_views.router)
     app.include_router(v1)
     app.include_router(web.router)
+    app.include_router(web.docs_router)
     app.mount("/static", web.static_files(), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -243,7 +243,12 @@ def users_add(
     from triage.errors import DomainError
 
     _embedded_bootstrap()
-    secret = password or typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    if password is None:
+        from triage.auth.passwords import RULES
+
+        typer.echo(RULES)
+    secret = password or typer.prompt("Mật khẩu", hide_input=True,
+                                      confirmation_prompt="Nhập lại mật khẩu")
     try:
         with session_scope() as session:
             service.create_user(session, name, role, agency_code=agency, password=secret,
@@ -251,6 +256,33 @@ def users_add(
     except DomainError as exc:
         _fail(exc.message)
     typer.echo(f"Đã tạo người dùng {name} ({service.ROLES[role]}).")
+
+
+@users_app.command("passwd")
+def users_passwd(name: str) -> None:
+    """Đặt mật khẩu mới cho người dùng (nhập ẩn, hai lần); các phiên đăng nhập của người đó
+    kết thúc."""
+    from triage.auth import service
+    from triage.auth.models import AuditEntry
+    from triage.auth.passwords import RULES, check_strength
+    from triage.db import session_scope, utcnow
+    from triage.errors import DomainError
+
+    _embedded_bootstrap()
+    typer.echo(RULES)
+    secret = typer.prompt("Mật khẩu mới", hide_input=True,
+                          confirmation_prompt="Nhập lại mật khẩu mới")
+    try:
+        check_strength(secret)
+        with session_scope() as session:
+            user = service.get_user(session, name)
+            now = utcnow()
+            service.set_password(session, user, secret, now)
+            session.add(AuditEntry(at=now, actor="cli", role="admin", action="user.password_reset",
+                                   data={"user_id": user.id, "username": name, "via": "cli"}))
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"Đã đặt mật khẩu mới cho {name}; các phiên đăng nhập của người này đã kết thúc.")
 
 
 @tokens_app.command("issue")

@@ -73,6 +73,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # The search's folding (PostgreSQL defines its own in a migration): the house's one.
+    dbapi_connection.create_function("triage_fold", 1, _fold, deterministic=True)
+
+
+def _fold(value: str | None) -> str | None:
+    from triage.locations.tokens import fold
+
+    return None if value is None else fold(value)
 
 
 def make_engine(url: str) -> Engine:

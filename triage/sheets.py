@@ -17,14 +17,14 @@ from typing import Any
 from openpyxl import load_workbook
 
 from triage.errors import InvalidInput
+from triage.locations.tokens import fold
 
 Row = tuple[int, dict[str, Any]]
 
 
 def header_key(cell: Any) -> str:
     """A header as matched: lower case, no diacritics, words joined by single spaces."""
-    text = unicodedata.normalize("NFD", str(cell or "").replace("đ", "d").replace("Đ", "d"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = fold(unicodedata.normalize("NFC", str(cell or "")))
     return " ".join(text.replace("_", " ").split())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
@@ -58,3 +59,62 @@ def test_broken_xlsx_and_wrong_type(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_xlsx"
     r = client.post("/api/v1/complaints/import", files={"file": ("x.pdf", b"%PDF")})
     assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_file_type"
+
+
+CONSOLE_WORDS = (
+    "Nội dung,Kênh,Số điện thoại,Ngày tiếp nhận\n"
+    "Rác ứ đọng ở chợ Mỹ Tho mấy ngày nay,Điện thoại,0912345678,01/12/2026\n"
+    "Đường ấp 4 xã Tân Phước ngập,Zalo,,02/12/2026 08:30\n"
+    "Xin hỏi thủ tục cấp lại CCCD,Cổng thông tin,,2026-12-03T09:15\n"
+    "Cúp điện cả đêm ở phường 6,tin nhắn sms,,03.12.2026\n"
+    "Nước máy đục ngầu ở khu phố 2,TRỰC TIẾP,,\n"
+    "Kẹt xe ở cầu Rạch Miễu,dien thoai,0987654321,4/12/2026\n"
+)
+
+
+def _import(client: TestClient, body: str, name: str = "dot.csv") -> dict[str, Any]:
+    files = {"file": (name, body.encode("utf-8-sig"), "text/csv")}
+    r = client.post("/api/v1/complaints/import", files=files)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_the_consoles_own_words_import_fully(client: TestClient) -> None:
+    result = _import(client, CONSOLE_WORDS)
+    assert result["errors"] == []
+    assert len(result["created"]) == 6
+    items = client.get("/api/v1/complaints", params={"per_page": 10}).json()["items"]
+    by_text = {t["text"]: t for t in items}
+    assert by_text["Đường ấp 4 xã Tân Phước ngập"]["channel"] == "zalo"
+    assert by_text["Nước máy đục ngầu ở khu phố 2"]["channel"] == "walk-in"
+    assert by_text["Kẹt xe ở cầu Rạch Miễu"]["channel"] == "phone"
+    # 02/12/2026 08:30 is read in the hotline's local time.
+    assert by_text["Đường ấp 4 xã Tân Phước ngập"]["received_at"].startswith(
+        "2026-12-02T08:30:00+07:00")
+
+
+def test_every_error_of_a_row_is_reported_with_the_allowed_values(client: TestClient) -> None:
+    body = "Nội dung,Kênh,Số điện thoại,Ngày tiếp nhận\n,fax,123,31/02/2026\n"
+    result = _import(client, body)
+    assert result["created"] == []
+    codes = {(e["row"], e["code"]) for e in result["errors"]}
+    assert codes == {(2, "invalid_channel"), (2, "invalid_datetime"), (2, "empty_text"),
+                     (2, "invalid_phone")}
+    channel = next(e for e in result["errors"] if e["code"] == "invalid_channel")
+    assert "«Điện thoại» (phone)" in channel["message"]
+    assert "«Zalo» (zalo)" in channel["message"]
+    date = next(e for e in result["errors"] if e["code"] == "invalid_datetime")
+    assert "dd/mm/yyyy" in date["message"]
+
+
+def test_a_file_imported_twice_does_not_double(client: TestClient) -> None:
+    first = _import(client, CONSOLE_WORDS)
+    again = _import(client, CONSOLE_WORDS, name="dot-lan-2.csv")
+    assert again["created"] == []
+    assert [e["code"] for e in again["errors"]] == ["duplicate_row"] * 6
+    assert first["created"][0] in again["errors"][0]["message"]
+    assert client.get("/api/v1/complaints").json()["total"] == 6
+    # The same rows among new ones: only the new ones are imported.
+    more = CONSOLE_WORDS + "Cây đổ chắn đường ấp 2,Zalo,,05/12/2026\n"
+    third = _import(client, more)
+    assert len(third["created"]) == 1 and len(third["errors"]) == 6

@@ -18,6 +18,11 @@ COMMON = frozenset({
 })
 
 
+# Said before a password is typed (pages, the command line), in the words of the checks.
+RULES = ("Mật khẩu từ 8 đến 256 ký tự, không phải mật khẩu phổ biến "
+         "(như 12345678, matkhau123).")
+
+
 def check_strength(password: str) -> None:
     if len(password) < 8:
         raise InvalidInput("Mật khẩu cần ít nhất 8 ký tự.", code="weak_password")

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from triage.auth.models import ApiToken, User, WebSession
@@ -117,6 +117,17 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     if user is None or not ok or not user.active:
         return None
     return user
+
+
+def set_password(db: Session, user: User, password: str, now: datetime, *,
+                 keep_session: int | None = None) -> None:
+    """A new password (checked against the rules); every web session of the user but
+    `keep_session` ends, so a leaked password stops working at once."""
+    user.password_hash = hash_password(password)
+    db.execute(update(WebSession).where(WebSession.user_id == user.id,
+                                        WebSession.revoked_at.is_(None),
+                                        WebSession.id != (keep_session or 0))
+               .values(revoked_at=now))
 
 
 def open_session(db: Session, user: User, now: datetime) -> tuple[str, WebSession]:

@@ -42,6 +42,8 @@ class Suggestion:
     review_reasons: list[str] = field(default_factory=list)
     place: str | None = None
     place_status: str = "not_found"
+    # An ambiguous place: each unit it may mean, with its People's Committee, one click away.
+    candidates: list[dict[str, str]] = field(default_factory=list)
     agency_code: str | None = None
     agency_name: str | None = None
     rule: str | None = None
@@ -65,6 +67,18 @@ def _place(match: LocationMatch) -> tuple[str | None, str]:
     if match.status == "ambiguous":
         return "Chưa rõ: " + ", ".join(c.name for c in match.candidates), "ambiguous"
     return None, "not_found"
+
+
+def _candidates(match: LocationMatch) -> list[dict[str, str]]:
+    if match.status != "ambiguous":
+        return []
+    directory, out = load_directory(), []
+    for ward in match.candidates:
+        agency = directory.commune_unit("ubnd", ward.code)
+        if agency is not None:
+            out.append({"ward": ward.name, "agency_code": agency.code,
+                        "agency_name": agency.name})
+    return out
 
 
 def _classifier() -> Classifier | None:
@@ -94,6 +108,7 @@ def suggest(text: str) -> Suggestion:
         out.explanation = list(result.explanation)
         out.review_reasons = list(result.review_reasons)
     out.place, out.place_status = _place(seen.location)
+    out.candidates = _candidates(seen.location)
     decision = seen.decision
     out.agency_code, out.agency_name = decision.agency_code, decision.agency_name
     out.rule, out.reason, out.confident = decision.rule, decision.reason, decision.confident
@@ -117,6 +132,37 @@ def check_choice(topic: str, flags: list[str], agency_code: str) -> Choice:
     if load_directory().get(agency_code) is None:
         raise InvalidInput("Hãy chọn cơ quan xử lý có trong danh bạ.", code="unknown_agency")
     return Choice(topic, tuple(sorted(set(flags))), agency_code)
+
+
+def choice_at_accept(suggestion: Suggestion | None, topic: str, flags: list[str],
+                     agency_code: str) -> Choice | None:
+    """The operator's choice when they accept. What they left empty (Ctrl+Enter pressed
+    before the suggestion reached the page, or a page without scripts) is taken from the
+    suggestion made on the server, as if they had waited for it. None when even that
+    leaves no topic or no agency: the case is then filed for the pipeline, which routes it
+    or puts it in the review queue, rather than refused."""
+    if suggestion is not None and suggestion.ready:
+        if not topic and suggestion.topic:
+            topic, flags = suggestion.topic, flags or suggestion.flag_codes
+        agency_code = agency_code or suggestion.agency_code or ""
+    if not topic or not agency_code:
+        return None
+    return check_choice(topic, flags, agency_code)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What the operator tells the caller once the case is filed."""
+
+    code: str
+    routed: bool
+    agency_name: str | None
+    due_at: datetime | None
+
+
+def filed(ticket: Ticket) -> Filed:
+    name = load_directory().name(ticket.agency_code) if ticket.agency_code else None
+    return Filed(ticket.code, ticket.agency_code is not None, name, ticket.due_at)
 
 
 def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, actor: str,

@@ -31,6 +31,7 @@ from triage.intake.importer import import_rows, read_table
 from triage.intake.schemas import ComplaintIn, ImportResult, not_a_number
 from triage.routing.service import visible_events
 from triage.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
+from triage.search import service as search
 from triage.tickets import service as tickets
 from triage.tickets.present import caller_out, public_out, ticket_out
 from triage.tickets.schemas import CallerOut, TicketOut, TicketPage
@@ -190,9 +191,13 @@ def list_complaints(
 ) -> TicketPage:
     policy.require_role(principal, *READERS)
     flt = tickets.TicketFilter(status=status, topic=topic, channel=channel, agency_code=agency,
-                               received_from=received_from, received_to=received_to, q=q)
-    items, total = tickets.list_tickets(session, flt, page=page, per_page=per_page,
-                                        scope=policy.ticket_scope(principal))
+                               received_from=received_from, received_to=received_to)
+    found = search.matching(q, session.get_bind().dialect.name) if q else None
+    if q and found is None:  # nothing searchable left in the term: nothing matches
+        return TicketPage(items=[], total=0, page=page, per_page=per_page)
+    items, total = tickets.list_tickets(
+        session, flt, page=page, per_page=per_page, scope=policy.ticket_scope(principal),
+        match=found.conditions if found else (), order_by=found.order_by if found else ())
     return TicketPage(items=[ticket_out(t) for t in items], total=total, page=page,
                       per_page=per_page)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from triage.db import make_engine
+from triage.migrate import include_object
 from triage.settings import get_settings
 from triage.tables import Base
 
@@ -30,6 +31,7 @@ def _run_with(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

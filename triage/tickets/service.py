@@ -3,6 +3,7 @@ code, reading its history, listing tickets. Every area uses these."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,13 +74,15 @@ class TicketFilter:
     agency_code: str | None = None
     received_from: datetime | None = None
     received_to: datetime | None = None
-    q: str | None = None
 
 
 def list_tickets(
-    session: Session, flt: TicketFilter, *, page: int, per_page: int, scope: Any = None
+    session: Session, flt: TicketFilter, *, page: int, per_page: int, scope: Any = None,
+    match: Sequence[Any] = (), order_by: Sequence[Any] = (),
 ) -> tuple[list[Ticket], int]:
-    conditions: list[Any] = [] if scope is None else [scope]
+    """A page of tickets; `match` and `order_by` come from a text search
+    (triage.search), newest first otherwise."""
+    conditions: list[Any] = [*match] if scope is None else [scope, *match]
     if flt.status:
         conditions.append(Ticket.status == flt.status)
     if flt.topic:
@@ -92,16 +95,11 @@ def list_tickets(
         conditions.append(Ticket.received_at >= flt.received_from)
     if flt.received_to:
         conditions.append(Ticket.received_at < flt.received_to)
-    if flt.q:
-        # The escape character itself first, then the LIKE wildcards: searched literally.
-        literal = flt.q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        pattern = "%" + literal + "%"
-        conditions.append(Ticket.text.ilike(pattern, escape="\\") | (Ticket.code == flt.q))
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
     stmt = (
         select(Ticket)
         .where(*conditions)
-        .order_by(Ticket.id.desc())
+        .order_by(*(order_by or (Ticket.id.desc(),)))
         .offset((page - 1) * per_page)
         .limit(per_page)
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi.staticfiles import StaticFiles
 
+from triage.web.apidocs import router as docs_router
 from triage.web.views import router
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -16,4 +17,4 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=STATIC_DIR)
 
 
-__all__ = ["STATIC_DIR", "router", "static_files"]
+__all__ = ["STATIC_DIR", "docs_router", "router", "static_files"]

@@ -20,6 +20,7 @@ from triage.auth import audit
 from triage.auth import service as auth
 from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.models import User
+from triage.auth.passwords import RULES
 from triage.auth.service import Principal
 from triage.deps import SessionDep
 from triage.errors import Conflict, InvalidInput, NotFound
@@ -42,7 +43,7 @@ def _users_page(request: Request, principal: Principal, session: Session, *,
     users = list(session.scalars(select(User).order_by(User.role, User.username)))
     return render(request, "admin_users.html", principal, status_code=status_code, users=users,
                   error=error, form=form or {}, agency_groups=agency_groups(),
-                  agency_names=agencies.agency_names(session))
+                  agency_names=agencies.agency_names(session), password_rules=RULES)
 
 
 @router.get("/quan-tri/nguoi-dung")

@@ -29,14 +29,25 @@ def import_form(request: Request, principal: PrincipalDep) -> Response:
 
 def _import_work(rows: list[Row], actor: str) -> jobs.Work:
     def work(job: jobs.Job) -> None:
+        duplicates: set[int] = set()
+        failed: set[int] = set()
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             with session_scope() as session:
                 result = import_rows(session, chunk, actor=actor, now=utcnow())
             job.results.extend(result.created)
             job.problems.extend(f"Dòng {e.row}: {e.message}" for e in result.errors)
+            duplicates.update(e.row for e in result.errors if e.code == "duplicate_row")
+            failed.update(e.row for e in result.errors)
             job.advance(len(chunk))
-        job.message = f"Đã nhập {len(job.results)} phản ánh, {len(job.problems)} dòng lỗi."
+        if rows and len(duplicates) == len(rows):
+            job.message = (f"Tệp này đã được nhập trước đó: cả {len(rows)} dòng trùng với "
+                           "phiếu đã có, không nhập lại dòng nào.")
+            return
+        job.message = f"Đã nhập {len(job.results)} phản ánh, {len(failed)} dòng không nhập được"
+        if duplicates:
+            job.message += f" (trong đó {len(duplicates)} dòng đã nhập trước đó)"
+        job.message += "."
     return work
 
 

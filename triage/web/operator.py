@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage.agencies.directory import load_directory
+from triage.agencies.picker import find_agencies
 from triage.agencies.service import agency_names
 from triage.auth import audit
 from triage.auth.deps import CSRF_HEADER, PrincipalDep, check_csrf, check_origin, client_ip
@@ -24,7 +25,7 @@ from triage.intake.schemas import ComplaintIn
 from triage.review import service as review
 from triage.review.service import Labels
 from triage.taxonomy import CHANNELS
-from triage.tickets.service import get_by_code
+from triage.tickets.service import find_by_code, get_by_code
 from triage.validation import describe
 from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
@@ -53,12 +54,10 @@ def agency_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _entry_page(request: Request, principal: Principal, *, values: dict[str, Any],
                 suggestion: desk.Suggestion | None = None, error: str | None = None,
-                status_code: int = 200) -> Response:
-    created = request.query_params.get("code", "")
+                status_code: int = 200, created: desk.Filed | None = None) -> Response:
     return render(request, "entry.html", principal, status_code=status_code, values=values,
                   suggestion=suggestion, error=error, agency_groups=agency_groups(),
-                  created=created if CODE.match(created) else None,
-                  idem=secrets.token_urlsafe(16))
+                  created=created, idem=secrets.token_urlsafe(16))
 
 
 EMPTY = {"channel": "phone", "name": "", "phone": "", "address": "", "text": "",
@@ -66,9 +65,12 @@ EMPTY = {"channel": "phone", "name": "", "phone": "", "address": "", "text": "",
 
 
 @router.get("/tiep-nhan")
-def entry_form(request: Request, principal: PrincipalDep) -> Response:
+def entry_form(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
     require(request, principal, *ENTRY_ROLES)
-    return _entry_page(request, principal, values=dict(EMPTY))
+    code = request.query_params.get("code", "")
+    ticket = find_by_code(session, code) if CODE.match(code) else None
+    return _entry_page(request, principal, values=dict(EMPTY),
+                       created=desk.filed(ticket) if ticket is not None else None)
 
 
 def _complaint(values: dict[str, Any]) -> ComplaintIn:
@@ -100,7 +102,8 @@ def entry_submit(
         return _entry_page(request, principal, values=values, suggestion=suggestion)
     try:
         complaint = _complaint(values)
-        choice = desk.check_choice(topic, flags, agency) if action == "accept" else None
+        choice = desk.choice_at_accept(suggestion, topic, flags, agency) \
+            if action == "accept" else None
         ticket = desk.submit(session, complaint, choice, actor=principal.username,
                               now=utcnow(), idempotency_key=f"web-{idem}" if idem else None)
     except ValidationError as exc:
@@ -133,6 +136,17 @@ def suggest_json(body: SuggestIn, request: Request, principal: PrincipalDep) -> 
     except DomainError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
     return JSONResponse(desk.suggest(body.text).as_dict())
+
+
+@api.get("/co-quan/tim")
+def find_agency_json(request: Request, principal: PrincipalDep, q: str = "") -> JSONResponse:
+    """The agency picker's choices for what the operator typed (static/picker.js)."""
+    if principal.role not in REVIEWERS:
+        err = Forbidden("Vai trò của bạn không được dùng chức năng này.")
+        return JSONResponse(err.to_dict(), status_code=err.status_code)
+    found = find_agencies(q[:200])
+    return JSONResponse([{"code": a.code, "name": a.name, "level": LEVELS.get(a.level, a.level)}
+                         for a in found])
 
 
 @router.get("/xem-xet")

@@ -52,6 +52,8 @@ NOTICES = {
     "user_saved": "Đã lưu người dùng.",
     "closed": "Đã đóng phiếu.",
     "logged_out": "Đã đăng xuất.",
+    "password_changed": "Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.",
+    "password_reset": "Đã đặt lại mật khẩu; các phiên đăng nhập của người này đã kết thúc.",
 }
 
 

@@ -13,12 +13,14 @@ from triage.agencies.service import agency_names
 from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip, visible_ticket
 from triage.auth.service import Principal
+from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import Forbidden
 from triage.intake import service as intake
 from triage.review import service as review
 from triage.routing.service import visible_events
 from triage.sanitize import clean_text
+from triage.search import service as ticket_search
 from triage.tickets import service as tickets
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import InvalidPhone, canonical_phone
@@ -97,35 +99,42 @@ def reveal_caller(code: str, request: Request, principal: FormPrincipal, session
                         caller=caller_out(caller, reveal=True))
 
 
-def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], int, str]:
-    """Tickets matching `q`, within what `principal` may see, and how `q` was read."""
+def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticket], bool, str]:
+    """Tickets matching `q` within what `principal` may see, whether more match, and how
+    `q` was read."""
     scope = policy.ticket_scope(principal)
     if CODE_LIKE.match(q):
-        stmt = select(Ticket).where(scope, Ticket.code == q.strip())
-        found = list(session.scalars(stmt))
-        return found, len(found), "code"
-    if PHONE_LIKE.match(q):
+        found = list(session.scalars(select(Ticket).where(scope, Ticket.code == q.strip())))
+        if found:
+            return found, False, "code"
+    phone = _phone(q)
+    if phone is not None:
         if principal.role not in PHONE_SEARCHERS:
             raise Forbidden("Chỉ tổng đài viên được tìm theo số điện thoại.")
-        try:
-            phone = canonical_phone(q)
-        except InvalidPhone:
-            phone = None
-        if phone is not None:
-            stmt = (select(Ticket).join(Caller, Ticket.caller_id == Caller.id)
-                    .where(scope, Caller.phone_e164 == phone)
-                    .order_by(Ticket.id.desc()).limit(RESULTS))
-            found = list(session.scalars(stmt))
-            return found, len(found), "phone"
-    items, total = tickets.list_tickets(session, tickets.TicketFilter(q=q.strip()), page=1,
-                                       per_page=RESULTS, scope=scope)
-    return items, total, "text"
+        stmt = (select(Ticket).join(Caller, Ticket.caller_id == Caller.id)
+                .where(scope, Caller.phone_e164 == phone)
+                .order_by(Ticket.id.desc()))
+        found = list(session.scalars(stmt.limit(RESULTS + 1)))
+        return found[:RESULTS], len(found) > RESULTS, "phone"
+    # Anything else, a partial or spaced code included, is searched forgivingly.
+    return ticket_search.search(session, q, now=utcnow(), scope=scope, limit=RESULTS)
+
+
+def _phone(q: str) -> str | None:
+    """The canonical phone number `q` is, or None (digits that are no phone may be part of
+    a ticket code)."""
+    if not PHONE_LIKE.match(q):
+        return None
+    try:
+        return canonical_phone(q)
+    except InvalidPhone:
+        return None
 
 
 @router.get("/tim-kiem")
 def search_form(request: Request, principal: PrincipalDep) -> Response:
     require(request, principal, *SEARCHERS)
-    return render(request, "search.html", principal, q="", items=None, total=0, kind="",
+    return render(request, "search.html", principal, q="", items=None, more=False, kind="",
                   agency_names={})
 
 
@@ -135,10 +144,11 @@ def search(request: Request, principal: FormPrincipal, session: SessionDep,
     """POST, so that a phone number searched for never lands in a URL or an access log."""
     require(request, principal, *SEARCHERS)
     if not q.strip():
-        return render(request, "search.html", principal, q="", items=None, total=0, kind="",
-                      agency_names={}, error="Hãy nhập mã phiếu, số điện thoại hoặc nội dung.")
-    items, total, kind = _results(session, principal, q)
+        return render(request, "search.html", principal, q="", items=None, more=False,
+                      kind="", agency_names={},
+                      error="Hãy nhập mã phiếu, số điện thoại hoặc nội dung.")
+    items, more, kind = _results(session, principal, q)
     audit.record(session, principal, "web.search", source_ip=client_ip(request),
-                 data={"kind": kind, "results": total})
-    return render(request, "search.html", principal, q=q, items=items, total=total, kind=kind,
-                  agency_names=agency_names(session))
+                 data={"kind": kind, "results": len(items), "more": more})
+    return render(request, "search.html", principal, q=q, items=items, more=more, kind=kind,
+                  apart_days=ticket_search.APART_DAYS, agency_names=agency_names(session))

@@ -16,6 +16,7 @@ from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import DomainError
 from triage.web import (
+    account,
     admin,
     agency,
     imports,
@@ -106,5 +107,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages)
 router.include_router(operator.api)
 for module in (operator, tickets, agency, supervisor, monthly, admin, model_admin, imports,
-               public):
+               public, account):
     router.include_router(module.router)

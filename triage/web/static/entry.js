@@ -1,6 +1,8 @@
 // Case-entry desk: ask the server for a suggestion while the operator types, fill the
 // topic, flags and agency fields unless the operator has already changed them, and
-// submit with Ctrl+Enter. Text goes into the page with textContent only.
+// submit with Ctrl+Enter. Ctrl+Enter pressed before the suggestion for the text arrives
+// waits for it (a few seconds at most: the server fills in whatever is still empty).
+// Text goes into the page with textContent only.
 (function () {
   "use strict";
   var form = document.getElementById("entry-form");
@@ -13,7 +15,10 @@
   var touched = {};
   var timer = null;
   var seq = 0;
+  var askedFor = null;
+  var pending = null;
   var MIN_CHARS = 15;
+  var WAIT_MS = 5000;
 
   function flagBoxes() {
     return form.querySelectorAll('input[name="flags"]');
@@ -28,9 +33,36 @@
   function choose(select, value) {
     if (!select || touched[select.id] || !value) { return; }
     for (var i = 0; i < select.options.length; i++) {
-      if (select.options[i].value === value) { select.value = value; return; }
+      if (select.options[i].value === value) {
+        select.value = value;
+        select.dispatchEvent(new Event("sync"));
+        return;
+      }
     }
   }
+  // The units an ambiguous place may mean, each a button that picks its committee.
+  var candidates = document.getElementById("sg-candidates");
+  function showCandidates(list) {
+    candidates.textContent = "";
+    (list || []).forEach(function (c) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "candidate";
+      button.dataset.agency = c.agency_code;
+      button.textContent = c.ward;
+      button.title = c.agency_name;
+      candidates.appendChild(button);
+    });
+  }
+  candidates.addEventListener("click", function (e) {
+    var button = e.target.closest("button.candidate");
+    if (!button) { return; }
+    agency.value = button.dataset.agency;
+    agency.dispatchEvent(new Event("change", { bubbles: true }));
+    candidates.querySelectorAll("button.candidate").forEach(function (b) {
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
+    });
+  });
   function show(s) {
     if (!s.ready) { say("sg-status", s.message || "Chưa đủ nội dung để gợi ý."); return; }
     var unsure = (s.review_reasons && s.review_reasons.length) || !s.confident;
@@ -49,6 +81,7 @@
       flagBoxes().forEach(function (box) { box.checked = wanted.indexOf(box.value) >= 0; });
     }
     say("sg-place", s.place || "—");
+    showCandidates(s.candidates);
     choose(agency, s.agency_code);
     var why = s.reason || "";
     if (why && !s.confident) { why += " (chưa chắc chắn, cần xem lại)"; }
@@ -56,10 +89,11 @@
   }
   function ask() {
     var value = text.value;
-    if (value.trim().length < MIN_CHARS) { return; }
+    if (value.trim().length < MIN_CHARS) { return null; }
     var mine = ++seq;
+    askedFor = value;
     say("sg-status", "Đang phân tích nội dung…");
-    fetch("/tiep-nhan/goi-y", {
+    pending = fetch("/tiep-nhan/goi-y", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": token ? token.content : "" },
@@ -72,6 +106,19 @@
     }).catch(function () {
       if (mine === seq) { say("sg-status", "Không lấy được gợi ý; bấm «Xem gợi ý» để thử lại."); }
     });
+    return pending;
+  }
+  function accept() {
+    clearTimeout(timer);
+    var wait = askedFor === text.value ? pending : ask();
+    var sent = false;
+    function go() {
+      if (!sent) { sent = true; document.getElementById("accept").click(); }
+    }
+    if (!wait) { go(); return; }
+    say("sg-status", "Đang chờ gợi ý để chuyển xử lý…");
+    wait.then(go, go);
+    setTimeout(go, WAIT_MS);
   }
   text.addEventListener("input", function () {
     clearTimeout(timer);
@@ -86,7 +133,7 @@
   form.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      document.getElementById("accept").click();
+      accept();
     }
   });
   if (text.value.trim().length >= MIN_CHARS && !topic.value) { ask(); }

@@ -1,0 +1,104 @@
+"""Search forgives case, diacritics and the way a code is typed, on SQLite and PostgreSQL,
+and ranks the closest matches first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from tests.factories.tickets import submit
+from triage.db import session_scope, utcnow
+from triage.locations.tokens import fold
+from triage.search.service import APART_DAYS, code_digits, fold_query, search
+from triage.tickets.models import Ticket
+
+MY_HIEP = "Đường ở xã Mỹ Hiệp ngập nước cả tuần, xin xử lý"
+APART = "Xã Mỹ Phú có chợ Hiệp Lợi bán hàng lấn chiếm lòng đường"
+OTHER = "Đèn đường phường Mỹ Phú hư cả tuần"
+
+
+def _codes(term: str) -> list[str]:
+    with session_scope() as s:
+        items, _, _ = search(s, term, now=utcnow())
+        return [t.code for t in items]
+
+
+def _code_of(ticket_id: int) -> str:
+    with session_scope() as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert ticket is not None
+        return ticket.code
+
+
+def test_the_query_is_folded_by_the_one_normaliser() -> None:
+    assert fold_query("  MỸ   HIỆP ") == "my hiep"
+    assert fold_query("Đồng Tháp") == "dong thap"
+    assert code_digits("1022 202612 00042") == "102220261200042"
+    assert code_digits("202612-0004") == "2026120004"
+    assert code_digits("my hiep") is None
+    assert code_digits("12") is None
+
+
+@pytest.mark.parametrize("term", ["Mỹ Hiệp", "MỸ HIỆP", "my hiep", "My Hiep", "mỹ hiep"])
+def test_case_and_diacritics_do_not_matter(database: str, term: str) -> None:
+    first = _code_of(submit(MY_HIEP))
+    apart = _code_of(submit(APART))
+    submit(OTHER)
+    found = _codes(term)
+    # Both words in both texts; the phrase first, the words found apart after it.
+    assert found == [first, apart]
+
+
+def test_a_partial_code_and_a_code_typed_with_spaces_find_their_ticket(database: str) -> None:
+    codes = [_code_of(submit(f"{OTHER} {i}")) for i in range(3)]
+    target = codes[1]  # 1022-YYYYMM-00002
+    prefix, period, number = target.split("-")
+    assert _codes(f"{prefix} {period} {number}") == [target]
+    assert _codes(f"{period}-{number[:-1]}")[:3] == list(reversed(codes))
+    assert _codes(f"{period}{number}") == [target]
+    assert _codes(target) == [target]
+
+
+def test_wildcards_in_a_term_are_searched_literally(database: str) -> None:
+    submit("Giá nước tăng 100% so với tháng trước")
+    submit("Giá nước tăng 1000 đồng so với tháng trước")
+    assert len(_codes("100%")) == 1
+    assert _codes("_") == []
+
+
+def test_a_full_page_says_more_match(database: str) -> None:
+    ids = [submit(f"{OTHER} lần {i}") for i in range(4)]
+    with session_scope() as s:
+        items, more, kind = search(s, "my phu", now=utcnow(), limit=3)
+        assert ([t.id for t in items], more, kind) == (ids[:0:-1], True, "text")
+        items, more, _ = search(s, "my phu", now=utcnow(), limit=4)
+        assert (len(items), more) == (4, False)
+
+
+def test_words_apart_are_looked_for_among_recent_tickets_only(database: str) -> None:
+    old = utcnow() - timedelta(days=APART_DAYS + 5)
+    submit(APART, received_at=old)
+    first = _code_of(submit(MY_HIEP, received_at=old))
+    assert _codes("my hiep") == [first]
+
+
+def test_postgresql_folds_every_vietnamese_letter_as_the_house_does(pg: str) -> None:
+    letters = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợ"
+               "uùúủũụưừứửữựyỳýỷỹỵđ")
+    alphabet = letters + letters.upper() + " 0123456789-"
+    with session_scope() as s:
+        folded = s.scalar(text("SELECT triage_fold(:v)"), {"v": alphabet})
+    assert folded == fold(alphabet)
+
+
+def test_postgresql_searches_through_the_trigram_index(pg: str) -> None:
+    with session_scope() as s:
+        s.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(s.scalars(text(
+            "EXPLAIN SELECT id FROM tickets WHERE search_text LIKE '%my hiep%'")))
+        code_plan = "\n".join(s.scalars(text(
+            "EXPLAIN SELECT id FROM tickets WHERE replace(code, '-', '') LIKE '%2026120004%'")))
+    assert "ix_tickets_search_text_trgm" in plan
+    assert "ix_tickets_code_digits_trgm" in code_plan

@@ -1,0 +1,126 @@
+"""Search that forgives: ticket text without case or diacritics, codes in part or typed with
+spaces, best matches first.
+
+Both sides are folded the same way. The query goes through the one normaliser
+(``prepare``: NFC, legacy encodings decoded) and the place tokens' ``fold`` (lower case,
+Vietnamese diacritics stripped, đ -> d). The stored text is folded in SQL by
+``triage_fold(text)``: on SQLite that function *is* ``fold`` (registered on each
+connection by ``triage.db``); on PostgreSQL it is ``lower(unaccent(text))``, kept in the
+generated column ``search_text`` with a trigram index over it (the migration), and a
+test checks it folds every Vietnamese letter as ``fold`` does. Codes are matched on
+their digits ("1022 202612 00042", "202612-0004"), through a second trigram index on
+PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Text, and_, case, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from triage.locations.tokens import fold
+from triage.text.normalize import prepare
+from triage.tickets.models import Ticket
+
+# Digits, spaces, dots and dashes only, with at least this many digits: a code or part of one.
+CODE_CHARS = re.compile(r"^[\d\s.\-]+$")
+MIN_CODE_DIGITS = 4
+# Words found apart (not as the typed phrase) are looked for among the tickets of the
+# last days only: on millions of tickets a rare phrase of common words would otherwise
+# read most of the table. The phrase and codes are searched over all time.
+APART_DAYS = 92
+
+
+def fold_query(text: str) -> str:
+    """The folded form of a search term: "  MỸ   HIỆP " -> "my hiep"."""
+    return " ".join(fold(prepare(text)[0]).split())
+
+
+def code_digits(text: str) -> str | None:
+    """The digits of a term that can only be (part of) a ticket code, else None."""
+    if not CODE_CHARS.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    return digits if len(digits) >= MIN_CODE_DIGITS else None
+
+
+def _like(value: str) -> str:
+    """A LIKE pattern that finds `value` anywhere, its wildcards taken literally."""
+    return "%" + value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+def folded_text(dialect: str) -> Any:
+    """The stored text, folded: PostgreSQL keeps it in a generated column (see the
+    forgiving-search migration); SQLite folds as it reads."""
+    if dialect == "postgresql":
+        return literal_column("tickets.search_text", Text)
+    return func.triage_fold(Ticket.text)
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a term is searched: `tiers` are the conditions of each rank, best first (a
+    ticket of a later tier meets none of the earlier ones); newest first within a tier."""
+
+    kind: str  # "code" or "text"
+    tiers: tuple[tuple[Any, ...], ...]
+
+    @property
+    def conditions(self) -> tuple[Any, ...]:
+        """Any tier: what a matching ticket meets."""
+        return (or_(*(and_(*tier) for tier in self.tiers)),) if len(self.tiers) > 1 \
+            else self.tiers[0]
+
+    @property
+    def order_by(self) -> tuple[Any, ...]:
+        ranks = [(and_(*tier), i) for i, tier in enumerate(self.tiers[:-1])]
+        return ((case(*ranks, else_=len(self.tiers) - 1),) if ranks else ()) \
+            + (Ticket.id.desc(),)
+
+
+def matching(term: str, dialect: str = "sqlite") -> Match | None:
+    """How `term` is searched, or None if nothing is left of it once folded."""
+    digits = code_digits(term)
+    if digits is not None:
+        bare = func.replace(Ticket.code, "-", "")
+        return Match("code", ((bare == digits,),
+                              (bare.like(_like(digits), escape="\\"), bare != digits)))
+    folded = fold_query(term)
+    words = list(dict.fromkeys(folded.split()))
+    if not words:
+        return None
+    text = folded_text(dialect)
+    phrase = text.like(_like(folded), escape="\\")
+    if len(words) == 1:
+        return Match("text", ((phrase,),))
+    # The words as one phrase rank above the words found apart.
+    apart = tuple(text.like(_like(word), escape="\\") for word in words)
+    return Match("text", ((phrase,), (*apart, ~phrase)))
+
+
+def search(session: Session, term: str, *, now: datetime, scope: Any = None,
+           limit: int = 50) -> tuple[list[Ticket], bool, str]:
+    """Tickets matching `term` (best first, at most `limit`), whether more match, and how
+    the term was read.
+
+    One query per tier, newest first with a LIMIT: PostgreSQL then walks the primary key
+    backwards and stops at `limit` for a common term, or takes the trigram index for a
+    rare one, instead of ranking (or counting) every match of a common word among
+    millions."""
+    match = matching(term, session.get_bind().dialect.name)
+    if match is None:
+        return [], False, "text"
+    scoped = [] if scope is None else [scope]
+    items: list[Ticket] = []
+    for rank, tier in enumerate(match.tiers):
+        if len(items) > limit:
+            break
+        recent = [Ticket.received_at >= now - timedelta(days=APART_DAYS)] \
+            if match.kind == "text" and rank > 0 else []
+        stmt = (select(Ticket).where(*tier, *recent, *scoped).order_by(Ticket.id.desc())
+                .limit(limit + 1 - len(items)))
+        items.extend(session.scalars(stmt))
+    return items[:limit], len(items) > limit, match.kind
