@@ -2,9 +2,11 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/classify_bench.py [--limit 1000] [--write]
+    .venv/bin/python bench/classify_bench.py [--limit 1000] [--texts FILE.jsonl] [--write]
 
-Texts: the corpus test split (then training cases if more are needed), as written.
+Texts: the corpus test split (then training cases if more are needed), as written; or the
+``text`` of each line of ``--texts`` (e.g. ../shared/real-dev/complaints.jsonl: real
+complaints, longer than ours).
 Measured in one run: bare underthesea ``word_tokenize``; the full ``classify`` pipeline
 in batch (``classify_many``), one at a time (``classify``) and through the CLI line
 handler (JSON in, JSON out); p50/p95/p99 single-complaint latency; model load time (in a
@@ -50,9 +52,14 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1,
 """
 
 
-def _texts(limit: int) -> list[str]:
+def _texts(limit: int, path: Path | None = None) -> list[str]:
     from triage.classify.corpus import load_corpus, split
     from triage.settings import get_settings
+
+    if path is not None:
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        return [r["text"] for r in rows if isinstance(r.get("text"), str)][:limit]
 
     train, test = split(load_corpus(Path(get_settings().corpus_dir)).examples)
     return [e.text for e in (test + train)][:limit]
@@ -88,12 +95,14 @@ def _timed(fn: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _jobs(texts: list[str], lat: list[float]) -> tuple[dict[str, Callable[[], object]], str]:
+def _jobs(texts: list[str], lat: list[float], answer_lat: list[float]
+          ) -> tuple[dict[str, Callable[[], object]], str]:
     """The measured jobs, all on the same texts, and the model version."""
     from underthesea import word_tokenize
 
     from triage.classify.model import Classifier
     from triage.settings import get_settings
+    from triage.understand.answer import result_for
     from triage.understand.cli import classify_lines
 
     classifier = Classifier.load(Path(get_settings().model_dir))
@@ -112,21 +121,29 @@ def _jobs(texts: list[str], lat: list[float]) -> tuple[dict[str, Callable[[], ob
         for result in classify_lines(lines, classifier):
             json.dumps(result, ensure_ascii=False)
 
+    def answers_one_at_a_time() -> None:
+        for text in texts:
+            start = time.perf_counter()
+            result_for(text, classifier)
+            answer_lat.append(time.perf_counter() - start)
+
     return {
         "word_tokenize": lambda: [word_tokenize(t) for t in texts],
         "classify_batch": lambda: classifier.classify_many(texts),
         "classify_single": one_at_a_time,
         "classify_cli_lines": cli,
+        "classify_answer": answers_one_at_a_time,
     }, classifier.version
 
 
-def run(limit: int, rounds: int) -> dict[str, object]:
+def run(limit: int, rounds: int, path: Path | None = None) -> dict[str, object]:
     from triage.settings import get_settings
 
     load = os.getloadavg()[0]
-    texts = _texts(limit)
+    texts = _texts(limit, path)
     lat: list[float] = []
-    jobs, version = _jobs(texts, lat)
+    answer_lat: list[float] = []
+    jobs, version = _jobs(texts, lat, answer_lat)
     # Interleaved rounds, best kept: other work on the machine slows whichever job it hits.
     best = {name: (float("inf"), float("inf")) for name in jobs}
     for _ in range(rounds):
@@ -135,6 +152,7 @@ def run(limit: int, rounds: int) -> dict[str, object]:
             best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
     n = len(texts)
     ms = np.asarray(lat) * 1000
+    answer_ms = np.asarray(answer_lat) * 1000
     return {
         "texts": n, "rounds": rounds, "mean_chars": round(float(np.mean([len(x) for x in texts]))),
         **{f"{k}_per_s": _rate(n, v[0]) for k, v in best.items()},
@@ -142,6 +160,11 @@ def run(limit: int, rounds: int) -> dict[str, object]:
         "single_vs_word_tokenize": round(best["word_tokenize"][0] / best["classify_single"][0], 2),
         "single_vs_word_tokenize_cpu": round(
             best["word_tokenize"][1] / best["classify_single"][1], 2),
+        "cli_vs_word_tokenize": round(best["word_tokenize"][0] / best["classify_cli_lines"][0],
+                                      2),
+        "answer_latency_ms": {p: round(float(np.percentile(answer_ms, q)), 2)
+                              for p, q in (("p50", 50), ("p95", 95), ("p99", 99))},
+        "source": str(path) if path else "corpus",
         "latency_ms": {p: round(float(np.percentile(ms, q)), 2)
                        for p, q in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))},
         "worker": _worker(Path(get_settings().model_dir), texts), "model_version": version,
@@ -150,8 +173,9 @@ def run(limit: int, rounds: int) -> dict[str, object]:
 
 
 def render(r: dict[str, object]) -> str:
-    w, lat, m = r["worker"], r["latency_ms"], r["machine"]
+    w, lat, m, ans = r["worker"], r["latency_ms"], r["machine"], r["answer_latency_ms"]
     assert isinstance(w, dict) and isinstance(lat, dict) and isinstance(m, dict)
+    assert isinstance(ans, dict)
     rows = [
         ("bare underthesea word_tokenize", f"{r['word_tokenize_per_s']} texts/s "
                                            f"({r['word_tokenize_cpu_ms']} ms CPU each)"),
@@ -161,9 +185,12 @@ def render(r: dict[str, object]) -> str:
                                     f"({r['classify_single_cpu_ms']} ms CPU each)"),
         ("one at a time vs bare word_tokenize (wall / CPU)",
          f"{r['single_vs_word_tokenize']}x / {r['single_vs_word_tokenize_cpu']}x"),
-        ("`triage classify` line handler: JSON in/out + `result_for` (now also location and "
-         "agency routing)", f"{r['classify_cli_lines_per_s']} texts/s "
-                            f"({r['classify_cli_lines_cpu_ms']} ms CPU each)"),
+        ("`triage classify` line handler: JSON in/out + `result_for` (classification, place, "
+         "agency)", f"{r['classify_cli_lines_per_s']} texts/s "
+                    f"({r['classify_cli_lines_cpu_ms']} ms CPU each)"),
+        ("`triage classify` vs bare word_tokenize (wall)", f"{r['cli_vs_word_tokenize']}x"),
+        ("one complaint through `result_for`, latency p50 / p95 / p99",
+         " / ".join(f"{ans[p]}" for p in ("p50", "p95", "p99")) + " ms"),
         ("single-complaint latency p50 / p95 / p99 / max (all rounds)",
          f"{lat['p50']} / {lat['p95']} / {lat['p99']} / {lat['max']} ms"),
         ("model load (fresh process): imports / artifact",
@@ -175,12 +202,14 @@ def render(r: dict[str, object]) -> str:
         START, "## Classifier (bench/classify_bench.py)", "",
         f"Machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}; load average "
         f"{r['load_average']:.1f} at the start (the machine was shared). "
-        f"Model `{r['model_version']}`; {r['texts']} corpus texts (test split first), "
+        f"Model `{r['model_version']}`; {r['texts']} texts from {r['source']} (corpus: the "
+        "test split first), "
         f"mean {r['mean_chars']} characters; best of {r['rounds']} interleaved rounds. "
         "Command: `.venv/bin/python bench/classify_bench.py --write`.", "",
         "| measure | result |", "| --- | --- |", *[f"| {a} | {b} |" for a, b in rows], "",
-        "Goals (issue 3): p95 < 10 ms; load < 2 s; pipeline >= 80% of bare word_tokenize "
-        "throughput; worker < 400 MB.", END,
+        "Goals (issue 13): `triage classify` >= 0.85x bare word_tokenize on the same texts in "
+        "the same run; p95 <= 10 ms per complaint in-process; load < 2 s; worker < 400 MB.",
+        END,
     ]) + "\n"
 
 
@@ -198,9 +227,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--texts", type=Path, default=None)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    result = run(args.limit, args.rounds)
+    result = run(args.limit, args.rounds, args.texts)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     section = render(result)
     print(section)
