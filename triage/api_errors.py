@@ -80,13 +80,15 @@ OPEN311_ERRORS = {
 }
 
 
-# Errors only some operations can give: 400, 413 need a body; 409 (a state or an
-# Idempotency-Key in conflict) comes from a change, never from a read; 429 only from the
-# rate-limited doors.
+# Errors only some operations can give: 400, 413 need a body (Open311 answers a bad query
+# parameter with 400 too, as GeoReport v2 says); 409 (a state or an Idempotency-Key in
+# conflict) comes from a change, never from a read; 429 only from the rate-limited doors.
 RATE_LIMITED = ("/api/v1/auth/login", "/api/v1/lookup")
 
 
 def can_return(status: str, method: str, path: str, operation: dict[str, Any]) -> bool:
+    if status == "400" and path.startswith(OPEN311_PREFIX):
+        return True
     if status in ("400", "413"):
         return "requestBody" in operation
     if status == "409":
