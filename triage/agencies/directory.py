@@ -107,8 +107,12 @@ class Directory:
                 entries = self.alias_index.setdefault(key, [])
                 if key and entry not in entries:
                     entries.append(entry)
-        self.max_alias = max(len(k) for k in self.alias_index)
-        self.alias_first_words = frozenset(k[0] for k in self.alias_index)
+        # The lengths of the aliases that start with each word, longest first: an alias is
+        # looked for only where one can start, and only at the lengths it can have.
+        lengths: dict[str, set[int]] = {}
+        for key in self.alias_index:
+            lengths.setdefault(key[0], set()).add(len(key))
+        self.alias_lengths = {w: tuple(sorted(n, reverse=True)) for w, n in lengths.items()}
 
     def get(self, code: str) -> Agency | None:
         return self.agencies.get(code)
@@ -150,9 +154,9 @@ class Directory:
                         ) -> list[tuple[int, int, AgencyMention]]:
         found = []
         for i in range(len(tokens)):
-            if tokens[i].folded not in self.alias_first_words:
-                continue
-            for length in range(min(self.max_alias, len(tokens) - i), 0, -1):
+            for length in self.alias_lengths.get(tokens[i].folded, ()):
+                if i + length > len(tokens):
+                    continue
                 span = tokens[i:i + length]
                 entries = self.alias_index.get(tuple(t.folded for t in span))
                 if entries:

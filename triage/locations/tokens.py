@@ -71,7 +71,8 @@ class Token(NamedTuple):
     after_break: bool = False
 
 
-_BREAK_RE = re.compile(r"[^\s.\-–]")
+# What may stand between two words of one name: spaces, a full stop ("P.5"), a hyphen.
+_SOFT_GAP = " \t\n\r\f\v\xa0\u2009\u200a\u202f\u3000.-–"
 
 
 def tokenize(text: str) -> list[Token]:
@@ -82,7 +83,7 @@ def tokenize(text: str) -> list[Token]:
     previous_end = 0
     for match in _TOKEN_RE.finditer(folded):
         word, start, end = match.group(), match.start(), match.end()
-        after_break = bool(tokens) and _BREAK_RE.search(text, previous_end, start) is not None
+        after_break = bool(tokens) and text[previous_end:start].strip(_SOFT_GAP) != ""
         previous_end = end
         if word.isdigit():
             word = word.lstrip("0") or "0"
