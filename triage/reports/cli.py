@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from triage.db import session_scope
+from triage.db import session_scope, utcnow
 from triage.reports.models import FORMATS
 from triage.reports.period import Period
 from triage.reports.service import Scope
@@ -41,7 +41,7 @@ def report(
     if any(f not in FORMATS for f in formats):
         raise typer.BadParameter("Định dạng phải là xlsx, pdf, csv hoặc all.",
                                  param_hint="--format")
-    scope = Scope(period, agency)
+    scope = Scope(period, agency, utcnow())
     out.mkdir(parents=True, exist_ok=True)
     targets = {fmt: out / file_name(scope, fmt) for fmt in formats}
     with session_scope() as session:

@@ -38,12 +38,13 @@ def _ticket_where(f: Filters, period: Period) -> list[Any]:
     return where
 
 
-def _on_time(session: Session, f: Filters, period: Period) -> dict[str, Any]:
-    cutoff = period.end
+def _on_time(session: Session, f: Filters, period: Period, now: datetime) -> dict[str, Any]:
+    """Assignments due in `period` by its cut-off (now, while the month runs)."""
+    cutoff = lateness.cutoff(period, now)
     stmt = select(
         func.coalesce(func.sum(case((lateness.counted_condition(cutoff), 1), else_=0)), 0),
         func.coalesce(func.sum(case((lateness.late_condition(cutoff), 1), else_=0)), 0),
-    ).where(Assignment.due_at >= period.start, Assignment.due_at < period.end)
+    ).where(*lateness.due_in(period, cutoff))
     if f.agency_code:
         stmt = stmt.where(Assignment.agency_code == f.agency_code)
     if f.topic:
@@ -75,12 +76,13 @@ def counts(session: Session, f: Filters) -> dict[str, Any]:
     }
 
 
-def trend(session: Session, f: Filters, months: int = 12) -> list[dict[str, Any]]:
+def trend(session: Session, f: Filters, now: datetime, months: int = 12
+          ) -> list[dict[str, Any]]:
     out = []
     for period in f.period.months_back(months):
         received = session.scalar(select(func.count()).where(*_ticket_where(f, period)))
         out.append({"period": str(period), "received": int(received or 0),
-                    **_on_time(session, f, period)})
+                    **_on_time(session, f, period, now)})
     return out
 
 
@@ -105,7 +107,7 @@ def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
     return {
         "period": str(f.period), "agency_code": f.agency_code, "topic": f.topic,
         "counts": counts(session, f),
-        "on_time": _on_time(session, f, f.period),
-        "trend": trend(session, f),
+        "on_time": _on_time(session, f, f.period, now),
+        "trend": trend(session, f, now),
         "backlog": backlog(session, f, now),
     }

@@ -118,6 +118,10 @@ class PdfSink:
             pdf.set_font(FONT, "I", 10)
             pdf.cell(0, 6, f"({meta.section})", align="C", new_x=XPos.LMARGIN,
                      new_y=YPos.NEXT)
+        if meta.as_of_line:
+            pdf.set_font(FONT, "I", 9)
+            pdf.multi_cell(0, 5, meta.as_of_line, align="C", new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
         pdf.ln(4)
 
     def _heading(self, text: str) -> None:

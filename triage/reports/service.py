@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
+from triage.db import utcnow
 from triage.locations.tokens import fold
 from triage.reports import lateness
 from triage.reports.cells import summary
@@ -41,10 +42,16 @@ STATUS_BY_CODE: dict[str, str] = {s.value: name for s, name in STATUS_NAMES.item
 class Scope:
     period: Period
     agency_code: str | None = None  # None: the province-wide report
+    # When the report is made: a month still running is judged as of then (lateness.cutoff).
+    as_of: datetime = field(default_factory=utcnow, compare=False)
 
     @property
     def slug(self) -> str:
         return self.agency_code or "toan-tinh"
+
+    @property
+    def cutoff(self) -> datetime:
+        return lateness.cutoff(self.period, self.as_of)
 
 
 @dataclass(frozen=True)
@@ -180,14 +187,13 @@ def flagged_stmt(scope: Scope, flag: str) -> Select[Any]:
 
 
 def late_assignments_stmt(scope: Scope) -> Select[Any]:
-    period, a = scope.period, Assignment
+    a, cut = Assignment, scope.cutoff
     stmt = (select(a.agency_code, AgencyRow.name, *_ticket_columns(),
                    _raw(a.due_at), _raw(a.answered_at), _raw(a.ended_at))
             .join(Ticket, Ticket.id == a.ticket_id)
             .outerjoin(AgencyRow, AgencyRow.code == a.agency_code)
             .outerjoin(Caller, Caller.id == Ticket.caller_id)
-            .where(a.due_at >= period.start, a.due_at < period.end,
-                   lateness.late_condition(period.end))
+            .where(*lateness.due_in(scope.period, cut), lateness.late_condition(cut))
             .order_by(a.agency_code, a.due_at, a.id))
     if scope.agency_code is not None:
         stmt = stmt.where(a.agency_code == scope.agency_code)
@@ -236,7 +242,7 @@ def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
 
 
 def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
-    cutoff, clock = scope.period.end, _Clock()
+    cutoff, clock = scope.cutoff, _Clock()
     if key == "tre_xu_ly":
         for r in _stream(session, late_assignments_stmt(scope)):
             yield _late_row(r, cutoff, clock)

@@ -83,7 +83,7 @@ def _tickets_in(scope: Scope, period: Period) -> list[Any]:
 
 
 def _assignments_due_in(scope: Scope, period: Period) -> list[Any]:
-    where = [Assignment.due_at >= period.start, Assignment.due_at < period.end]
+    where = lateness.due_in(period, lateness.cutoff(period, scope.as_of))
     if scope.agency_code is not None:
         where.append(Assignment.agency_code == scope.agency_code)
     return where
@@ -100,9 +100,10 @@ def totals(session: Session, scope: Scope, period: Period) -> Totals:
 
 
 def _due_and_late(session: Session, scope: Scope, period: Period) -> tuple[int, int]:
+    cut = lateness.cutoff(period, scope.as_of)
     due, late = session.execute(select(
-        func.coalesce(func.sum(case((lateness.counted_condition(period.end), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((lateness.late_condition(period.end), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lateness.counted_condition(cut), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lateness.late_condition(cut), 1), else_=0)), 0),
     ).where(*_assignments_due_in(scope, period))).one()
     return int(due), int(late)
 
@@ -176,8 +177,8 @@ def count_table(now: dict[str, int], before: dict[str, int], names: dict[str, st
 
 
 def _on_time_rows(session: Session, scope: Scope) -> list[tuple[str, int, int]]:
-    """Per agency, assignments due this month: (code, judged, late)."""
-    cutoff = scope.period.end
+    """Per agency, assignments due this month by the cut-off: (code, judged, late)."""
+    cutoff = scope.cutoff
     counted = func.sum(case((lateness.counted_condition(cutoff), 1), else_=0))
     late = func.sum(case((lateness.late_condition(cutoff), 1), else_=0))
     rows = session.execute(
@@ -219,9 +220,10 @@ def _late_by_month(session: Session, scope: Scope, first: Period, last: Period
     months = first.through(last)
     due = Assignment.due_at
     bucket = _month_of(due, months)
-    cutoff: Any = (literal(months[0].end, due.type) if len(months) == 1 else
-                   case(*[(due < literal(m.end, due.type), literal(m.end, due.type))
-                          for m in months[:-1]], else_=literal(months[-1].end, due.type)))
+    cuts = [literal(lateness.cutoff(m, scope.as_of), due.type) for m in months]
+    cutoff: Any = (cuts[0] if len(months) == 1 else
+                   case(*[(due < literal(m.end, due.type), cut)
+                          for m, cut in zip(months[:-1], cuts, strict=False)], else_=cuts[-1]))
     where = [due >= first.start, due < last.end, lateness.late_condition(cutoff)]
     if scope.agency_code is not None:
         where.append(Assignment.agency_code == scope.agency_code)

@@ -99,7 +99,7 @@ def download_report(report_id: int, fmt: Literal["xlsx", "pdf", "csv"], session:
     if path is None:
         raise missing
     names = _names(session, {report.agency_code} if report.agency_code else set())
-    scope = store.scope_of(report)
+    scope = store.scope_of(report, utcnow())
     part = names.get(report.agency_code, report.agency_code) if report.agency_code \
         else "toàn tỉnh"
     display = f"Báo cáo 1022 tháng {scope.period.month:02d}-{scope.period.year} - {part}.{fmt}"
@@ -119,7 +119,7 @@ def generate_report(body: GenerateIn, session: SessionDep,
         raise InvalidInput("Không thể lập báo cáo cho tháng chưa bắt đầu.", code="future_period")
     if body.agency_code and session.get(AgencyRow, body.agency_code) is None:
         raise InvalidInput(f"Không có cơ quan mã {body.agency_code}.", code="unknown_agency")
-    report_id, outcome = tasks.generate_report(Scope(period, body.agency_code), now=now,
+    report_id, outcome = tasks.generate_report(Scope(period, body.agency_code, now), now=now,
                                                force=body.force)
     if outcome == "skipped":
         raise Conflict("Báo cáo đang được lập, vui lòng thử lại sau.", code="report_busy")

@@ -90,6 +90,8 @@ class XlsxSink:
         if meta.section:
             self._line(meta.section, text_format=self.bold)
         self._line(meta.date_line)
+        if meta.as_of_line:
+            self._line(meta.as_of_line)
         self._line()
         t, p = s.totals, s.previous
         self._line("Chỉ tiêu", "Tháng này", "Tháng trước", "Tăng/giảm", text_format=self.bold)

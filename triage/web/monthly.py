@@ -69,7 +69,7 @@ def download(report_id: int, fmt: str, request: Request, principal: PrincipalDep
         raise NotFound("Báo cáo chưa được tạo ở định dạng này.", code="report_not_found")
     audit.record(session, principal, "report.download", source_ip=client_ip(request),
                  data={"report_id": report.id, "format": fmt})
-    name = build.file_name(store.scope_of(report), fmt)
+    name = build.file_name(store.scope_of(report, utcnow()), fmt)
     return FileResponse(path, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f"attachment; filename=\"{name}\"; "
                                f"filename*=UTF-8''{quote(name)}"})

@@ -109,7 +109,7 @@ def ranking(request: Request, principal: PrincipalDep, session: SessionDep,
     now = utcnow()
     period = _period(thang, now)
     names = agency_names(session)
-    rows = summary.on_time_table(session, Scope(period), names)
+    rows = summary.on_time_table(session, Scope(period, as_of=now), names)
     months = Period.containing(now).months_back(13)[::-1]
     return render(request, "ranking.html", principal, rows=rows, period=period,
                   months=months, agency_names=names)
