@@ -12,9 +12,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
-from triage.reports import lateness
+from triage.agencies.service import agency_names
+from triage.reports import lateness, summary
 from triage.reports.period import Period
-from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, has_flag
+from triage.reports.ranking import as_dict, min_due
+from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, Scope, has_flag
 from triage.routing.models import Assignment
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
@@ -103,6 +105,14 @@ def backlog(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["agency_code"] or ""))
 
 
+def ranking(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]:
+    """The month's ranking of agencies (of the topic, when one is chosen); with an agency
+    filter, that agency's row only, ranked among all."""
+    rows = summary.on_time_table(session, Scope(f.period, f.agency_code, now),
+                                 agency_names(session), topic=f.topic)
+    return [as_dict(r) for r in rows]
+
+
 def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
     return {
         "period": str(f.period), "agency_code": f.agency_code, "topic": f.topic,
@@ -110,4 +120,6 @@ def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
         "on_time": _on_time(session, f, f.period, now),
         "trend": trend(session, f, now),
         "backlog": backlog(session, f, now),
+        "ranking": ranking(session, f, now),
+        "ranking_min_due": min_due(),
     }

@@ -19,12 +19,13 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from triage.reports.cells import neutralise
+from triage.reports.ranking import min_due
 from triage.reports.render import ReportMeta
 from triage.reports.service import COLUMNS, ListSpec, ReportRow
 from triage.reports.summary import CountRow, Summary
 
 WIDTHS = (6, 34, 20, 17, 70, 26, 14, 15, 17, 17, 26, 10)
-SUMMARY_WIDTHS = (44, 14, 14, 14, 14, 14)
+SUMMARY_WIDTHS = (44, 14, 14, 14, 14, 14, 30)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0.0%"
 
@@ -109,10 +110,13 @@ class XlsxSink:
             self._counts(title, rows)
         self._line()
         self._line("Tỷ lệ xử lý đúng hạn và xếp hạng cơ quan", text_format=self.bold)
-        self._line("Cơ quan", "Đến hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn", "Xếp hạng",
-                   text_format=self.bold)
-        for rank, r in enumerate(s.ranking, start=1):
-            self._line(r.name, r.due, r.on_time, r.late, r.rate, rank)
+        self._line(f"Xếp theo điểm: cận dưới khoảng tin cậy 95 % (Wilson) của tỷ lệ đúng hạn; "
+                   f"dưới {min_due()} phiếu đến hạn thì chưa xếp hạng.")
+        self._line("Cơ quan", "Đến hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn",
+                   "Điểm xếp hạng", "Xếp hạng", text_format=self.bold)
+        for r in s.ranking:
+            self._line(r.name, r.due, r.on_time, r.late, r.rate, r.score,
+                       r.rank if r.rank is not None else r.rank_label)
 
     def _counts(self, title: str, rows: list[CountRow]) -> None:
         self._line()
