@@ -1,6 +1,6 @@
 """The supervisor's pages on a frozen clock: the dashboard and the ranking of a running
 month count only what is due; the ranking shows ranks by score, shared ranks and
-"too few tickets"."""
+"too few tickets"; the report list filters by month and agency, the province first."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from tests.factories import reports as f
 from tests.factories.web import UserFactory
 from triage.db import session_scope
+from triage.reports import store
+from triage.reports.period import Period
 
 NOW = f.local(2026, 12, 7, 10, 0)
 
@@ -73,3 +75,38 @@ def test_agency_dashboard_shows_only_its_own_rank(user: UserFactory, december: N
     ranking = page.split('id="h-ranking"', 1)[1]
     assert _cells(ranking, "Sở Y tế")[0] == "2"
     assert "Sở Xây dựng" not in ranking and "Đạo Thạnh" not in ranking
+
+
+@pytest.fixture
+def two_months(app: object) -> None:
+    """Report rows (not built) for September and October 2026: the province and three
+    agencies each."""
+    with session_scope() as s:
+        f.agencies(s)
+        for month in (Period(2026, 9), Period(2026, 10)):
+            store.ensure_reports(s, month, NOW, agencies=["so-yt", "so-xd", "ubnd-28249"])
+
+
+def _listed(html: str) -> list[tuple[str, str]]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [(m, re.sub(r"<[^>]+>", "", scope).strip()) for m, scope in re.findall(
+        r'<td class="nowrap">(\d{4}-\d{2})</td>\s*<td>(.*?)</td>', body, re.S)]
+
+
+def test_report_list_filters_by_month_and_agency_province_first(
+        user: UserFactory, two_months: None) -> None:
+    sup = user("supervisor")
+    everything = _listed(sup.get("/bao-cao").text)
+    assert everything[0] == ("2026-10", "Toàn tỉnh") and len(everything) == 8
+    october = _listed(sup.get("/bao-cao?thang=2026-10").text)
+    # The province first, then the agencies by name.
+    assert october == [("2026-10", "Toàn tỉnh"), ("2026-10", "Sở Xây dựng"),
+                       ("2026-10", "Sở Y tế"), ("2026-10", "UBND phường Đạo Thạnh")]
+    assert _listed(sup.get("/bao-cao?co_quan=so-yt").text) == [
+        ("2026-10", "Sở Y tế"), ("2026-09", "Sở Y tế")]
+    assert _listed(sup.get("/bao-cao?co_quan=toan-tinh&thang=2026-09").text) == [
+        ("2026-09", "Toàn tỉnh")]
+    assert len(_listed(sup.get("/bao-cao?thang=../x&co_quan=").text)) == 8
+    staff = user("agency_staff", agency="so-xd")
+    assert _listed(staff.get("/bao-cao?co_quan=so-yt").text) == [
+        ("2026-10", "Sở Xây dựng"), ("2026-09", "Sở Xây dựng")]

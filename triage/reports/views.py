@@ -65,13 +65,21 @@ def report_out(report: MonthlyReport, names: dict[str, str]) -> ReportOut:
 
 @router.get("/reports", response_model=list[ReportOut])
 def list_reports(session: SessionDep, principal: PrincipalDep,
-                 period: PeriodQuery = None) -> list[ReportOut]:
+                 period: PeriodQuery = None,
+                 agency: Annotated[str | None, Query(
+                     max_length=64, description="An agency's code, or `province` for the "
+                     "province-wide reports only.")] = None) -> list[ReportOut]:
+    """Newest month first; in each month the province-wide report first."""
     policy.require_role(principal, *READERS)
     stmt = select(MonthlyReport).order_by(MonthlyReport.period.desc(),
                                           MonthlyReport.agency_code.is_not(None),
                                           MonthlyReport.agency_code)
     if period:
         stmt = stmt.where(MonthlyReport.period == period)
+    if agency == "province":
+        stmt = stmt.where(MonthlyReport.agency_code.is_(None))
+    elif agency:
+        stmt = stmt.where(MonthlyReport.agency_code == agency)
     if principal.role not in MANAGERS:
         stmt = stmt.where(MonthlyReport.agency_code == principal.agency_code)
     reports = list(session.scalars(stmt.limit(1000)))
