@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_
 
 from triage.reports.period import Period
 from triage.routing import deadlines
+from triage.routing.deadlines import WorkCalendar
 from triage.routing.models import Assignment
 
 A = Assignment
@@ -36,24 +37,28 @@ def due_in(period: Period, cut: datetime | Any) -> list[Any]:
 
 
 @lru_cache(maxsize=8192)
-def _working_days(a: date, b: date) -> int:
-    return deadlines.working_days_between(a, b)
+def _working_days(calendar: WorkCalendar, a: date, b: date) -> int:
+    return calendar.working_days_between(a, b)
 
 
-def working_days_after(due: datetime, done: datetime) -> int:
+def working_days_after(due: datetime, done: datetime, calendar: WorkCalendar | None = None
+                       ) -> int:
     """Working days (local dates) d with date(due) < d <= date(done); holidays excluded."""
     tz = deadlines.TZ
-    return _working_days(due.astimezone(tz).date(), done.astimezone(tz).date())
+    return _working_days(calendar or deadlines.get_calendar(), due.astimezone(tz).date(),
+                         done.astimezone(tz).date())
 
 
-def days_late(due: datetime | None, done: datetime | None, cutoff: datetime) -> int:
-    """0 when answered by `due`; else working days past it (at least 1), as of `cutoff`."""
+def days_late(due: datetime | None, done: datetime | None, cutoff: datetime,
+              calendar: WorkCalendar | None = None) -> int:
+    """0 when answered by `due`; else working days past it (at least 1), as of `cutoff`,
+    counted on `calendar` (the one in force; the shipped one when None)."""
     if due is None:
         return 0
     end = done if done is not None and done < cutoff else cutoff - timedelta(microseconds=1)
     if end <= due:
         return 0
-    return max(1, working_days_after(due, end))
+    return max(1, working_days_after(due, end, calendar))
 
 
 def answered_by(cutoff: datetime | Any) -> Any:

@@ -25,6 +25,8 @@ from triage.locations.tokens import fold
 from triage.reports import lateness
 from triage.reports.cells import summary
 from triage.reports.period import Period
+from triage.routing import overlay
+from triage.routing.deadlines import WorkCalendar
 from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS
 from triage.tickets.models import Caller, Ticket
@@ -200,7 +202,8 @@ def late_assignments_stmt(scope: Scope) -> Select[Any]:
     return stmt
 
 
-def _flagged_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
+def _flagged_row(r: Any, cutoff: datetime, clock: _Clock, calendar: WorkCalendar
+                 ) -> ReportRow:
     (agency, name, code, received, text, channel, status, confidential, phone, caller_name,
      place, due, resolved) = r
     due, resolved = clock.utc(due), clock.utc(resolved)
@@ -210,7 +213,7 @@ def _flagged_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
         _phone(phone, confidential), clock.local(due),
         clock.local(resolved if resolved and resolved < cutoff else None),
         STATUS_BY_CODE.get(status, status),
-        lateness.days_late(due, resolved, cutoff))
+        lateness.days_late(due, resolved, cutoff, calendar))
 
 
 def _late_status(answered: datetime | None, ended: datetime | None) -> str:
@@ -221,7 +224,7 @@ def _late_status(answered: datetime | None, ended: datetime | None) -> str:
     return "Quá hạn, chưa trả lời"
 
 
-def _late_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
+def _late_row(r: Any, cutoff: datetime, clock: _Clock, calendar: WorkCalendar) -> ReportRow:
     (agency, name, code, received, text, channel, _status, confidential, phone, caller_name,
      place, due, answered, ended) = r
     due, answered, ended = clock.utc(due), clock.utc(answered), clock.utc(ended)
@@ -233,7 +236,7 @@ def _late_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
         summary(text or "", caller_name), place or "", CHANNELS.get(channel, channel),
         _phone(phone, confidential), clock.local(due), clock.local(answered),
         _late_status(answered, ended),
-        lateness.days_late(due, done, cutoff))
+        lateness.days_late(due, done, cutoff, calendar))
 
 
 def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
@@ -243,9 +246,11 @@ def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
 
 def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
     cutoff, clock = scope.cutoff, _Clock()
+    # Days late are working days of the calendar in force (admins' days off included).
+    calendar = overlay.calendar(session, scope.as_of)
     if key == "tre_xu_ly":
         for r in _stream(session, late_assignments_stmt(scope)):
-            yield _late_row(r, cutoff, clock)
+            yield _late_row(r, cutoff, clock, calendar)
         return
     flag = "tre_han" if key == "tre_han" else "thai_do"
     keep: Callable[[str], bool] = (
@@ -253,4 +258,4 @@ def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
         else (lambda t: not is_praise(t)))
     for r in _stream(session, flagged_stmt(scope, flag)):
         if keep(r[4] or ""):
-            yield _flagged_row(r, cutoff, clock)
+            yield _flagged_row(r, cutoff, clock, calendar)

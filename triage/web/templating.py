@@ -52,6 +52,8 @@ NOTICES = {
     "user_saved": "Đã lưu người dùng.",
     "closed": "Đã đóng phiếu.",
     "logged_out": "Đã đăng xuất.",
+    "calendar_saved": "Đã lưu thay đổi ngày nghỉ, ngày làm bù (một phiên bản mới).",
+    "rules_saved": "Đã lưu thay đổi quy tắc phân luồng (một phiên bản mới).",
 }
 
 
@@ -63,6 +65,7 @@ EVENT_NAMES = {
     "closed": "Đóng phiếu", "labels_changed": "Sửa lĩnh vực, dấu hiệu",
     "poison": "Xử lý tự động lỗi nhiều lần", "reminder": "Nhắc hạn",
     "escalated": "Báo cáo vượt cấp",
+    "deadline_changed": "Tính lại hạn xử lý theo lịch làm việc mới",
 }
 REASONS = {
     **REVIEW_REASONS,
