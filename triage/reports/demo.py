@@ -19,7 +19,8 @@ from triage.reports import demo_text as words
 from triage.reports.demo_bulk import BulkWriter
 from triage.reports.demo_rows import DemoTicket, UnsureTicket, Ward, review_rows, ticket_rows
 from triage.reports.period import Period
-from triage.routing import deadlines
+from triage.routing import deadlines, overlay
+from triage.routing.rules import Router
 from triage.settings import REPO_ROOT, get_settings
 from triage.tickets.models import CodeCounter
 from triage.tickets.service import local_tz
@@ -123,12 +124,13 @@ def _allocate_codes(session: Session, period: Period, count: int) -> int:
     return first
 
 
-def unsure_cases(rng: random.Random, count: int, now: datetime) -> list[UnsureTicket]:
+def unsure_cases(rng: random.Random, count: int, now: datetime, router: Router | None = None
+                 ) -> list[UnsureTicket]:
     """`count` cases of the last three days waiting in the review queue, each read by the
-    rules as the pipeline reads them (place, route, reason)."""
+    rules (those of `router`) as the pipeline reads them (place, route, reason)."""
     read = {}
     for text, topic, _confidence, flags, _reasons in words.UNSURE:
-        seen = understand(text, topic=topic, flags=list(flags))
+        seen = understand(text, topic=topic, flags=list(flags), router=router)
         location = seen.location.as_dict()
         if seen.decision.agency_code:
             location["suggested_agency"] = seen.decision.agency_code
@@ -150,7 +152,7 @@ def unsure_cases(rng: random.Random, count: int, now: datetime) -> list[UnsureTi
 
 def _review_queue(session: Session, writer: BulkWriter, rng: random.Random, count: int,
                   now: datetime) -> int:
-    cases = unsure_cases(rng, count, now)
+    cases = unsure_cases(rng, count, now, overlay.router(session, now))
     prefix = get_settings().code_prefix
     by_month: dict[Period, list[UnsureTicket]] = {}
     for case in cases:
