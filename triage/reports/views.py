@@ -67,8 +67,9 @@ def report_out(report: MonthlyReport, names: dict[str, str]) -> ReportOut:
 def list_reports(session: SessionDep, principal: PrincipalDep,
                  period: PeriodQuery = None,
                  agency: Annotated[str | None, Query(
-                     max_length=64, description="An agency's code, or `province` for the "
-                     "province-wide reports only.")] = None) -> list[ReportOut]:
+                     pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="An agency's code, "
+                     "or `province` for the province-wide reports only.")] = None
+                 ) -> list[ReportOut]:
     """Newest month first; in each month the province-wide report first."""
     policy.require_role(principal, *READERS)
     stmt = select(MonthlyReport).order_by(MonthlyReport.period.desc(),

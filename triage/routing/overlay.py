@@ -13,6 +13,7 @@ tickets to the calendar in force, only when an admin asks for it."""
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -57,13 +58,14 @@ def history(session: Session, kind: str) -> list[RoutingOverlay]:
 
 
 class _Built:
-    """Objects built from a version, kept per process (a version never changes)."""
+    """Objects built from a version's entries, kept per process and keyed by the entries
+    themselves (ids can come back after a database is emptied; contents cannot lie)."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[tuple[str, int | None], Any] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, key: tuple[str, int | None], build: Any) -> Any:
+    def get(self, key: tuple[str, str], build: Any) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -79,11 +81,16 @@ class _Built:
 _built = _Built()
 
 
+def _key(kind: str, version: RoutingOverlay | None) -> tuple[str, str]:
+    entries = version.entries if version is not None else []
+    return kind, json.dumps(entries, sort_keys=True, ensure_ascii=False)
+
+
 def calendar_of(version: RoutingOverlay | None) -> WorkCalendar:
-    if version is None:
+    if version is None or not version.entries:
         return get_calendar()
     days = [(d.day, d.kind) for d in ch.day_changes(version.entries)]
-    return _built.get(("calendar", version.id), lambda: get_calendar().with_days(days))
+    return _built.get(_key("calendar", version), lambda: get_calendar().with_days(days))
 
 
 def layered_of(version: RoutingOverlay | None) -> ch.Layered:
@@ -94,8 +101,8 @@ def layered_of(version: RoutingOverlay | None) -> ch.Layered:
 
 
 def router_of(version: RoutingOverlay | None) -> Router:
-    key = ("rules", version.id if version is not None else None)
-    return _built.get(key, lambda: Router(layered_of(version).rules, load_directory()))
+    return _built.get(_key("rules", version),
+                      lambda: Router(layered_of(version).rules, load_directory()))
 
 
 def calendar(session: Session, now: datetime) -> WorkCalendar:
