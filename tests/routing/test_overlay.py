@@ -181,3 +181,12 @@ def test_report_days_late_count_the_declared_day_off(database: str) -> None:
     with session_scope() as s:
         (row,) = iter_list(s, Scope(Period(2026, 12), as_of=monday), "tre_xu_ly")
     assert row.days_late == 1
+
+
+def test_built_calendars_follow_the_entries_not_the_row_id() -> None:
+    # An emptied database numbers its versions from 1 again: the content decides.
+    storm = RoutingOverlay(id=1, entries=[STORM])
+    swap = RoutingOverlay(id=1, entries=[{**STORM, "kind": "work", "date": "2026-12-12"}])
+    assert not overlay.calendar_of(storm).is_working_day(date(2026, 12, 11))
+    assert overlay.calendar_of(swap).is_working_day(date(2026, 12, 11))
+    assert overlay.calendar_of(swap).is_working_day(date(2026, 12, 12))  # a Saturday worked
