@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # than this are erased (the ticket and its statistics stay). See README, Configuration.
     retention_days: int = Field(730, ge=1)
 
+    # Agencies with fewer assignments due in a month are listed without a rank.
+    ranking_min_due: int = Field(5, ge=1)
+
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "duongday1022@localhost"

@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from tests.factories import reports as f
 from tests.factories.api import client_fixture
 from tests.factories.users import issue_token
-from triage.reports import tasks
+from triage.db import session_scope
+from triage.reports import store, tasks
+from triage.reports.period import Period
 
 NOW = f.local(2026, 11, 1, 7, 0)
 
@@ -110,3 +112,18 @@ def test_dashboard_filters_and_agency_scope(client: TestClient,
     assert other.status_code == 403
     assert client.get("/api/v1/reports/dashboard?month=2026-10&topic=x",
                       headers=boss).status_code == 422
+
+
+def test_report_list_filters_by_agency_province_first(client: TestClient) -> None:
+    with session_scope() as s:
+        for month in ("2026-09", "2026-10"):
+            store.ensure_reports(s, Period.parse(month), NOW, agencies=["so-yt", "so-xd"])
+    boss = issue_token("supervisor")
+    listed = client.get("/api/v1/reports", headers=boss).json()
+    assert [(r["period"], r["agency_code"]) for r in listed][:3] == [
+        ("2026-10", None), ("2026-10", "so-xd"), ("2026-10", "so-yt")]
+    only = client.get("/api/v1/reports?agency=so-yt", headers=boss).json()
+    assert [(r["period"], r["agency_code"]) for r in only] == [("2026-10", "so-yt"),
+                                                               ("2026-09", "so-yt")]
+    province = client.get("/api/v1/reports?agency=province&period=2026-09", headers=boss)
+    assert [r["agency_code"] for r in province.json()] == [None]

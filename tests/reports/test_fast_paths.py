@@ -39,7 +39,7 @@ def test_workbook_cells_keep_their_types_formats_and_styles(october: dict[str, s
                                                             tmp_path: Path) -> None:
     path = _render(tmp_path)["xlsx"]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Tổng hợp", *(spec.sheet for spec in LISTS)]
+    assert wb.sheetnames == ["Tổng hợp", "Biểu đồ", *(spec.sheet for spec in LISTS)]
     assert wb.properties.title == "Báo cáo 1022 tháng 10-2026 - toàn tỉnh"
     assert wb.properties.creator == "Đường dây nóng 1022"
     assert wb.properties.created == datetime(2026, 11, 1, 0, 0)  # 07:00 local, in UTC

@@ -51,11 +51,11 @@ def test_xlsx_has_no_formula_and_neutralises_trigger_text(october: dict[str, str
     path = _render(tmp_path)["xlsx"]
     with zipfile.ZipFile(path) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-        assert len(sheets) == 1 + len(LISTS)
+        assert len(sheets) == 2 + len(LISTS)  # summary, charts, the lists
         for name in sheets:
             xml = z.read(name).decode()
             assert not re.search(r"<f[ >]", xml), name
-            assert 'pane ySplit="1"' in xml or name.endswith("sheet1.xml")
+            assert 'pane ySplit="1"' in xml or name.endswith(("sheet1.xml", "sheet2.xml"))
     wb = openpyxl.load_workbook(path)
     first = wb[LISTS[0].sheet]
     assert [c.value for c in first[1]] == list(COLUMNS)

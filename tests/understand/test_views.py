@@ -1,7 +1,9 @@
-"""``POST /api/v1/classify``: the CLI's answer, validation in Vietnamese."""
+"""``POST /api/v1/classify``: the CLI's answer, validation in Vietnamese. The route
+is decided on the rules in force, read from the database."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -10,6 +12,11 @@ from triage.understand.views import router
 app = FastAPI()
 app.include_router(router, prefix="/api/v1")
 client = TestClient(app)
+
+
+@pytest.fixture(autouse=True)
+def _rules_in_force(database: str) -> None:
+    """The admins' changes to the rules live in the database."""
 
 
 def test_classify_returns_the_cli_result() -> None:

@@ -47,7 +47,7 @@ class ModelNotTrained(Exception):
 
 REVIEW_REASONS: dict[str, str] = {
     **PROBLEMS,
-    "low_confidence": "Độ tin cậy thấp: cần điều phối viên xem lại.",
+    "low_confidence": "Độ tin cậy thấp: cần tổng đài viên xem lại.",
     "uncertain_topic": "Chưa chắc chắn về lĩnh vực.",
     "uncertain_tre_han": "Chưa chắc chắn có trễ hạn giải quyết hồ sơ hay không.",
     "uncertain_thai_do": "Chưa chắc chắn có phản ánh thái độ công chức hay không.",

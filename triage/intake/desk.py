@@ -15,6 +15,8 @@ from triage.errors import InvalidInput
 from triage.intake import service as intake
 from triage.intake.schemas import ComplaintIn
 from triage.locations.resolve import LocationMatch
+from triage.routing import overlay
+from triage.routing.rules import Router
 from triage.routing.service import assign
 from triage.taxonomy import FLAGS, TOPICS, flag_name, topic_name
 from triage.tickets.models import Ticket
@@ -90,14 +92,15 @@ def _classifier() -> Classifier | None:
         return None
 
 
-def suggest(text: str) -> Suggestion:
-    """Topic, flags, place and agency for `text`; usable without a trained model."""
+def suggest(text: str, router: Router | None = None) -> Suggestion:
+    """Topic, flags, place and agency for `text` (on the rules of `router`, those in
+    force); usable without a trained model."""
     try:
         validate_text(text)
     except InvalidText as exc:
         return Suggestion(ready=False, message=exc.message)
     out = Suggestion(ready=True)
-    seen = understand(text, _classifier())
+    seen = understand(text, _classifier(), router=router)
     result = seen.classification
     if result is None:
         out.message = "Chưa có mô hình phân loại: hãy chọn lĩnh vực bằng tay."
@@ -178,7 +181,8 @@ def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, a
     if choice is None or not result.created:
         return ticket
     # The model's labels are kept beside the operator's; the route follows the operator's.
-    seen = understand(ticket.text, _classifier(), topic=choice.topic, flags=choice.flags)
+    seen = understand(ticket.text, _classifier(), topic=choice.topic, flags=choice.flags,
+                      router=overlay.router(session, now))
     record_classification(session, ticket, seen, now)
     decision = seen.decision
     record_correction(session, ticket, source=SOURCE, actor=actor, topic=choice.topic,

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from triage.classify.model import ModelNotTrained, get_classifier
+from triage.routing import overlay
 from triage.routing.rules import RoutingDecision
 from triage.routing.service import assign
 from triage.tickets.models import Ticket
@@ -33,7 +34,7 @@ def classify(session: Session, ticket: Ticket, now: datetime) -> Understanding |
     except ModelNotTrained:
         to_review(session, ticket, ["classifier_unavailable"], now)
         return None
-    seen = understand(ticket.text, classifier)
+    seen = understand(ticket.text, classifier, router=overlay.router(session, now))
     record_classification(session, ticket, seen, now)
     result = seen.classification
     assert result is not None
@@ -65,7 +66,8 @@ def route(session: Session, ticket: Ticket, now: datetime,
     """Route on the understanding of the classify step; a run that resumes a ticket an
     earlier run classified reads the text again with the labels it kept."""
     if seen is None:
-        seen = understand(ticket.text, topic=ticket.topic, flags=ticket.flags or [])
+        seen = understand(ticket.text, topic=ticket.topic, flags=ticket.flags or [],
+                          router=overlay.router(session, now))
     decision = suggest_route(ticket, seen)
     if not (decision.confident and decision.agency_code):
         to_review(session, ticket, ["routing_unsure"], now)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from triage.db import session_scope
+from triage.db import session_scope, utcnow
 from triage.reports.models import FORMATS
 from triage.reports.period import Period
 from triage.reports.service import Scope
@@ -41,7 +41,7 @@ def report(
     if any(f not in FORMATS for f in formats):
         raise typer.BadParameter("Định dạng phải là xlsx, pdf, csv hoặc all.",
                                  param_hint="--format")
-    scope = Scope(period, agency)
+    scope = Scope(period, agency, utcnow())
     out.mkdir(parents=True, exist_ok=True)
     targets = {fmt: out / file_name(scope, fmt) for fmt in formats}
     with session_scope() as session:
@@ -56,15 +56,19 @@ def demo_data(
     per_month: Annotated[int, typer.Option(min=1, max=1_000_000,
                                            help="Số phản ánh mỗi tháng.")] = 500,
     seed: Annotated[int, typer.Option(help="Hạt giống ngẫu nhiên.")] = 1022,
+    review: Annotated[int, typer.Option(min=0, max=10_000, help="Số phiếu hệ thống chưa chắc "
+                                        "chắn, chờ tổng đài viên xem xét.")] = 25,
 ) -> None:
-    """Sinh dữ liệu mẫu (phản ánh, người gọi, phân công, lịch sử) cho trình diễn và đo hiệu năng."""
+    """Sinh dữ liệu mẫu (phản ánh, người gọi, phân công, lịch sử, phiếu chờ xem xét) cho
+    trình diễn và đo hiệu năng."""
     from triage.reports.demo import demo_data as generate
 
-    total = months * per_month
+    total = months * per_month + review
     columns = (TextColumn("[bold]Sinh dữ liệu mẫu"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns) as progress, session_scope() as session:
         task = progress.add_task("demo", total=total)
-        made = generate(session, months, per_month, seed=seed,
+        made = generate(session, months, per_month, seed=seed, review=review,
                         progress=lambda n: progress.advance(task, n))
-    typer.echo(f"Đã tạo {made} phản ánh mẫu trong {months} tháng.")
+    typer.echo(f"Đã tạo {made - review} phản ánh mẫu trong {months} tháng và {review} phiếu "
+               "chờ tổng đài viên xem xét.")

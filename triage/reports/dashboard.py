@@ -12,9 +12,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
-from triage.reports import lateness
+from triage.agencies.service import agency_names
+from triage.reports import lateness, summary
 from triage.reports.period import Period
-from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, has_flag
+from triage.reports.ranking import as_dict, min_due
+from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, Scope, has_flag
 from triage.routing.models import Assignment
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
@@ -38,12 +40,13 @@ def _ticket_where(f: Filters, period: Period) -> list[Any]:
     return where
 
 
-def _on_time(session: Session, f: Filters, period: Period) -> dict[str, Any]:
-    cutoff = period.end
+def _on_time(session: Session, f: Filters, period: Period, now: datetime) -> dict[str, Any]:
+    """Assignments due in `period` by its cut-off (now, while the month runs)."""
+    cutoff = lateness.cutoff(period, now)
     stmt = select(
         func.coalesce(func.sum(case((lateness.counted_condition(cutoff), 1), else_=0)), 0),
         func.coalesce(func.sum(case((lateness.late_condition(cutoff), 1), else_=0)), 0),
-    ).where(Assignment.due_at >= period.start, Assignment.due_at < period.end)
+    ).where(*lateness.due_in(period, cutoff))
     if f.agency_code:
         stmt = stmt.where(Assignment.agency_code == f.agency_code)
     if f.topic:
@@ -75,12 +78,13 @@ def counts(session: Session, f: Filters) -> dict[str, Any]:
     }
 
 
-def trend(session: Session, f: Filters, months: int = 12) -> list[dict[str, Any]]:
+def trend(session: Session, f: Filters, now: datetime, months: int = 12
+          ) -> list[dict[str, Any]]:
     out = []
     for period in f.period.months_back(months):
         received = session.scalar(select(func.count()).where(*_ticket_where(f, period)))
         out.append({"period": str(period), "received": int(received or 0),
-                    **_on_time(session, f, period)})
+                    **_on_time(session, f, period, now)})
     return out
 
 
@@ -101,11 +105,21 @@ def backlog(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["agency_code"] or ""))
 
 
+def ranking(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]:
+    """The month's ranking of agencies (of the topic, when one is chosen); with an agency
+    filter, that agency's row only, ranked among all."""
+    rows = summary.on_time_table(session, Scope(f.period, f.agency_code, now),
+                                 agency_names(session), topic=f.topic)
+    return [as_dict(r) for r in rows]
+
+
 def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
     return {
         "period": str(f.period), "agency_code": f.agency_code, "topic": f.topic,
         "counts": counts(session, f),
-        "on_time": _on_time(session, f, f.period),
-        "trend": trend(session, f),
+        "on_time": _on_time(session, f, f.period, now),
+        "trend": trend(session, f, now),
         "backlog": backlog(session, f, now),
+        "ranking": ranking(session, f, now),
+        "ranking_min_due": min_due(),
     }

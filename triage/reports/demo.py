@@ -1,6 +1,7 @@
 """Synthetic history for demos and benchmarks: complaints spread over topics, agencies,
 channels and wards, some flagged, some answered late, some re-routed after their first
-agency held them past the deadline, written with bulk inserts."""
+agency held them past the deadline, and recent cases the system is unsure of waiting in
+the review queue with their reasons, written with bulk inserts."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from triage.agencies.directory import DEFAULT_PATH, read_agencies
 from triage.agencies.models import AgencyRow
 from triage.reports import demo_text as words
 from triage.reports.demo_bulk import BulkWriter
-from triage.reports.demo_rows import DemoTicket, Ward, ticket_rows
+from triage.reports.demo_rows import DemoTicket, UnsureTicket, Ward, review_rows, ticket_rows
 from triage.reports.period import Period
-from triage.routing import deadlines
+from triage.routing import deadlines, overlay
+from triage.routing.rules import Router
 from triage.settings import REPO_ROOT, get_settings
 from triage.tickets.models import CodeCounter
 from triage.tickets.service import local_tz
+from triage.understand.service import understand
 
 CHUNK = 5000
 WARDS = REPO_ROOT / "data" / "agencies" / "wards.csv"
@@ -121,10 +124,52 @@ def _allocate_codes(session: Session, period: Period, count: int) -> int:
     return first
 
 
+def unsure_cases(rng: random.Random, count: int, now: datetime, router: Router | None = None
+                 ) -> list[UnsureTicket]:
+    """`count` cases of the last three days waiting in the review queue, each read by the
+    rules (those of `router`) as the pipeline reads them (place, route, reason)."""
+    read = {}
+    for text, topic, _confidence, flags, _reasons in words.UNSURE:
+        seen = understand(text, topic=topic, flags=list(flags), router=router)
+        location = seen.location.as_dict()
+        if seen.decision.agency_code:
+            location["suggested_agency"] = seen.decision.agency_code
+        read[text] = (location, seen.decision)
+    cases = []
+    for i in range(count):
+        text, topic, confidence, flags, reasons = words.UNSURE[i % len(words.UNSURE)]
+        location, decision = read[text]
+        unsure = set(reasons) | ({"routing_unsure"} if not decision.confident else set())
+        received = now - timedelta(minutes=rng.uniform(5, 3 * 24 * 60))
+        cases.append(UnsureTicket(
+            text=text, received=received, channel=rng.choices(
+                list(words.CHANNEL_WEIGHTS), list(words.CHANNEL_WEIGHTS.values()))[0],
+            topic=topic, confidence=confidence, flags=flags,
+            reasons=tuple(sorted(unsure or {"low_confidence"})), location=location,
+            rule=decision.rule, routing_reason=decision.reason))
+    return sorted(cases, key=lambda c: c.received)
+
+
+def _review_queue(session: Session, writer: BulkWriter, rng: random.Random, count: int,
+                  now: datetime) -> int:
+    cases = unsure_cases(rng, count, now, overlay.router(session, now))
+    prefix = get_settings().code_prefix
+    by_month: dict[Period, list[UnsureTicket]] = {}
+    for case in cases:
+        by_month.setdefault(Period.containing(case.received), []).append(case)
+    for period, group in by_month.items():
+        first = _allocate_codes(session, period, len(group))
+        for i, case in enumerate(group):
+            code = f"{prefix}-{period.year:04d}{period.month:02d}-{first + i:05d}"
+            review_rows(writer, case, code, rng)
+    return len(cases)
+
+
 def demo_data(session: Session, months: int = 12, per_month: int = 500, *,
               end: Period | None = None, seed: int = 1022, now: datetime | None = None,
-              progress: Callable[[int], None] | None = None) -> int:
-    """Insert `per_month` tickets for each of the `months` months ending with `end`."""
+              review: int = 0, progress: Callable[[int], None] | None = None) -> int:
+    """Insert `per_month` tickets for each of the `months` months ending with `end`, and
+    `review` unsure cases of the last days waiting in the review queue."""
     now = now or datetime.now(UTC)
     end = end or Period.previous_of(now)
     rng = random.Random(seed)
@@ -141,6 +186,7 @@ def demo_data(session: Session, months: int = 12, per_month: int = 500, *,
                 writer.flush()
                 if progress:
                     progress(CHUNK)
+    total += _review_queue(session, writer, rng, review, now) if review else 0
     done_before = writer.pending()
     writer.finish()
     if progress and done_before:

@@ -136,3 +136,41 @@ def ticket_rows(writer: BulkWriter, t: DemoTicket, code: str, rng: random.Random
         "routing_reason": None, "routed_at": t.received, "due_at": due, "resolved_at": answered,
         "answer": "Đã xử lý." if answered else None, "created_at": t.received,
         "updated_at": answered or t.received})
+
+
+@dataclass(frozen=True)
+class UnsureTicket:
+    """A case waiting in the review queue: what the classifier suggested and why it is
+    unsure, and what the rules read of the place and the route."""
+
+    text: str
+    received: datetime
+    channel: str
+    topic: str | None
+    confidence: float
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    location: dict[str, Any]
+    rule: str
+    routing_reason: str
+
+
+def review_rows(writer: BulkWriter, t: UnsureTicket, code: str, rng: random.Random) -> None:
+    """One ticket in the review queue, with the events the pipeline would have written."""
+    ticket_id = writer.new_id("tickets")
+    caller_id = _caller(writer, rng, t.received)
+    _event(writer, ticket_id, t.received, "received", None, "received", {"channel": t.channel})
+    at = t.received + timedelta(seconds=rng.uniform(2, 30))
+    _event(writer, ticket_id, at, "needs_review", "received", "needs_review",
+           {"reasons": list(t.reasons)})
+    writer.add("tickets", {
+        "id": ticket_id, "code": code, "idempotency_key": None, "request_fingerprint": None,
+        "channel": t.channel, "received_at": t.received, "text": t.text,
+        "normalized_text": None, "caller_id": caller_id, "status": "needs_review",
+        "review_reasons": sorted(t.reasons), "attempts": 1, "topic": t.topic,
+        "topic_confidence": t.confidence if t.topic else None, "flags": list(t.flags),
+        "scores": {}, "model_version": "demo", "labels_source": "demo",
+        "location": t.location, "ward_code": t.location.get("ward_code"),
+        "agency_code": None, "routing_rule": t.rule, "routing_reason": t.routing_reason,
+        "routed_at": None, "due_at": None, "resolved_at": None, "answer": None,
+        "created_at": t.received, "updated_at": at})

@@ -83,3 +83,30 @@ FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "V
 MIDDLE = ("Văn", "Thị", "Hữu", "Minh", "Thanh", "Ngọc", "Quốc", "Thị Kim", "Hoàng", "Đức")
 GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Hùng", "Lan", "Linh", "Mai", "Nam",
          "Nga", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Yến")
+
+# Cases the system is unsure of, as the review queue sees them: (text, suggested topic,
+# its confidence, flags, the classifier's reasons). The place and the route are read
+# from the text by the rules, so an ambiguous place ("phường 1") or a place-less text
+# also goes to review for its route.
+UNSURE: tuple[tuple[str, str | None, float, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("Đèn đường ở phường 1 hư cả tuần nay, tối đi lại rất nguy hiểm.", "dien", 0.81, (),
+     ()),
+    ("Nước sinh hoạt bị cúp từ sáng tới giờ ở khu phố 3 phường 2, không thấy thông báo.",
+     "cap_thoat_nuoc", 0.77, (), ()),
+    ("Tôi gọi hoài không ai nghe máy, việc của tôi tới giờ vẫn chưa xong.", "khac", 0.31, (),
+     ("low_confidence", "uncertain_topic")),
+    ("Cán bộ xã hẹn tới hẹn lui mà không nói rõ hồ sơ còn thiếu giấy tờ gì.",
+     "tu_phap_ho_tich", 0.46, ("tre_han",), ("uncertain_topic", "uncertain_tre_han")),
+    ("Nhà bên cạnh đốt rác rồi mở nhạc lớn tới khuya, nhắc mấy lần không được.",
+     "moi_truong", 0.44, (), ("uncertain_topic",)),
+    ("Cán bộ tiếp dân nói chuyện khó nghe khi tôi hỏi về hồ sơ đất của gia đình.", "dat_dai",
+     0.58, ("thai_do",), ("uncertain_thai_do",)),
+    ("My family needs help, the water pipe near the market is broken since yesterday.",
+     None, 0.0, (), ("not_vietnamese",)),
+    ("Con đường vô trường học lầy lội, xe cộ chạy ẩu, phụ huynh rất lo.", "giao_thong", 0.52,
+     (), ("uncertain_topic",)),
+    ("Xin hỏi chế độ cho người khuyết tật nộp ở đâu, đã hỏi nhiều nơi mà chưa rõ.",
+     "lao_dong_an_sinh", 0.49, (), ("low_confidence",)),
+    ("Quán nhậu lấn chiếm vỉa hè ở chợ phường 3, tối nào cũng ồn ào tới khuya.",
+     "xay_dung_do_thi", 0.55, (), ("uncertain_topic",)),
+)

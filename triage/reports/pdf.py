@@ -19,6 +19,7 @@ from fpdf.enums import XPos, YPos
 
 from triage.reports import charts
 from triage.reports.pdf_table import FONT, Column, Table
+from triage.reports.ranking import TOO_FEW, min_due
 from triage.reports.render import HOTLINE, ReportMeta
 from triage.reports.service import ListSpec, ReportRow
 from triage.reports.summary import CountRow, Summary, Totals
@@ -118,6 +119,10 @@ class PdfSink:
             pdf.set_font(FONT, "I", 10)
             pdf.cell(0, 6, f"({meta.section})", align="C", new_x=XPos.LMARGIN,
                      new_y=YPos.NEXT)
+        if meta.as_of_line:
+            pdf.set_font(FONT, "I", 9)
+            pdf.multi_cell(0, 5, meta.as_of_line, align="C", new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
         pdf.ln(4)
 
     def _heading(self, text: str) -> None:
@@ -196,14 +201,25 @@ class PdfSink:
             self._counts("2. Theo cơ quan xử lý", "Cơ quan", s.by_agency)
         self._counts("3. Theo kênh tiếp nhận", "Kênh", s.by_channel)
         self._heading("4. Tỷ lệ xử lý đúng hạn và xếp hạng cơ quan")
-        table = Table(self.pdf, (Column("Hạng", 12, "R"), Column("Cơ quan", 73),
-                                 Column("Đến hạn", 22, "R"), Column("Đúng hạn", 22, "R"),
-                                 Column("Trễ hạn", 22, "R"), Column("Tỷ lệ", 24, "R")),
+        self._paragraph(f"Xếp hạng theo điểm: cận dưới khoảng tin cậy 95 % (Wilson) của tỷ lệ "
+                        f"đúng hạn, nên cơ quan có nhiều phiếu đúng hạn xếp trên cơ quan chỉ có "
+                        f"một, hai phiếu; cùng điểm thì cùng hạng. Cơ quan có dưới {min_due()} "
+                        f"phiếu đến hạn chưa được xếp hạng."
+                        + (" Hạng của cơ quan tính trong toàn tỉnh." if meta.agency_name
+                           else ""))
+        table = Table(self.pdf, (Column("Hạng", 12, "R"), Column("Cơ quan", 63),
+                                 Column("Đến hạn", 18, "R"), Column("Đúng hạn", 18, "R"),
+                                 Column("Trễ hạn", 18, "R"), Column("Tỷ lệ", 22, "R"),
+                                 Column("Điểm", 24, "R")),
                       size=8, row_h=5.5, header_lines=1)
         table.start()
-        for rank, r in enumerate(s.ranking, start=1):
-            table.row((str(rank) if meta.agency_name is None else "", r.name, str(r.due),
-                       str(r.on_time), str(r.late), _rate(r.rate)))
+        grouped = False
+        for r in s.ranking:
+            if r.rank is None and not grouped:
+                table.group(f"{TOO_FEW} (dưới {min_due()} phiếu đến hạn)")
+                grouped = True
+            table.row((str(r.rank) if r.rank is not None else "", r.name, str(r.due),
+                       str(r.on_time), str(r.late), _rate(r.rate), _rate(r.score)))
         table.end()
 
     def _closing(self, meta: ReportMeta) -> None:

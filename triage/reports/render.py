@@ -17,6 +17,7 @@ from triage.agencies.models import AgencyRow
 from triage.agencies.seed import PROVINCE_OFFICE
 from triage.reports.service import LISTS, ListSpec, ReportRow, Scope, iter_list
 from triage.reports.summary import Summary, build_summary
+from triage.tickets.service import local_tz
 
 HOTLINE = "Đường dây nóng 1022"
 
@@ -46,6 +47,16 @@ class ReportMeta:
         day = self.issued_on
         prefix = f"{self.place}, " if self.place else ""
         return f"{prefix}ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+    @property
+    def as_of_line(self) -> str | None:
+        """For a month still running when the report was made: when its numbers stop."""
+        cut = self.scope.cutoff
+        if cut >= self.scope.period.end:
+            return None
+        local = cut.astimezone(local_tz())
+        return (f"Số liệu tính đến {local:%H:%M} ngày {local:%d/%m/%Y} (tháng chưa kết thúc; "
+                f"chỉ tính các phiếu đã đến hạn)")
 
     @property
     def display_name(self) -> str:

@@ -33,6 +33,22 @@ class GenerateIn(BaseModel):
     force: bool = False
 
 
+class RankingRow(BaseModel):
+    """One agency in the month's ranking: the score is the lower bound of the Wilson
+    interval of its on-time rate; rank is null (rank_label "Chưa đủ số phiếu để xếp
+    hạng") below the minimum number of assignments due."""
+
+    agency_code: str
+    agency_name: str
+    due: int
+    on_time: int
+    late: int
+    rate: float | None
+    score: float | None
+    rank: int | None
+    rank_label: str
+
+
 class Dashboard(BaseModel):
     period: str
     agency_code: str | None
@@ -41,3 +57,5 @@ class Dashboard(BaseModel):
     on_time: dict[str, Any]
     trend: list[dict[str, Any]]
     backlog: list[dict[str, Any]]
+    ranking: list[RankingRow]
+    ranking_min_due: int

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +20,13 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
+from triage.db import utcnow
 from triage.locations.tokens import fold
 from triage.reports import lateness
 from triage.reports.cells import summary
 from triage.reports.period import Period
+from triage.routing import overlay
+from triage.routing.deadlines import WorkCalendar
 from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS
 from triage.tickets.models import Caller, Ticket
@@ -41,10 +44,16 @@ STATUS_BY_CODE: dict[str, str] = {s.value: name for s, name in STATUS_NAMES.item
 class Scope:
     period: Period
     agency_code: str | None = None  # None: the province-wide report
+    # When the report is made: a month still running is judged as of then (lateness.cutoff).
+    as_of: datetime = field(default_factory=utcnow, compare=False)
 
     @property
     def slug(self) -> str:
         return self.agency_code or "toan-tinh"
+
+    @property
+    def cutoff(self) -> datetime:
+        return lateness.cutoff(self.period, self.as_of)
 
 
 @dataclass(frozen=True)
@@ -180,21 +189,21 @@ def flagged_stmt(scope: Scope, flag: str) -> Select[Any]:
 
 
 def late_assignments_stmt(scope: Scope) -> Select[Any]:
-    period, a = scope.period, Assignment
+    a, cut = Assignment, scope.cutoff
     stmt = (select(a.agency_code, AgencyRow.name, *_ticket_columns(),
                    _raw(a.due_at), _raw(a.answered_at), _raw(a.ended_at))
             .join(Ticket, Ticket.id == a.ticket_id)
             .outerjoin(AgencyRow, AgencyRow.code == a.agency_code)
             .outerjoin(Caller, Caller.id == Ticket.caller_id)
-            .where(a.due_at >= period.start, a.due_at < period.end,
-                   lateness.late_condition(period.end))
+            .where(*lateness.due_in(scope.period, cut), lateness.late_condition(cut))
             .order_by(a.agency_code, a.due_at, a.id))
     if scope.agency_code is not None:
         stmt = stmt.where(a.agency_code == scope.agency_code)
     return stmt
 
 
-def _flagged_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
+def _flagged_row(r: Any, cutoff: datetime, clock: _Clock, calendar: WorkCalendar
+                 ) -> ReportRow:
     (agency, name, code, received, text, channel, status, confidential, phone, caller_name,
      place, due, resolved) = r
     due, resolved = clock.utc(due), clock.utc(resolved)
@@ -204,7 +213,7 @@ def _flagged_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
         _phone(phone, confidential), clock.local(due),
         clock.local(resolved if resolved and resolved < cutoff else None),
         STATUS_BY_CODE.get(status, status),
-        lateness.days_late(due, resolved, cutoff))
+        lateness.days_late(due, resolved, cutoff, calendar))
 
 
 def _late_status(answered: datetime | None, ended: datetime | None) -> str:
@@ -215,7 +224,7 @@ def _late_status(answered: datetime | None, ended: datetime | None) -> str:
     return "Quá hạn, chưa trả lời"
 
 
-def _late_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
+def _late_row(r: Any, cutoff: datetime, clock: _Clock, calendar: WorkCalendar) -> ReportRow:
     (agency, name, code, received, text, channel, _status, confidential, phone, caller_name,
      place, due, answered, ended) = r
     due, answered, ended = clock.utc(due), clock.utc(answered), clock.utc(ended)
@@ -227,7 +236,7 @@ def _late_row(r: Any, cutoff: datetime, clock: _Clock) -> ReportRow:
         summary(text or "", caller_name), place or "", CHANNELS.get(channel, channel),
         _phone(phone, confidential), clock.local(due), clock.local(answered),
         _late_status(answered, ended),
-        lateness.days_late(due, done, cutoff))
+        lateness.days_late(due, done, cutoff, calendar))
 
 
 def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
@@ -236,10 +245,12 @@ def _stream(session: Session, stmt: Select[Any]) -> Iterator[Any]:
 
 
 def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
-    cutoff, clock = scope.period.end, _Clock()
+    cutoff, clock = scope.cutoff, _Clock()
+    # Days late are working days of the calendar in force (admins' days off included).
+    calendar = overlay.calendar(session, scope.as_of)
     if key == "tre_xu_ly":
         for r in _stream(session, late_assignments_stmt(scope)):
-            yield _late_row(r, cutoff, clock)
+            yield _late_row(r, cutoff, clock, calendar)
         return
     flag = "tre_han" if key == "tre_han" else "thai_do"
     keep: Callable[[str], bool] = (
@@ -247,4 +258,4 @@ def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
         else (lambda t: not is_praise(t)))
     for r in _stream(session, flagged_stmt(scope, flag)):
         if keep(r[4] or ""):
-            yield _flagged_row(r, cutoff, clock)
+            yield _flagged_row(r, cutoff, clock, calendar)

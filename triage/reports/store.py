@@ -78,8 +78,8 @@ def find_report(session: Session, scope: Scope) -> MonthlyReport | None:
     return session.scalars(select(R).where(R.period == str(scope.period), code)).first()
 
 
-def scope_of(report: MonthlyReport) -> Scope:
-    return Scope(Period.parse(report.period), report.agency_code)
+def scope_of(report: MonthlyReport, as_of: datetime) -> Scope:
+    return Scope(Period.parse(report.period), report.agency_code, as_of)
 
 
 def _changed(session: Session, stmt: Any) -> bool:
@@ -87,15 +87,20 @@ def _changed(session: Session, stmt: Any) -> bool:
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
-def claim_build(session: Session, report_id: int, now: datetime, *, force: bool = False
-                ) -> bool:
-    """Take the build of one report; True only for the one caller that changed the row."""
+def claim_build(session: Session, report_id: int, now: datetime, *, force: bool = False,
+                stale_before: datetime | None = None) -> bool:
+    """Take the build of one report; True only for the one caller that changed the row.
+
+    A ready report generated before `stale_before` (a month's report made while the
+    month still ran, claimed once the month is over) is built again."""
     claimable = or_(
         and_(R.status.in_(("pending", "failed")), R.attempts < MAX_ATTEMPTS),
         and_(R.status == "generating", R.claimed_at < now - BUILD_LEASE),
     )
     if force:
         claimable = or_(claimable, R.status == "ready")
+    elif stale_before is not None:
+        claimable = or_(claimable, and_(R.status == "ready", R.generated_at < stale_before))
     return _changed(session, update(R).where(R.id == report_id, claimable).values(
         status="generating", claimed_at=now, attempts=R.attempts + 1, last_error=None))
 

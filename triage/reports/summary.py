@@ -6,7 +6,7 @@ result tables come back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from triage.agencies.models import AgencyRow
 from triage.reports import lateness
 from triage.reports.period import Period
+from triage.reports.ranking import OnTimeRow, rank
 from triage.reports.service import NO_AGENCY, Scope, has_flag
 from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS, TOPICS
@@ -34,19 +35,6 @@ class CountRow:
     @property
     def change(self) -> int:
         return self.count - self.previous
-
-
-@dataclass(frozen=True)
-class OnTimeRow:
-    code: str
-    name: str
-    due: int
-    on_time: int
-    late: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.due if self.due else None
 
 
 @dataclass(frozen=True)
@@ -83,7 +71,7 @@ def _tickets_in(scope: Scope, period: Period) -> list[Any]:
 
 
 def _assignments_due_in(scope: Scope, period: Period) -> list[Any]:
-    where = [Assignment.due_at >= period.start, Assignment.due_at < period.end]
+    where = lateness.due_in(period, lateness.cutoff(period, scope.as_of))
     if scope.agency_code is not None:
         where.append(Assignment.agency_code == scope.agency_code)
     return where
@@ -100,9 +88,10 @@ def totals(session: Session, scope: Scope, period: Period) -> Totals:
 
 
 def _due_and_late(session: Session, scope: Scope, period: Period) -> tuple[int, int]:
+    cut = lateness.cutoff(period, scope.as_of)
     due, late = session.execute(select(
-        func.coalesce(func.sum(case((lateness.counted_condition(period.end), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((lateness.late_condition(period.end), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lateness.counted_condition(cut), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lateness.late_condition(cut), 1), else_=0)), 0),
     ).where(*_assignments_due_in(scope, period))).one()
     return int(due), int(late)
 
@@ -175,26 +164,31 @@ def count_table(now: dict[str, int], before: dict[str, int], names: dict[str, st
     return rows
 
 
-def _on_time_rows(session: Session, scope: Scope) -> list[tuple[str, int, int]]:
-    """Per agency, assignments due this month: (code, judged, late)."""
-    cutoff = scope.period.end
+def _on_time_rows(session: Session, scope: Scope, topic: str | None = None
+                  ) -> list[tuple[str, int, int]]:
+    """Per agency, assignments due this month by the cut-off: (code, judged, late)."""
+    cutoff = scope.cutoff
     counted = func.sum(case((lateness.counted_condition(cutoff), 1), else_=0))
     late = func.sum(case((lateness.late_condition(cutoff), 1), else_=0))
-    rows = session.execute(
-        select(Assignment.agency_code, counted, late)
-        .where(*_assignments_due_in(scope, scope.period)).group_by(Assignment.agency_code))
-    return [(code, int(n or 0), int(k or 0)) for code, n, k in rows]
+    stmt = (select(Assignment.agency_code, counted, late)
+            .where(*_assignments_due_in(scope, scope.period)).group_by(Assignment.agency_code))
+    if topic is not None:
+        stmt = stmt.join(Ticket, Ticket.id == Assignment.ticket_id).where(Ticket.topic == topic)
+    return [(code, int(n or 0), int(k or 0)) for code, n, k in session.execute(stmt)]
 
 
 def _ranking(rows: list[tuple[str, int, int]], names: dict[str, str]) -> list[OnTimeRow]:
-    table = [OnTimeRow(code, names.get(code, code), n, n - k, k) for code, n, k in rows if n]
-    table.sort(key=lambda r: (-(r.rate or 0.0), -r.due, r.code))
-    return table
+    return rank(OnTimeRow(code, names.get(code, code), n, n - k, k) for code, n, k in rows)
 
 
-def on_time_table(session: Session, scope: Scope, names: dict[str, str]) -> list[OnTimeRow]:
-    """Per agency, assignments due this month: judged, on time, late; best rate first."""
-    return _ranking(_on_time_rows(session, scope), names)
+def on_time_table(session: Session, scope: Scope, names: dict[str, str],
+                  topic: str | None = None) -> list[OnTimeRow]:
+    """Per agency, assignments due this month: judged, on time, late, with the rank
+    (triage.reports.ranking). For an agency's scope: its row, ranked among all."""
+    rows = _ranking(_on_time_rows(session, replace(scope, agency_code=None), topic), names)
+    if scope.agency_code is not None:
+        rows = [r for r in rows if r.code == scope.agency_code]
+    return rows
 
 
 def trend(session: Session, scope: Scope,
@@ -219,9 +213,10 @@ def _late_by_month(session: Session, scope: Scope, first: Period, last: Period
     months = first.through(last)
     due = Assignment.due_at
     bucket = _month_of(due, months)
-    cutoff: Any = (literal(months[0].end, due.type) if len(months) == 1 else
-                   case(*[(due < literal(m.end, due.type), literal(m.end, due.type))
-                          for m in months[:-1]], else_=literal(months[-1].end, due.type)))
+    cuts = [literal(lateness.cutoff(m, scope.as_of), due.type) for m in months]
+    cutoff: Any = (cuts[0] if len(months) == 1 else
+                   case(*[(due < literal(m.end, due.type), cut)
+                          for m, cut in zip(months[:-1], cuts, strict=False)], else_=cuts[-1]))
     where = [due >= first.start, due < last.end, lateness.late_condition(cutoff)]
     if scope.agency_code is not None:
         where.append(Assignment.agency_code == scope.agency_code)
@@ -233,7 +228,8 @@ def build_summary(session: Session, scope: Scope) -> Summary:
     names = _agency_names(session)
     period, previous = scope.period, scope.period.shift(-1)
     on_time = _on_time_rows(session, scope)
-    ranking = _ranking(on_time, names)
+    ranking = on_time_table(session, scope, names) if scope.agency_code is not None \
+        else _ranking(on_time, names)
     tickets = _ticket_months(session, scope, previous, period)
     (now, counts), (before, counts_before) = tickets[period], tickets[previous]
     due, late = sum(n for _c, n, _k in on_time), sum(k for _c, _n, k in on_time)

@@ -50,11 +50,17 @@ def build_report(report_id: int, *, now: datetime | None = None, force: bool = F
     Celery workers and commands; keep 1 inside the multi-threaded API server)."""
     now = now or utcnow()
     with session_scope() as session:
-        if not store.claim_build(session, report_id, now, force=force):
-            return "skipped"
         report = session.get(MonthlyReport, report_id)
-        assert report is not None
-        scope = store.scope_of(report)
+        if report is None:
+            return "skipped"
+        # A report made while its month ran is a snapshot; once the month is over the
+        # whole month is built (and that is what gets sent).
+        end = Period.parse(report.period).end
+        if not store.claim_build(session, report_id, now, force=force,
+                                 stale_before=end if now >= end else None):
+            return "skipped"
+        session.refresh(report)
+        scope = store.scope_of(report, now)
     try:
         with session_scope() as session:
             files = build.write_report_files(session, scope, workers=workers)

@@ -65,13 +65,22 @@ def report_out(report: MonthlyReport, names: dict[str, str]) -> ReportOut:
 
 @router.get("/reports", response_model=list[ReportOut])
 def list_reports(session: SessionDep, principal: PrincipalDep,
-                 period: PeriodQuery = None) -> list[ReportOut]:
+                 period: PeriodQuery = None,
+                 agency: Annotated[str | None, Query(
+                     pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="An agency's code, "
+                     "or `province` for the province-wide reports only.")] = None
+                 ) -> list[ReportOut]:
+    """Newest month first; in each month the province-wide report first."""
     policy.require_role(principal, *READERS)
     stmt = select(MonthlyReport).order_by(MonthlyReport.period.desc(),
                                           MonthlyReport.agency_code.is_not(None),
                                           MonthlyReport.agency_code)
     if period:
         stmt = stmt.where(MonthlyReport.period == period)
+    if agency == "province":
+        stmt = stmt.where(MonthlyReport.agency_code.is_(None))
+    elif agency:
+        stmt = stmt.where(MonthlyReport.agency_code == agency)
     if principal.role not in MANAGERS:
         stmt = stmt.where(MonthlyReport.agency_code == principal.agency_code)
     reports = list(session.scalars(stmt.limit(1000)))
@@ -99,7 +108,7 @@ def download_report(report_id: int, fmt: Literal["xlsx", "pdf", "csv"], session:
     if path is None:
         raise missing
     names = _names(session, {report.agency_code} if report.agency_code else set())
-    scope = store.scope_of(report)
+    scope = store.scope_of(report, utcnow())
     part = names.get(report.agency_code, report.agency_code) if report.agency_code \
         else "toàn tỉnh"
     display = f"Báo cáo 1022 tháng {scope.period.month:02d}-{scope.period.year} - {part}.{fmt}"
@@ -119,7 +128,7 @@ def generate_report(body: GenerateIn, session: SessionDep,
         raise InvalidInput("Không thể lập báo cáo cho tháng chưa bắt đầu.", code="future_period")
     if body.agency_code and session.get(AgencyRow, body.agency_code) is None:
         raise InvalidInput(f"Không có cơ quan mã {body.agency_code}.", code="unknown_agency")
-    report_id, outcome = tasks.generate_report(Scope(period, body.agency_code), now=now,
+    report_id, outcome = tasks.generate_report(Scope(period, body.agency_code, now), now=now,
                                                force=body.force)
     if outcome == "skipped":
         raise Conflict("Báo cáo đang được lập, vui lòng thử lại sau.", code="report_busy")

@@ -1,4 +1,6 @@
-"""The report as a workbook: a summary sheet, then one sheet per list.
+"""The report as a workbook: a summary sheet, a sheet of charts drawn from it
+(triage.reports.xlsx_charts), then one sheet per list; every sheet prints on A4, the
+lists in landscape with their header row on each page.
 
 XlsxWriter in constant-memory mode streams each row to disk as it is written, so memory
 stays flat whatever the month's size; it writes about twice as fast as openpyxl's
@@ -18,13 +20,17 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from triage.reports import xlsx_charts
 from triage.reports.cells import neutralise
+from triage.reports.ranking import min_due
 from triage.reports.render import ReportMeta
 from triage.reports.service import COLUMNS, ListSpec, ReportRow
 from triage.reports.summary import CountRow, Summary
 
+SUMMARY = "Tổng hợp"
+PAPER_A4 = 9
 WIDTHS = (6, 34, 20, 17, 70, 26, 14, 15, 17, 17, 26, 10)
-SUMMARY_WIDTHS = (44, 14, 14, 14, 14, 14)
+SUMMARY_WIDTHS = (44, 14, 14, 14, 14, 14, 30)
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
 PERCENT_FORMAT = "0.0%"
 
@@ -48,18 +54,28 @@ class XlsxSink:
         self.ws: Worksheet | None = None
         self.line = 0
         self.meta: ReportMeta | None = None
+        self.blocks: dict[str, xlsx_charts.Block] = {}
 
     @property
     def _sheet(self) -> Worksheet:
         assert self.ws is not None
         return self.ws
 
-    def _new_sheet(self, name: str, widths: tuple[int, ...]) -> Worksheet:
-        self.ws = self.wb.add_worksheet(name)
+    def _new_sheet(self, name: str, widths: tuple[int, ...], *, landscape: bool) -> Worksheet:
+        self.ws = ws = self.wb.add_worksheet(name)
         for col, width in enumerate(widths):
-            self.ws.set_column(col, col, width)
+            ws.set_column(col, col, width)
+        # Printed on A4, as wide as the page, numbered.
+        ws.set_paper(PAPER_A4)
+        if landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        ws.set_footer("&CTrang &P/&N")
         self.line = 0
-        return self.ws
+        return ws
 
     def _write(self, row: int, col: int, value: Any, text_format: Format | None = None
                ) -> None:
@@ -77,8 +93,12 @@ class XlsxSink:
 
     def begin(self, meta: ReportMeta, summary: Summary) -> None:
         self.meta = meta
-        self._new_sheet("Tổng hợp", SUMMARY_WIDTHS)
+        self._new_sheet(SUMMARY, SUMMARY_WIDTHS, landscape=False)
         self._summary(meta, summary)
+        charts = self._new_sheet(xlsx_charts.SHEET, (), landscape=True)
+        blocks = {k: b for k, b in self.blocks.items()
+                  if b.rows > 0 and (k != "agency" or meta.agency_name is None)}
+        xlsx_charts.add_charts(self.wb, charts, SUMMARY, blocks)
 
     def _line(self, *values: Any, text_format: Format | None = None) -> None:
         for col, value in enumerate(values):
@@ -90,6 +110,8 @@ class XlsxSink:
         if meta.section:
             self._line(meta.section, text_format=self.bold)
         self._line(meta.date_line)
+        if meta.as_of_line:
+            self._line(meta.as_of_line)
         self._line()
         t, p = s.totals, s.previous
         self._line("Chỉ tiêu", "Tháng này", "Tháng trước", "Tăng/giảm", text_format=self.bold)
@@ -102,25 +124,42 @@ class XlsxSink:
         ):
             self._line(name, now, before, now - before)
         self._line("Tỷ lệ đúng hạn", t.on_time_rate, p.on_time_rate)
-        for title, rows in (("Theo lĩnh vực", s.by_topic), ("Theo cơ quan xử lý", s.by_agency),
-                            ("Theo kênh tiếp nhận", s.by_channel)):
-            self._counts(title, rows)
+        for key, title, rows in (("topic", "Theo lĩnh vực", s.by_topic),
+                                 ("agency", "Theo cơ quan xử lý", s.by_agency),
+                                 ("channel", "Theo kênh tiếp nhận", s.by_channel)):
+            self._counts(key, title, rows)
+        self._line()
+        self._line("Diễn biến 12 tháng", *xlsx_charts.TREND_SERIES, text_format=self.bold)
+        self._block("trend", [(f"{p.month:02d}/{p.year}", received, late)
+                              for p, received, late in s.trend])
         self._line()
         self._line("Tỷ lệ xử lý đúng hạn và xếp hạng cơ quan", text_format=self.bold)
-        self._line("Cơ quan", "Đến hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn", "Xếp hạng",
-                   text_format=self.bold)
-        for rank, r in enumerate(s.ranking, start=1):
-            self._line(r.name, r.due, r.on_time, r.late, r.rate, rank)
+        self._line(f"Xếp theo điểm: cận dưới khoảng tin cậy 95 % (Wilson) của tỷ lệ đúng hạn; "
+                   f"dưới {min_due()} phiếu đến hạn thì chưa xếp hạng.")
+        self._line("Cơ quan", "Đến hạn", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn",
+                   "Điểm xếp hạng", "Xếp hạng", text_format=self.bold)
+        for r in s.ranking:
+            self._line(r.name, r.due, r.on_time, r.late, r.rate, r.score,
+                       r.rank if r.rank is not None else r.rank_label)
 
-    def _counts(self, title: str, rows: list[CountRow]) -> None:
+    def _block(self, key: str, rows: list[tuple[str, int, int, *tuple[int, ...]]]) -> None:
+        """Write the data rows of the table `key` (label and numbers); a chart draws
+        their first two numbers."""
+        labels = tuple(neutralise(r[0]) for r in rows)
+        self.blocks[key] = xlsx_charts.Block(self.line, labels, (
+            tuple(r[1] for r in rows), tuple(r[2] for r in rows)))
+        for row in rows:
+            self._line(*row)
+
+    def _counts(self, key: str, title: str, rows: list[CountRow]) -> None:
         self._line()
         self._line(title, "Tháng này", "Tháng trước", "Tăng/giảm", text_format=self.bold)
-        for r in rows:
-            self._line(r.name, r.count, r.previous, r.change)
+        self._block(key, [(r.name, r.count, r.previous, r.change) for r in rows])
 
     def start_list(self, spec: ListSpec) -> None:
-        ws = self._new_sheet(spec.sheet, WIDTHS)
+        ws = self._new_sheet(spec.sheet, WIDTHS, landscape=True)
         ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)  # the header row on every printed page
         for col, name in enumerate(COLUMNS):
             ws.write_string(0, col, name, self.header)
         self.line = 1

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.errors import Conflict, InvalidInput
+from triage.routing import overlay
 from triage.routing.models import Assignment
+from triage.routing.rules import Router
 from triage.routing.service import assign
 from triage.tickets.models import Ticket, TicketEvent
 from triage.tickets.service import transition
@@ -70,8 +72,8 @@ def _reason(text: str, note: str | None) -> str:
     return full[:REASON_LIMIT]
 
 
-def _choose_agency(ticket: Ticket, topic: str | None, flags: list[str], labels: Labels
-                   ) -> tuple[str, str, str]:
+def _choose_agency(ticket: Ticket, topic: str | None, flags: list[str], labels: Labels,
+                   router: Router) -> tuple[str, str, str]:
     """(agency, rule, reason): the person's choice, else the rules on the new labels."""
     directory = load_directory()
     if labels.agency_code is not None:
@@ -80,7 +82,7 @@ def _choose_agency(ticket: Ticket, topic: str | None, flags: list[str], labels: 
             raise InvalidInput(f"Không có cơ quan mã {labels.agency_code} trong danh bạ.",
                                code="unknown_agency")
         return agency.code, "operator", f"Tổng đài viên chọn cơ quan xử lý: {agency.name}."
-    decision = understand(ticket.text, topic=topic, flags=flags).decision
+    decision = understand(ticket.text, topic=topic, flags=flags, router=router).decision
     if decision.agency_code is None or not decision.confident:
         raise InvalidInput(
             "Quy tắc phân luồng chưa chọn được cơ quan chắc chắn; vui lòng chọn cơ quan xử lý.",
@@ -114,7 +116,8 @@ def _route_with(session: Session, ticket: Ticket, labels: Labels, *, actor: str,
                 note: str | None, old_agency: str | None, kind: str) -> Assignment:
     topic = labels.topic if labels.topic is not None else ticket.topic
     flags = labels.flags if labels.flags is not None else sorted(ticket.flags or [])
-    agency, rule, reason = _choose_agency(ticket, topic, flags, labels)
+    agency, rule, reason = _choose_agency(ticket, topic, flags, labels,
+                                          overlay.router(session, now))
     record_correction(session, ticket, source="operator", actor=actor, topic=topic, flags=flags,
                       agency=agency, old_agency=old_agency, reason=note, now=now)
     _set_labels(session, ticket, topic, flags, actor=actor, now=now)

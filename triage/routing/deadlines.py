@@ -60,7 +60,7 @@ def _package_makeup_saturdays() -> set[date]:
     return days
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and cached) by identity: one object per version in force
 class WorkCalendar:
     extra_off: set[date] = field(default_factory=set)
     extra_work: set[date] = field(default_factory=set)
@@ -79,6 +79,17 @@ class WorkCalendar:
                     (calendar.extra_off if kind == "off" else calendar.extra_work).add(day)
                     (calendar.extra_work if kind == "off" else calendar.extra_off).discard(day)
         return calendar
+
+    def with_days(self, days: Iterable[tuple[date, str]]) -> WorkCalendar:
+        """A copy with more province days, (date, "off" | "work"); these win over the
+        file and the package."""
+        layered = WorkCalendar(set(self.extra_off), set(self.extra_work), self._holidays)
+        for day, kind in days:
+            if kind not in ("off", "work"):
+                raise ValueError(f"calendar kind must be off or work: {kind!r}")
+            (layered.extra_off if kind == "off" else layered.extra_work).add(day)
+            (layered.extra_work if kind == "off" else layered.extra_off).discard(day)
+        return layered
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_off:

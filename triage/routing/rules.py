@@ -96,28 +96,48 @@ def _phrases(value: str) -> tuple[str, ...]:
     return tuple(" ".join(fold(p).split()) for p in value.split("|") if p.strip())
 
 
+COLUMNS = ("id", "step", "topics", "flags", "requires", "cues", "exclude", "target",
+           "confident", "reason")
+
+
+def rule_from_row(row: dict[str, str]) -> Rule:
+    """A rule from a row of rules.csv (or an admin's change, in the same columns)."""
+    return Rule(
+        id=row["id"].strip(), step=int(row["step"]),
+        topics=frozenset() if row["topics"].strip() in ("", "*")
+        else frozenset(t.strip() for t in row["topics"].split("|") if t.strip()),
+        flags=row["flags"].strip(), requires=row["requires"].strip(),
+        cues=_phrases(row["cues"]), exclude=_phrases(row["exclude"]),
+        target=row["target"].strip(), confident=row["confident"].strip() == "1",
+        reason=row["reason"].strip(),
+    )
+
+
+def rule_as_row(rule: Rule) -> dict[str, str]:
+    """The rule in rules.csv's columns (cues and exclusions in their folded form)."""
+    return {"id": rule.id, "step": str(rule.step),
+            "topics": "|".join(sorted(rule.topics)) or "*", "flags": rule.flags,
+            "requires": rule.requires, "cues": "|".join(rule.cues),
+            "exclude": "|".join(rule.exclude), "target": rule.target,
+            "confident": "1" if rule.confident else "0", "reason": rule.reason}
+
+
 def read_rules(path: Path) -> list[Rule]:
     with path.open(encoding="utf-8", newline="") as handle:
-        rules = [Rule(
-            id=row["id"].strip(), step=int(row["step"]),
-            topics=frozenset() if row["topics"].strip() in ("", "*")
-            else frozenset(row["topics"].split("|")),
-            flags=row["flags"].strip(), requires=row["requires"].strip(),
-            cues=_phrases(row["cues"]), exclude=_phrases(row["exclude"]),
-            target=row["target"].strip(), confident=row["confident"].strip() == "1",
-            reason=row["reason"].strip(),
-        ) for row in csv.DictReader(handle)]
-    _check(rules)
+        rules = [rule_from_row(row) for row in csv.DictReader(handle)]
+    check_rules(rules)
     return rules
 
 
-def _check(rules: list[Rule]) -> None:
+def check_rules(rules: list[Rule]) -> None:
     unknown = {t for r in rules for t in r.topics} - set(TOPICS)
     bad_flags = {r.flags for r in rules} - {"", "any", "none", *FLAGS}
     if unknown or bad_flags:
         raise ValueError(f"rules name unknown topics {unknown} or flags {bad_flags}")
     if not rules or rules[-1].requires or rules[-1].topics or rules[-1].cues:
         raise ValueError("the last rule must be a catch-all")
+    if not any(r.requires == "ambiguous_place" for r in rules):
+        raise ValueError("a rule for ambiguous places is required")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from triage.agencies.directory import load_directory
 from triage.errors import InvalidInput
 from triage.outbox.service import enqueue
 from triage.outbox.tasks import NOTIFY_ASSIGNED
+from triage.routing import overlay
 from triage.routing.deadlines import due_at
 from triage.routing.models import Assignment
 from triage.tickets.models import Ticket, TicketEvent
@@ -48,7 +49,8 @@ def assign(
         previous.end_reason = kind
     # The first deadline counts from receipt; a re-route gives the new agency its own time.
     start = ticket.received_at if previous is None else now
-    deadline = due_at(start, ticket.topic, ticket.flags or [])
+    deadline = due_at(start, ticket.topic, ticket.flags or [],
+                      calendar=overlay.calendar(session, now))
     assignment = Assignment(ticket_id=ticket.id, agency_code=agency_code, assigned_at=now,
                             due_at=deadline, rule=rule, actor=actor)
     session.add(assignment)

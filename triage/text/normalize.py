@@ -30,7 +30,7 @@ PROBLEMS: dict[str, str] = {
     "empty": "Nội dung trống.",
     "no_letters": "Nội dung không có chữ nào để phân loại.",
     "emoji_only": "Nội dung chỉ có biểu tượng cảm xúc, không có chữ để phân loại.",
-    "not_vietnamese": "Nội dung có vẻ không phải tiếng Việt; cần điều phối viên xem.",
+    "not_vietnamese": "Nội dung có vẻ không phải tiếng Việt; cần tổng đài viên xem.",
     "legacy_encoding": (
         "Nội dung có vẻ gõ bằng bảng mã cũ (TCVN3/VNI) nhưng không chuyển được sang Unicode."
     ),

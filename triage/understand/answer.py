@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from triage.classify.model import Classifier, get_classifier
+from triage.routing.rules import Router
 from triage.settings import get_settings
 from triage.understand.service import understand
 
@@ -39,10 +40,12 @@ def validate_text(text: str) -> None:
         raise InvalidText("too_long")
 
 
-def result_for(text: str, classifier: Classifier | None = None) -> dict[str, Any]:
-    """The answer for one complaint text (raises InvalidText, ModelNotTrained)."""
+def result_for(text: str, classifier: Classifier | None = None,
+               router: Router | None = None) -> dict[str, Any]:
+    """The answer for one complaint text (raises InvalidText, ModelNotTrained), routed
+    on `router` (the rules in force; the shipped ones when None)."""
     validate_text(text)
-    seen = understand(text, classifier or get_classifier())
+    seen = understand(text, classifier or get_classifier(), router=router)
     c = seen.classification
     assert c is not None
     agency = seen.decision.as_dict()

@@ -93,8 +93,9 @@ def _labelled_or_exit(path: Path) -> list[Any]:
 def train(
     with_corrections: Annotated[
         bool, typer.Option("--with-corrections",
-                           help="Thêm các chỉnh sửa của điều phối viên; chỉ thay mô hình "
-                                "hiện tại nếu mô hình mới không kém hơn trên phản ánh thật.")
+                           help="Thêm các chỉnh sửa của tổng đài viên và cơ quan xử lý; "
+                                "chỉ thay mô hình hiện tại nếu mô hình mới không kém hơn "
+                                "trên phản ánh thật.")
     ] = False,
     corrections_file: Annotated[
         Path | None, typer.Option(help="Tệp JSONL chỉnh sửa (mặc định: <data_dir>/"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from triage.classify.model import Classification, Classifier
 from triage.locations.resolve import LocationMatch
-from triage.routing.rules import RoutingDecision, decide_place, read_place
+from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
 from triage.text.normalize import prepare
 
 
@@ -28,11 +28,14 @@ class Understanding:
 
 
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
-               flags: Sequence[str] | None = None) -> Understanding:
+               flags: Sequence[str] | None = None, router: Router | None = None
+               ) -> Understanding:
     """What `text` is about, where, and who should handle it.
 
     `topic` and `flags` are labels a person set; the route is decided on them, and on the
-    classifier's for those left None (with no classifier: no topic, no flags)."""
+    classifier's for those left None (with no classifier: no topic, no flags). `router`
+    holds the rules in force (triage.routing.overlay.router); without one, the shipped
+    rules decide (a command that opens no database)."""
     repaired = prepare(text)
     result = classifier.classify(text, prepared=repaired) if classifier is not None else None
     if result is not None:
@@ -40,5 +43,5 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
         flags = result.flags if flags is None else flags
     labels = list(flags or [])
     place = read_place(repaired[0])
-    decision = decide_place(topic, labels, place)
+    decision = decide_place(topic, labels, place, router)
     return Understanding(repaired[0], result, topic, labels, place.location, decision)

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from triage.classify.model import ModelNotTrained
+from triage.db import utcnow
+from triage.deps import SessionDep
+from triage.routing import overlay
 from triage.settings import get_settings
 from triage.understand.answer import result_for
 
@@ -34,9 +37,9 @@ class ClassifyRequest(BaseModel):
 
 
 @router.post("/classify")
-def classify(body: ClassifyRequest) -> dict[str, Any]:
+def classify(body: ClassifyRequest, session: SessionDep) -> dict[str, Any]:
     """Lĩnh vực, dấu hiệu (trễ hạn, thái độ), độ tin cậy và lý do cần xem lại."""
     try:
-        return result_for(body.text)
+        return result_for(body.text, router=overlay.router(session, utcnow()))
     except ModelNotTrained as exc:
         raise HTTPException(status_code=exc.status_code, detail=str(exc)) from exc

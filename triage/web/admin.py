@@ -1,11 +1,8 @@
-"""Administration: users and roles, the agency directory, and read-only views of the
-routing rules, deadline table and holidays (these live in data/routing/*.csv, which are
-changed by a reviewed commit, not through the web)."""
+"""Administration: users and roles, and the agency directory (the routing data has its
+own pages, triage.web.routing_admin)."""
 
 from __future__ import annotations
 
-import csv
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -24,8 +21,6 @@ from triage.auth.passwords import RULES
 from triage.auth.service import Principal
 from triage.deps import SessionDep
 from triage.errors import Conflict, InvalidInput, NotFound
-from triage.routing.deadlines import DATA_DIR, get_calendar, get_deadlines
-from triage.routing.rules import DEFAULT_RULES, read_rules
 from triage.validation import describe
 from triage.web.operator import agency_groups
 from triage.web.pages import FormPrincipal, PageRoute, redirect, require
@@ -155,33 +150,3 @@ def edit_agency(
     audit.record(session, principal, "agency.update", source_ip=client_ip(request),
                  data={"code": code, "fields": sorted(changes)})
     return redirect("/quan-tri/co-quan", "user_saved", q=code)
-
-
-@router.get("/quan-tri/dinh-tuyen")
-def routing_page(request: Request, principal: PrincipalDep) -> Response:
-    require(request, principal, ADMIN)
-    table = get_deadlines()
-    with (DATA_DIR / "deadlines.csv").open(encoding="utf-8", newline="") as handle:
-        notes = {(r["kind"], r["code"]): r["note"] for r in csv.DictReader(handle)}
-    return render(request, "admin_routing.html", principal, rules=read_rules(DEFAULT_RULES),
-                  deadlines=table, notes=notes)
-
-
-@router.get("/quan-tri/ngay-nghi")
-def holidays_page(request: Request, principal: PrincipalDep, year: int = 0) -> Response:
-    require(request, principal, ADMIN)
-    today = date.today()
-    year = year if 2020 <= year <= 2100 else today.year
-    calendar = get_calendar()
-    days = []
-    for ordinal in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1):
-        day = date.fromordinal(ordinal)
-        name = calendar.holiday_name(day)
-        if day in calendar.extra_off or day in calendar.extra_work or \
-                (name and not calendar.is_working_day(day)):
-            days.append({"day": day, "name": name, "working": calendar.is_working_day(day),
-                         "extra": day in calendar.extra_off or day in calendar.extra_work})
-    with (DATA_DIR / "calendar.csv").open(encoding="utf-8", newline="") as handle:
-        province = list(csv.DictReader(handle))
-    return render(request, "admin_holidays.html", principal, year=year, days=days,
-                  province=province)

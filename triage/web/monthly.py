@@ -19,7 +19,7 @@ from triage.deps import SessionDep
 from triage.errors import InvalidInput, NotFound
 from triage.reports import build, store, tasks
 from triage.reports.models import FORMATS, MonthlyReport
-from triage.reports.period import Period
+from triage.reports.period import PERIOD, Period
 from triage.web import jobs
 from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
@@ -41,19 +41,45 @@ def _visible(principal: Principal, report: MonthlyReport) -> bool:
         and report.agency_code == principal.agency_code
 
 
+PROVINCE = "toan-tinh"  # the filter value of the province-wide report
+
+
 @router.get("/bao-cao")
-def reports_page(request: Request, principal: PrincipalDep, session: SessionDep) -> Response:
+def reports_page(request: Request, principal: PrincipalDep, session: SessionDep,
+                 thang: str = "", co_quan: str = "") -> Response:
+    """The reports, newest month first and in each month the province's report first,
+    then the agencies' sections by name; filtered by month and by agency."""
     require(request, principal, *READERS)
-    stmt = select(MonthlyReport).order_by(MonthlyReport.period.desc(),
-                                          MonthlyReport.agency_code.is_not(None),
-                                          MonthlyReport.agency_code)
+    month = thang[:7] if PERIOD.match(thang[:7]) else ""
+    scope = co_quan[:64]
+    stmt = select(MonthlyReport)
     if principal.role == "agency_staff":
         stmt = stmt.where(MonthlyReport.agency_code == principal.agency_code)
-    rows = list(session.scalars(stmt.limit(500)))
+    elif scope == PROVINCE:
+        stmt = stmt.where(MonthlyReport.agency_code.is_(None))
+    elif scope:
+        stmt = stmt.where(MonthlyReport.agency_code == scope)
+    if month:
+        stmt = stmt.where(MonthlyReport.period == month)
+    names = agency_names(session)
+    reports = session.scalars(stmt.order_by(MonthlyReport.period.desc()).limit(2000))
+    rows = sorted(reports, key=lambda r: (_descending(r.period), r.agency_code is not None,
+                                          names.get(r.agency_code or "", r.agency_code or "")))
+    stored = session.execute(select(MonthlyReport.period, MonthlyReport.agency_code)
+                             .distinct()).all()
+    agencies = sorted({code for _p, code in stored if code}, key=lambda c: names.get(c, c))
     months = Period.containing(utcnow()).months_back(13)[::-1][1:]
-    return render(request, "reports.html", principal, rows=rows, formats=FORMATS,
-                  status_names=STATUS, months=months, can_build=principal.role in BUILDERS,
-                  agency_names=agency_names(session))
+    return render(request, "reports.html", principal, rows=rows[:500], total=len(rows),
+                  formats=FORMATS, status_names=STATUS, months=months,
+                  can_build=principal.role in BUILDERS, agency_names=names,
+                  periods=sorted({p for p, _c in stored}, reverse=True), agencies=agencies,
+                  month=month, scope=scope, province=PROVINCE,
+                  fixed_agency=principal.role == "agency_staff")
+
+
+def _descending(period: str) -> tuple[int, int]:
+    year, month = period.split("-")
+    return -int(year), -int(month)
 
 
 @router.get("/bao-cao/{report_id}/{fmt}")
@@ -69,7 +95,7 @@ def download(report_id: int, fmt: str, request: Request, principal: PrincipalDep
         raise NotFound("Báo cáo chưa được tạo ở định dạng này.", code="report_not_found")
     audit.record(session, principal, "report.download", source_ip=client_ip(request),
                  data={"report_id": report.id, "format": fmt})
-    name = build.file_name(store.scope_of(report), fmt)
+    name = build.file_name(store.scope_of(report, utcnow()), fmt)
     return FileResponse(path, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f"attachment; filename=\"{name}\"; "
                                f"filename*=UTF-8''{quote(name)}"})

@@ -24,6 +24,7 @@ from triage.intake import desk
 from triage.intake.schemas import ComplaintIn
 from triage.review import service as review
 from triage.review.service import Labels
+from triage.routing import overlay
 from triage.taxonomy import CHANNELS
 from triage.tickets.service import find_by_code, get_by_code
 from triage.validation import describe
@@ -97,7 +98,8 @@ def entry_submit(
     values = {"channel": channel if channel in CHANNELS else "phone", "name": name,
               "phone": phone, "address": address, "text": text, "topic": topic,
               "flags": flags, "agency": agency}
-    suggestion = desk.suggest(text) if text.strip() else None
+    suggestion = desk.suggest(text, overlay.router(session, utcnow())) if text.strip() \
+        else None
     if action not in ("accept", "queue"):
         return _entry_page(request, principal, values=values, suggestion=suggestion)
     try:
@@ -126,7 +128,8 @@ class SuggestIn(BaseModel):
 
 
 @api.post("/tiep-nhan/goi-y")
-def suggest_json(body: SuggestIn, request: Request, principal: PrincipalDep) -> JSONResponse:
+def suggest_json(body: SuggestIn, request: Request, principal: PrincipalDep,
+                 session: SessionDep) -> JSONResponse:
     """The live suggestion, fetched by static/entry.js as the operator types."""
     try:
         check_origin(request)
@@ -135,7 +138,7 @@ def suggest_json(body: SuggestIn, request: Request, principal: PrincipalDep) -> 
             raise Forbidden("Vai trò của bạn không được dùng chức năng này.")
     except DomainError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
-    return JSONResponse(desk.suggest(body.text).as_dict())
+    return JSONResponse(desk.suggest(body.text, overlay.router(session, utcnow())).as_dict())
 
 
 @api.get("/co-quan/tim")

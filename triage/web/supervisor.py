@@ -18,9 +18,10 @@ from triage.auth.deps import PrincipalDep
 from triage.auth.service import Principal
 from triage.db import utcnow
 from triage.deps import SessionDep
-from triage.reports import summary
+from triage.reports import lateness, summary
 from triage.reports.dashboard import Filters, dashboard
 from triage.reports.period import Period
+from triage.reports.ranking import min_due
 from triage.reports.service import Scope
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
@@ -34,6 +35,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 OVERSIGHT = ("supervisor", "admin")
 DAYS = 30
 BACKLOG_ROWS = 25
+RANKING_ROWS = 10
 
 
 def daily(session: Session, f: Filters, now: datetime) -> tuple[list[str], list[int], list[int]]:
@@ -93,9 +95,11 @@ def dashboard_page(request: Request, principal: PrincipalDep, session: SessionDe
     data = dashboard(session, f, now)
     days = daily(session, f, now)
     previous = data["trend"][-2] if len(data["trend"]) > 1 else None
+    cutoff = lateness.cutoff(f.period, now)
     return render(request, "dashboard.html", principal, data=data, f=f, previous=previous,
                   charts=_charts(data, days), daily_rows=list(zip(*days, strict=True)),
-                  backlog=data["backlog"][:BACKLOG_ROWS],
+                  backlog=data["backlog"][:BACKLOG_ROWS], cutoff=cutoff,
+                  running=cutoff < f.period.end, ranking=data["ranking"][:RANKING_ROWS],
                   months=Period.containing(now).months_back(13)[::-1],
                   agency_groups=agency_groups(), agency_names=agency_names(session),
                   fixed_agency=principal.role == "agency_staff")
@@ -109,7 +113,9 @@ def ranking(request: Request, principal: PrincipalDep, session: SessionDep,
     now = utcnow()
     period = _period(thang, now)
     names = agency_names(session)
-    rows = summary.on_time_table(session, Scope(period), names)
+    scope = Scope(period, as_of=now)
+    rows = summary.on_time_table(session, scope, names)
     months = Period.containing(now).months_back(13)[::-1]
     return render(request, "ranking.html", principal, rows=rows, period=period,
-                  months=months, agency_names=names)
+                  months=months, agency_names=names, min_due=min_due(),
+                  cutoff=scope.cutoff, running=scope.cutoff < period.end)

@@ -54,6 +54,8 @@ NOTICES = {
     "logged_out": "Đã đăng xuất.",
     "password_changed": "Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.",
     "password_reset": "Đã đặt lại mật khẩu; các phiên đăng nhập của người này đã kết thúc.",
+    "calendar_saved": "Đã lưu thay đổi ngày nghỉ, ngày làm bù (một phiên bản mới).",
+    "rules_saved": "Đã lưu thay đổi quy tắc phân luồng (một phiên bản mới).",
 }
 
 
@@ -65,6 +67,7 @@ EVENT_NAMES = {
     "closed": "Đóng phiếu", "labels_changed": "Sửa lĩnh vực, dấu hiệu",
     "poison": "Xử lý tự động lỗi nhiều lần", "reminder": "Nhắc hạn",
     "escalated": "Báo cáo vượt cấp",
+    "deadline_changed": "Tính lại hạn xử lý theo lịch làm việc mới",
 }
 REASONS = {
     **REVIEW_REASONS,

@@ -24,6 +24,7 @@ from triage.web import (
     monthly,
     operator,
     public,
+    routing_admin,
     supervisor,
     tickets,
 )
@@ -106,6 +107,6 @@ def home(request: Request, principal: PrincipalDep) -> Response:
 router = APIRouter(include_in_schema=False)
 router.include_router(pages)
 router.include_router(operator.api)
-for module in (operator, tickets, agency, supervisor, monthly, admin, model_admin, imports,
-               public, account):
+for module in (operator, tickets, agency, supervisor, monthly, admin, routing_admin,
+               model_admin, imports, public, account):
     router.include_router(module.router)

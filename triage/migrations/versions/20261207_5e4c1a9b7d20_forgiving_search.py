@@ -1,7 +1,7 @@
 """forgiving search: accent-folded ticket text and code digits, trigram-indexed
 
 Revision ID: 5e4c1a9b7d20
-Revises: bc9cc9769820
+Revises: d2a06202cacb
 Create Date: 2026-12-07 09:00:00
 
 PostgreSQL only. ``triage_fold(text)`` folds as the project's ``fold`` does (lower case,
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '5e4c1a9b7d20'
-down_revision: str | None = 'bc9cc9769820'
+down_revision: str | None = 'd2a06202cacb'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
