@@ -35,27 +35,35 @@ PERIOD = "2026-10"
 NOW = datetime(2026, 11, 1, 0, 20, tzinfo=UTC)
 OFFSET = 10_000_000  # id offset per cloned month: beyond any id demo_data hands out
 
+# Ticket ids grow with time, as in a register filled day by day: the two generated months
+# are moved to the top of the id range first (RENUMBER), and each copy of them, older by
+# 2k months, takes ids k * OFFSET lower. Search lists newest first by id, so ids in the
+# reverse order of the dates would measure a register no one has.
+REFERENCES = ("assignments", "ticket_events", "classifications", "label_corrections",
+              "audit_log", "notifications", "outbox", "task_runs")
+RENUMBER = ["UPDATE tickets SET id = id + %(base)s"] + [
+    f"UPDATE {table} SET ticket_id = ticket_id + %(base)s" for table in REFERENCES]
 CLONE = [
     """INSERT INTO tickets (id, code, channel, received_at, text, caller_id, status,
          review_reasons, attempts, topic, topic_confidence, flags, scores, model_version,
          labels_source, location, ward_code, agency_code, routing_rule, routed_at, due_at,
          resolved_at, answer, created_at, updated_at)
-       SELECT id + %(off)s, code || '-c' || %(k)s, channel, received_at - %(shift)s::interval,
+       SELECT id - %(off)s, code || '-c' || %(k)s, channel, received_at - %(shift)s::interval,
          text, caller_id, status, review_reasons, attempts, topic, topic_confidence, flags,
          scores, model_version, labels_source, location, ward_code, agency_code,
          routing_rule, routed_at - %(shift)s::interval, due_at - %(shift)s::interval,
          resolved_at - %(shift)s::interval, answer, created_at - %(shift)s::interval,
          updated_at - %(shift)s::interval
-       FROM tickets WHERE id < %(off0)s""",
+       FROM tickets WHERE id > %(base)s""",
     """INSERT INTO assignments (id, ticket_id, agency_code, assigned_at, due_at, rule, actor,
          acknowledged_at, answered_at, ended_at, end_reason)
-       SELECT id + %(off)s, ticket_id + %(off)s, agency_code,
+       SELECT id + %(off)s, ticket_id - %(off)s, agency_code,
          assigned_at - %(shift)s::interval, due_at - %(shift)s::interval, rule, actor,
          acknowledged_at - %(shift)s::interval, answered_at - %(shift)s::interval,
          ended_at - %(shift)s::interval, end_reason
        FROM assignments WHERE id < %(off0)s""",
     """INSERT INTO ticket_events (id, ticket_id, at, actor, kind, from_status, to_status, data)
-       SELECT id + %(off)s, ticket_id + %(off)s, at - %(shift)s::interval, actor, kind,
+       SELECT id + %(off)s, ticket_id - %(off)s, at - %(shift)s::interval, actor, kind,
          from_status, to_status, data
        FROM ticket_events WHERE id < %(off0)s""",
 ]
@@ -74,9 +82,18 @@ def build(url: str, per_month: int, months: int) -> dict[str, float]:
         demo_data(session, months=2, per_month=per_month, end=Period.parse(PERIOD), now=NOW)
     demo_s = time.perf_counter() - t0
     t1 = time.perf_counter()
+    copies = (months - 2) // 2
     with psycopg.connect(url, autocommit=True) as conn:
-        for k in range(1, (months - 2) // 2 + 1):  # copies of the two generated months
-            params = {"off": k * OFFSET, "off0": OFFSET, "k": k, "shift": f"{2 * k} months"}
+        base = {"base": (copies + 1) * OFFSET}
+        # The ids move together with the rows that refer to them; the foreign-key triggers
+        # would check each row against a half-moved table, so they are off meanwhile.
+        conn.execute("SET session_replication_role = replica")
+        for statement in RENUMBER:
+            conn.execute(statement, base)
+        conn.execute("SET session_replication_role = DEFAULT")
+        for k in range(1, copies + 1):  # copies of the two generated months
+            params = {**base, "off": k * OFFSET, "off0": OFFSET, "k": k,
+                      "shift": f"{2 * k} months"}
             for statement in CLONE:
                 conn.execute(statement, params)
         for table in ("tickets", "assignments", "ticket_events"):

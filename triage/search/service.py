@@ -9,7 +9,17 @@ connection by ``triage.db``); on PostgreSQL it is ``lower(unaccent(text))``, kep
 generated column ``search_text`` with a trigram index over it (the migration), and a
 test checks it folds every Vietnamese letter as ``fold`` does. Codes are matched on
 their digits ("1022 202612 00042", "202612-0004"), through a second trigram index on
-PostgreSQL."""
+PostgreSQL.
+
+The text's trigram index is built over the folded text with its spaces written as
+JOINER, a letter folded Vietnamese almost never has ("den duong hu" is indexed as
+"denjduongjhu"). pg_trgm splits words at spaces, so over the plain text a phrase of common
+words finds every ticket holding the three words anywhere (70,000 candidates of 2,000,000
+for "đèn đường hư", each re-read); joined, the trigrams across the word boundaries
+("njd", "gjh") are in the pattern too and keep only the tickets where the words follow
+each other. The joined form is only the index's way in: every candidate is checked
+against the folded text itself, so a ticket that really contains a "j" is never wrongly
+found."""
 
 from __future__ import annotations
 
@@ -32,6 +42,14 @@ MIN_CODE_DIGITS = 4
 # last days only: on millions of tickets a rare phrase of common words would otherwise
 # read most of the table. The phrase and codes are searched over all time.
 APART_DAYS = 92
+# The newest tickets are read in id order first, without any index: a common term has
+# its page there, found after a few hundred rows. Only a term with fewer matches than a
+# page among them is looked for in the rest through the trigram index, where its
+# matches are few. Left to itself, the planner cannot tell the two apart from its
+# statistics and takes the index for common phrases too, then ranks tens of thousands of
+# matches (1-2 s at 2,000,000 tickets).
+WINDOW = 20_000
+JOINER = "j"
 
 
 def fold_query(text: str) -> str:
@@ -60,19 +78,32 @@ def folded_text(dialect: str) -> Any:
     return func.triage_fold(Ticket.text)
 
 
+def _indexed(value: str) -> Any:
+    """PostgreSQL: the condition through the joined-text trigram index that holds every
+    ticket whose folded text contains `value` (and a few more, checked afterwards)."""
+    joined = func.translate(literal_column("tickets.search_text", Text), " ", JOINER)
+    return joined.like(_like(value.replace(" ", JOINER)), escape="\\")
+
+
 @dataclass(frozen=True)
 class Match:
     """How a term is searched: `tiers` are the conditions of each rank, best first (a
-    ticket of a later tier meets none of the earlier ones); newest first within a tier."""
+    ticket of a later tier meets none of the earlier ones); newest first within a tier.
+    `helpers` are each tier's index conditions (PostgreSQL; implied by the tier's own)."""
 
     kind: str  # "code" or "text"
     tiers: tuple[tuple[Any, ...], ...]
+    helpers: tuple[tuple[Any, ...], ...] = ()
+
+    def tier(self, rank: int, indexed: bool = True) -> tuple[Any, ...]:
+        """The conditions of tier `rank`, with its index conditions unless not `indexed`."""
+        return self.tiers[rank] + (self.helpers[rank] if indexed and self.helpers else ())
 
     @property
     def conditions(self) -> tuple[Any, ...]:
         """Any tier: what a matching ticket meets."""
-        return (or_(*(and_(*tier) for tier in self.tiers)),) if len(self.tiers) > 1 \
-            else self.tiers[0]
+        tiers = [self.tier(rank) for rank in range(len(self.tiers))]
+        return (or_(*(and_(*tier) for tier in tiers)),) if len(tiers) > 1 else tiers[0]
 
     @property
     def order_by(self) -> tuple[Any, ...]:
@@ -94,11 +125,13 @@ def matching(term: str, dialect: str = "sqlite") -> Match | None:
         return None
     text = folded_text(dialect)
     phrase = text.like(_like(folded), escape="\\")
+    pg = dialect == "postgresql"
     if len(words) == 1:
-        return Match("text", ((phrase,),))
+        return Match("text", ((phrase,),), ((_indexed(folded),),) if pg else ())
     # The words as one phrase rank above the words found apart.
     apart = tuple(text.like(_like(word), escape="\\") for word in words)
-    return Match("text", ((phrase,), (*apart, ~phrase)))
+    helpers = ((_indexed(folded),), tuple(_indexed(word) for word in words)) if pg else ()
+    return Match("text", ((phrase,), (*apart, ~phrase)), helpers)
 
 
 def search(session: Session, term: str, *, now: datetime, scope: Any = None,
@@ -106,21 +139,28 @@ def search(session: Session, term: str, *, now: datetime, scope: Any = None,
     """Tickets matching `term` (best first, at most `limit`), whether more match, and how
     the term was read.
 
-    One query per tier, newest first with a LIMIT: PostgreSQL then walks the primary key
-    backwards and stops at `limit` for a common term, or takes the trigram index for a
-    rare one, instead of ranking (or counting) every match of a common word among
-    millions."""
+    Per tier, newest first with a LIMIT: first among the WINDOW newest tickets, read in
+    id order, then (if the page is not full) among the older ones through the index.
+    Neither ranks nor counts every match of a common word among millions."""
     match = matching(term, session.get_bind().dialect.name)
     if match is None:
         return [], False, "text"
     scoped = [] if scope is None else [scope]
+    floor = session.scalar(select(Ticket.id).order_by(Ticket.id.desc())
+                           .offset(WINDOW).limit(1)) if match.kind == "text" else None
     items: list[Ticket] = []
-    for rank, tier in enumerate(match.tiers):
-        if len(items) > limit:
-            break
+    for rank in range(len(match.tiers)):
         recent = [Ticket.received_at >= now - timedelta(days=APART_DAYS)] \
             if match.kind == "text" and rank > 0 else []
-        stmt = (select(Ticket).where(*tier, *recent, *scoped).order_by(Ticket.id.desc())
-                .limit(limit + 1 - len(items)))
-        items.extend(session.scalars(stmt))
+        # The window's query has no index condition, so the primary key is all it can use.
+        # (Codes have no common ones: their index is read once.)
+        parts = [(match.tier(rank, indexed=False), [Ticket.id > floor]),
+                 (match.tier(rank), [Ticket.id <= floor])] \
+            if floor is not None and match.kind == "text" else [(match.tier(rank), [])]
+        for conditions, ids in parts:
+            if len(items) > limit:
+                break
+            stmt = (select(Ticket).where(*conditions, *ids, *recent, *scoped)
+                    .order_by(Ticket.id.desc()).limit(limit + 1 - len(items)))
+            items.extend(session.scalars(stmt))
     return items[:limit], len(items) > limit, match.kind
