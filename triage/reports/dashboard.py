@@ -4,16 +4,20 @@ agency's numbers only (the view forces the agency filter)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.agencies.service import agency_names
-from triage.reports import lateness, summary
+from triage.reports import summary
 from triage.reports.period import Period
 from triage.reports.ranking import as_dict, min_due
 from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, Scope, has_flag
@@ -22,6 +26,15 @@ from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
 
 OPEN_STATUSES = ("routed", "acknowledged", "reassign_requested")
+# A month that is over is judged at its end (lateness.cutoff), so its trend figures stay
+# as they are while time passes; at 2,000,000 tickets counting the eleven months before
+# the chosen one is most of the dashboard's time. They are kept per database for a short
+# while, and counted again as soon as a ticket or an assignment is added (an import of old
+# tickets included). A change made in place to an old month (a deadline moved by new days
+# off, a ticket relabelled) shows within FINISHED_SECONDS.
+FINISHED_SECONDS = 60.0
+_kept: WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[float, Any]]] = WeakKeyDictionary()
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -40,52 +53,79 @@ def _ticket_where(f: Filters, period: Period) -> list[Any]:
     return where
 
 
-def _on_time(session: Session, f: Filters, period: Period, now: datetime) -> dict[str, Any]:
-    """Assignments due in `period` by its cut-off (now, while the month runs)."""
-    cutoff = lateness.cutoff(period, now)
-    stmt = select(
-        func.coalesce(func.sum(case((lateness.counted_condition(cutoff), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((lateness.late_condition(cutoff), 1), else_=0)), 0),
-    ).where(*lateness.due_in(period, cutoff))
-    if f.agency_code:
-        stmt = stmt.where(Assignment.agency_code == f.agency_code)
-    if f.topic:
-        stmt = stmt.join(Ticket, Ticket.id == Assignment.ticket_id).where(
-            Ticket.topic == f.topic)
-    due, late = session.execute(stmt).one()
-    due, late = int(due), int(late)
+def _figures(due: int, late: int) -> dict[str, Any]:
     return {"due": due, "on_time": due - late, "late": late,
             "rate": round((due - late) / due, 4) if due else None}
 
 
 def counts(session: Session, f: Filters) -> dict[str, Any]:
-    received, tre_han, thai_do = session.execute(select(
-        func.count(),
-        func.coalesce(func.sum(case((has_flag("tre_han"), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((has_flag("thai_do"), 1), else_=0)), 0),
-    ).where(*_ticket_where(f, f.period))).one()
-    by_status = session.execute(select(Ticket.status, func.count())
-                                .where(*_ticket_where(f, f.period)).group_by(Ticket.status))
-    by_topic = session.execute(select(Ticket.topic, func.count())
-                               .where(*_ticket_where(f, f.period)).group_by(Ticket.topic))
+    """The month's tickets by status and by topic, and the flagged ones, from one scan."""
+    rows = session.execute(select(
+        Ticket.status, Ticket.topic, func.count(),
+        func.sum(case((has_flag("tre_han"), 1), else_=0)),
+        func.sum(case((has_flag("thai_do"), 1), else_=0)),
+    ).where(*_ticket_where(f, f.period)).group_by(Ticket.status, Ticket.topic))
+    by_status: Counter[str] = Counter()
+    by_topic: Counter[str | None] = Counter()
+    tre_han = thai_do = 0
+    for status, topic, n, late_flag, manner_flag in rows:
+        by_status[status] += int(n)
+        by_topic[topic] += int(n)
+        tre_han += int(late_flag or 0)
+        thai_do += int(manner_flag or 0)
     return {
-        "received": int(received), "tre_han": int(tre_han), "thai_do": int(thai_do),
-        "by_status": sorted(({"status": s, "name": STATUS_BY_CODE.get(s, s), "count": int(n)}
-                             for s, n in by_status), key=lambda r: r["status"]),
+        "received": sum(by_status.values()), "tre_han": tre_han, "thai_do": thai_do,
+        "by_status": [{"status": s, "name": STATUS_BY_CODE.get(s, s), "count": n}
+                      for s, n in sorted(by_status.items())],
         "by_topic": sorted(({"topic": t, "name": TOPICS.get(t or "", t or "Chưa phân loại"),
-                             "count": int(n)} for t, n in by_topic),
+                             "count": n} for t, n in by_topic.items()),
                            key=lambda r: (-r["count"], r["topic"] or "")),
     }
 
 
+def _between(session: Session, scope: Scope, first: Period, last: Period,
+             topic: str | None) -> dict[Period, tuple[int, int, int]]:
+    """(received, due, late) of each month from `first` to `last`: two grouped queries."""
+    received = summary.received_by_month(session, scope, first, last, topic)
+    judged = summary.judged_by_month(session, scope, first, last, topic)
+    return {p: (received.get(p, 0), *judged.get(p, (0, 0))) for p in first.through(last)}
+
+
+def _finished(session: Session, f: Filters, scope: Scope, first: Period, last: Period
+              ) -> dict[Period, tuple[int, int, int]]:
+    """`_between` for months already over, kept for FINISHED_SECONDS per database while
+    no ticket or assignment is added."""
+    bind = session.get_bind()
+    version = tuple(session.execute(select(select(func.max(Ticket.id)).scalar_subquery(),
+                                           select(func.max(Assignment.id)).scalar_subquery()
+                                           )).one())
+    key = (f.agency_code, f.topic, first, last, version)
+    with _lock:
+        kept = _kept.setdefault(bind, {}).get(key)
+    if kept is not None and time.monotonic() - kept[0] < FINISHED_SECONDS:
+        return kept[1]
+    figures = _between(session, scope, first, last, f.topic)
+    with _lock:
+        entries = _kept.setdefault(bind, {})
+        if len(entries) >= 256:
+            entries.clear()
+        entries[key] = (time.monotonic(), figures)
+    return figures
+
+
 def trend(session: Session, f: Filters, now: datetime, months: int = 12
           ) -> list[dict[str, Any]]:
-    out = []
-    for period in f.period.months_back(months):
-        received = session.scalar(select(func.count()).where(*_ticket_where(f, period)))
-        out.append({"period": str(period), "received": int(received or 0),
-                    **_on_time(session, f, period, now)})
-    return out
+    """Received, and assignments due judged at each month's cut-off, for the `months`
+    months ending with the chosen one."""
+    periods = f.period.months_back(months)
+    scope = Scope(f.period, f.agency_code, now)
+    over = [p for p in periods if p.end <= now]
+    rest = [p for p in periods if p.end > now]
+    figures = _finished(session, f, scope, over[0], over[-1]) if over else {}
+    if rest:
+        figures = {**figures, **_between(session, scope, rest[0], rest[-1], f.topic)}
+    return [{"period": str(p), "received": figures[p][0], **_figures(*figures[p][1:])}
+            for p in periods]
 
 
 def backlog(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]:
@@ -114,11 +154,13 @@ def ranking(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]
 
 
 def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
+    months = trend(session, f, now)
+    on_time = {k: months[-1][k] for k in ("due", "on_time", "late", "rate")}
     return {
         "period": str(f.period), "agency_code": f.agency_code, "topic": f.topic,
         "counts": counts(session, f),
-        "on_time": _on_time(session, f, f.period, now),
-        "trend": trend(session, f, now),
+        "on_time": on_time,
+        "trend": months,
         "backlog": backlog(session, f, now),
         "ranking": ranking(session, f, now),
         "ranking_min_due": min_due(),

@@ -7,6 +7,7 @@ result tables come back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
@@ -132,12 +133,18 @@ def _ticket_months(session: Session, scope: Scope, first: Period, last: Period
     return {m: (counts[m], (flags[m][0], flags[m][1], flags[m][2])) for m in months}
 
 
+def bucket_of(column: Any, ends: list[datetime]) -> Any:
+    """The index of the first of `ends` that `column` is before: the month or day a row
+    falls in, given their ends (rows outside them are filtered by the caller)."""
+    if len(ends) == 1:
+        return literal(0)
+    return case(*[(column < literal(end, column.type), i)
+                  for i, end in enumerate(ends[:-1])], else_=len(ends) - 1)
+
+
 def _month_of(column: Any, months: list[Period]) -> Any:
     """The index in `months` of the month `column` falls in (rows outside are filtered)."""
-    if len(months) == 1:
-        return literal(0)
-    return case(*[(column < literal(m.end, column.type), i)
-                  for i, m in enumerate(months[:-1])], else_=len(months) - 1)
+    return bucket_of(column, [m.end for m in months])
 
 
 def _tickets_between(scope: Scope, first: Period, last: Period) -> list[Any]:
@@ -194,22 +201,36 @@ def on_time_table(session: Session, scope: Scope, names: dict[str, str],
 def trend(session: Session, scope: Scope,
           known: dict[Period, tuple[int, int]] | None = None) -> list[tuple[Period, int, int]]:
     """(month, received, late) for the last TREND_MONTHS months; months in `known`
-    already counted are not queried again. The late assignments of the other months
-    come from one grouped query, each month judged at its own cut-off."""
+    already counted are not queried again. The other months come from two grouped
+    queries, each month judged at its own cut-off."""
     known = known or {}
     months = scope.period.months_back(TREND_MONTHS)
     missing = [m for m in months if m not in known]
     counts = dict(known)
     if missing:
-        late = _late_by_month(session, scope, missing[0], missing[-1])
+        received = received_by_month(session, scope, missing[0], missing[-1])
+        judged = judged_by_month(session, scope, missing[0], missing[-1])
         for period in missing:
-            received = session.scalar(select(func.count()).where(*_tickets_in(scope, period)))
-            counts[period] = (int(received or 0), late.get(period, 0))
+            counts[period] = (received.get(period, 0), judged.get(period, (0, 0))[1])
     return [(m, *counts[m]) for m in months]
 
 
-def _late_by_month(session: Session, scope: Scope, first: Period, last: Period
-                   ) -> dict[Period, int]:
+def received_by_month(session: Session, scope: Scope, first: Period, last: Period,
+                      topic: str | None = None) -> dict[Period, int]:
+    """Tickets received in each month from `first` to `last` (of `topic`, if given)."""
+    months = first.through(last)
+    bucket = _month_of(Ticket.received_at, months)
+    where = _tickets_between(scope, first, last)
+    if topic is not None:
+        where.append(Ticket.topic == topic)
+    rows = session.execute(select(bucket, func.count()).where(*where).group_by(bucket))
+    return {months[int(index)]: int(n) for index, n in rows}
+
+
+def judged_by_month(session: Session, scope: Scope, first: Period, last: Period,
+                    topic: str | None = None) -> dict[Period, tuple[int, int]]:
+    """For each month from `first` to `last`: the assignments due in it that are judged
+    and the late ones, (due, late), each month at its own cut-off (lateness)."""
     months = first.through(last)
     due = Assignment.due_at
     bucket = _month_of(due, months)
@@ -217,11 +238,16 @@ def _late_by_month(session: Session, scope: Scope, first: Period, last: Period
     cutoff: Any = (cuts[0] if len(months) == 1 else
                    case(*[(due < literal(m.end, due.type), cut)
                           for m, cut in zip(months[:-1], cuts, strict=False)], else_=cuts[-1]))
-    where = [due >= first.start, due < last.end, lateness.late_condition(cutoff)]
+    stmt = select(bucket,
+                  func.sum(case((lateness.counted_condition(cutoff), 1), else_=0)),
+                  func.sum(case((lateness.late_condition(cutoff), 1), else_=0))
+                  ).where(due >= first.start, due < last.end, due < cutoff).group_by(bucket)
     if scope.agency_code is not None:
-        where.append(Assignment.agency_code == scope.agency_code)
-    rows = session.execute(select(bucket, func.count()).where(*where).group_by(bucket))
-    return {months[int(index)]: int(n) for index, n in rows}
+        stmt = stmt.where(Assignment.agency_code == scope.agency_code)
+    if topic is not None:
+        stmt = stmt.join(Ticket, Ticket.id == Assignment.ticket_id).where(Ticket.topic == topic)
+    return {months[int(index)]: (int(n or 0), int(k or 0))
+            for index, n, k in session.execute(stmt)}
 
 
 def build_summary(session: Session, scope: Scope) -> Summary:

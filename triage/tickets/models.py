@@ -40,6 +40,9 @@ class Ticket(Base):
         Index("ix_tickets_status_updated", "status", "updated_at"),
         Index("ix_tickets_agency_status", "agency_code", "status"),
         Index("ix_tickets_received_at", "received_at"),
+        # The dashboard: answers per day, and the open backlog per agency (index only).
+        Index("ix_tickets_resolved_at", "resolved_at"),
+        Index("ix_tickets_backlog", "status", "agency_code", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
