@@ -113,17 +113,21 @@ def _finished(session: Session, f: Filters, scope: Scope, first: Period, last: P
     return figures
 
 
-def trend(session: Session, f: Filters, now: datetime, months: int = 12
-          ) -> list[dict[str, Any]]:
+def trend(session: Session, f: Filters, now: datetime, months: int = 12,
+          chosen: tuple[int, int, int] | None = None) -> list[dict[str, Any]]:
     """Received, and assignments due judged at each month's cut-off, for the `months`
-    months ending with the chosen one."""
+    months ending with the chosen one; that one's (received, due, late) may be given, as
+    the dashboard has them already."""
     periods = f.period.months_back(months)
     scope = Scope(f.period, f.agency_code, now)
-    over = [p for p in periods if p.end <= now]
-    rest = [p for p in periods if p.end > now]
+    counted = periods[:-1] if chosen is not None else periods
+    over = [p for p in counted if p.end <= now]
+    rest = [p for p in counted if p.end > now]
     figures = _finished(session, f, scope, over[0], over[-1]) if over else {}
     if rest:
         figures = {**figures, **_between(session, scope, rest[0], rest[-1], f.topic)}
+    if chosen is not None:
+        figures[f.period] = chosen
     return [{"period": str(p), "received": figures[p][0], **_figures(*figures[p][1:])}
             for p in periods]
 
@@ -154,14 +158,18 @@ def ranking(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]
 
 
 def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
-    months = trend(session, f, now)
-    on_time = {k: months[-1][k] for k in ("due", "on_time", "late", "rate")}
+    month = counts(session, f)
+    ranked = ranking(session, f, now)
+    # The ranking's rows are the month's assignments due, per agency (that agency's row
+    # under an agency filter): their sums are the month's on-time figures.
+    due, late = sum(r["due"] for r in ranked), sum(r["late"] for r in ranked)
+    months = trend(session, f, now, chosen=(month["received"], due, late))
     return {
         "period": str(f.period), "agency_code": f.agency_code, "topic": f.topic,
-        "counts": counts(session, f),
-        "on_time": on_time,
+        "counts": month,
+        "on_time": _figures(due, late),
         "trend": months,
         "backlog": backlog(session, f, now),
-        "ranking": ranking(session, f, now),
+        "ranking": ranked,
         "ranking_min_due": min_due(),
     }
