@@ -4,12 +4,14 @@ of the tickets and assignments. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session
 
 from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import dashboard as board
 from triage.reports.period import Period
+from triage.reports.service import Scope
 from triage.web.supervisor import DAYS, daily
 
 JAN = Period(2027, 1)
@@ -78,3 +80,32 @@ def test_daily_chart_counts_by_local_day(database: str) -> None:
     days = dict(zip(labels, zip(received, answered, strict=True), strict=True))
     assert days["19/01"] == (1, 1) and days["20/01"] == (1, 1)
     assert sum(received) == 2 and sum(answered) == 2
+
+
+def test_todays_intake_does_not_recount_the_months_over(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[tuple[Period, Period]] = []
+    between = board._between
+
+    def spy(session: Session, scope: Scope, first: Period, last: Period,
+            topic: str | None) -> dict[Period, tuple[int, int, int]]:
+        counted.append((first, last))
+        return between(session, scope, first, last, topic)
+
+    monkeypatch.setattr(board, "_between", spy)
+    with session_scope() as s:
+        _december(s)
+    with session_scope() as s:
+        board.dashboard(s, board.Filters(JAN), NOW)
+    with session_scope() as s:  # January's intake: the months over stay as counted
+        new = f.ticket(s, f.local(2027, 1, 20, 9))
+        f.assign(s, new, "so-yt", f.local(2027, 1, 20, 9, 30), f.local(2027, 1, 23, 17))
+    with session_scope() as s:
+        data = board.dashboard(s, board.Filters(JAN), NOW)
+    assert counted == [(Period(2026, 2), Period(2026, 12))]
+    assert _month(data, "2027-01")["received"] == 1
+    with session_scope() as s:  # one received in December: counted again
+        f.ticket(s, f.local(2026, 12, 30, 9))
+    with session_scope() as s:
+        data = board.dashboard(s, board.Filters(JAN), NOW)
+    assert len(counted) == 2 and _month(data, "2026-12")["received"] == 3

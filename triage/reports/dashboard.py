@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
@@ -29,11 +29,13 @@ OPEN_STATUSES = ("routed", "acknowledged", "reassign_requested")
 # A month that is over is judged at its end (lateness.cutoff), so its trend figures stay
 # as they are while time passes; at 2,000,000 tickets counting the eleven months before
 # the chosen one is most of the dashboard's time. They are kept per database for a short
-# while, and counted again as soon as a ticket or an assignment is added (an import of old
-# tickets included). A change made in place to an old month (a deadline moved by new days
-# off, a ticket relabelled) shows within FINISHED_SECONDS.
+# while, and counted again as soon as a ticket received or an assignment due in those
+# months is added (an import of old tickets; today's intake does not touch them). A
+# change made in place to an old month (a deadline moved by new days off, a ticket
+# relabelled) shows within FINISHED_SECONDS.
 FINISHED_SECONDS = 60.0
-_kept: WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[float, Any]]] = WeakKeyDictionary()
+_kept: WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[float, Any, Any]]] = \
+    WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -91,25 +93,37 @@ def _between(session: Session, scope: Scope, first: Period, last: Period,
     return {p: (received.get(p, 0), *judged.get(p, (0, 0))) for p in first.through(last)}
 
 
+def _added_since(session: Session, seen: tuple[int, int], before: datetime) -> bool:
+    """Whether a ticket received, or an assignment due, before `before` was added after
+    the ids in `seen` were the highest. Only the rows added since are read."""
+    ticket, assignment = seen
+    new_ticket = select(Ticket.id).where(Ticket.id > ticket, Ticket.received_at < before)
+    new_assignment = select(Assignment.id).where(Assignment.id > assignment,
+                                                 Assignment.due_at < before)
+    return bool(session.scalar(select(or_(new_ticket.exists(), new_assignment.exists()))))
+
+
 def _finished(session: Session, f: Filters, scope: Scope, first: Period, last: Period
               ) -> dict[Period, tuple[int, int, int]]:
-    """`_between` for months already over, kept for FINISHED_SECONDS per database while
-    no ticket or assignment is added."""
+    """`_between` for months already over, kept per database for FINISHED_SECONDS unless
+    a ticket or an assignment of those months is added meanwhile."""
     bind = session.get_bind()
-    version = tuple(session.execute(select(select(func.max(Ticket.id)).scalar_subquery(),
-                                           select(func.max(Assignment.id)).scalar_subquery()
-                                           )).one())
-    key = (f.agency_code, f.topic, first, last, version)
+    key = (f.agency_code, f.topic, first, last)
     with _lock:
         kept = _kept.setdefault(bind, {}).get(key)
-    if kept is not None and time.monotonic() - kept[0] < FINISHED_SECONDS:
-        return kept[1]
+    if kept is not None and time.monotonic() - kept[0] < FINISHED_SECONDS \
+            and not _added_since(session, kept[1], last.end):
+        return kept[2]
+    # The highest ids are read first: a row added while counting is looked at next time.
+    seen = tuple(int(n or 0) for n in session.execute(select(
+        select(func.max(Ticket.id)).scalar_subquery(),
+        select(func.max(Assignment.id)).scalar_subquery())).one())
     figures = _between(session, scope, first, last, f.topic)
     with _lock:
         entries = _kept.setdefault(bind, {})
         if len(entries) >= 256:
             entries.clear()
-        entries[key] = (time.monotonic(), figures)
+        entries[key] = (time.monotonic(), seen, figures)
     return figures
 
 
