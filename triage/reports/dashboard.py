@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
@@ -34,6 +34,7 @@ OPEN_STATUSES = ("routed", "acknowledged", "reassign_requested")
 # change made in place to an old month (a deadline moved by new days off, a ticket
 # relabelled) shows within FINISHED_SECONDS.
 FINISHED_SECONDS = 60.0
+ADDED_ROWS = 1000
 _kept: WeakKeyDictionary[Any, dict[tuple[Any, ...], tuple[float, Any, Any]]] = \
     WeakKeyDictionary()
 _lock = threading.Lock()
@@ -95,12 +96,18 @@ def _between(session: Session, scope: Scope, first: Period, last: Period,
 
 def _added_since(session: Session, seen: tuple[int, int], before: datetime) -> bool:
     """Whether a ticket received, or an assignment due, before `before` was added after
-    the ids in `seen` were the highest. Only the rows added since are read."""
+    the ids in `seen` were the highest (or too many rows were added to tell cheaply).
+    The rows added since are read in id order with a limit, so that the primary key
+    serves them under any plan: a cached generic plan of "id > ? AND received_at < ?"
+    reads the whole table (756 ms at 2,000,000 tickets)."""
     ticket, assignment = seen
-    new_ticket = select(Ticket.id).where(Ticket.id > ticket, Ticket.received_at < before)
-    new_assignment = select(Assignment.id).where(Assignment.id > assignment,
-                                                 Assignment.due_at < before)
-    return bool(session.scalar(select(or_(new_ticket.exists(), new_assignment.exists()))))
+    for column, key, since in ((Ticket.received_at, Ticket.id, ticket),
+                               (Assignment.due_at, Assignment.id, assignment)):
+        added = list(session.scalars(select(column).where(key > since).order_by(key)
+                                     .limit(ADDED_ROWS + 1)))
+        if len(added) > ADDED_ROWS or any(t is not None and t < before for t in added):
+            return True
+    return False
 
 
 def _finished(session: Session, f: Filters, scope: Scope, first: Period, last: Period
