@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+RATELIMIT_SCHEMES = ("memory://", "redis://", "rediss://", "redis+unix://")
 
 
 class Settings(BaseSettings):
@@ -99,6 +100,14 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("ratelimit_url")
+    @classmethod
+    def _ratelimit_store(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(RATELIMIT_SCHEMES):
+            raise ValueError(f"the rate-limit store must be one of {RATELIMIT_SCHEMES}")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -116,9 +116,9 @@ class FailureLimit:
         def wait(limiter: MovingWindowRateLimiter) -> float:
             longest = 0.0
             for tier in self.tiers:
-                if not limiter.test(tier, key):
-                    reset = limiter.get_window_stats(tier, key).reset_time
-                    longest = max(longest, reset - time.time(), 1.0)
+                stats = limiter.get_window_stats(tier, key)  # one round trip per tier
+                if stats.remaining <= 0:
+                    longest = max(longest, stats.reset_time - time.time(), 1.0)
             return longest
 
         return store().run(wait)
