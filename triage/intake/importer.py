@@ -10,7 +10,8 @@ own source id («Mã nguồn»), which then decides.
 
 Only operators and admins import, so a row may say when the call came, within the import
 window (TRIAGE_IMPORT_MAX_PAST_DAYS, a month's paper log) and never before the service's
-first ticket; the deadline of a row entered late still counts from the import."""
+own data (TRIAGE_RECEIVED_AT_FLOOR); the deadline of a row entered late still counts from
+the import, its declared time kept beside it."""
 
 from __future__ import annotations
 
