@@ -80,9 +80,10 @@ class Store:
             return action(self.memory)
 
     def clear_all(self) -> None:
-        """Forget every counter (tests; `triage` never calls it)."""
-        for limiter in {self.memory, self._limiter()}:
-            limiter.storage.reset()
+        """Forget every counter under the prefix (tests; `triage` never calls it)."""
+        self.memory.storage.reset()
+        if not self.in_memory:
+            self.run(lambda limiter: limiter.storage.reset())
 
 
 @lru_cache
