@@ -56,12 +56,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     _embedded_bootstrap()
     mode = "nhúng (SQLite + xử lý trong tiến trình)" if settings.embedded else "Celery/Redis"
     typer.echo(f"Đường dây 1022 — triage: http://{host}:{port}/docs — chế độ {mode}")
-    if workers > 1:
-        # Each process has its own outbox relay; they share the rows (SKIP LOCKED).
-        uvicorn.run("triage.asgi:app", host=host, port=port, workers=workers,
-                    log_level="info")
-    else:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # X-Forwarded-For is believed only from the proxies configured; with none, the
+    # client is whoever opened the connection (uvicorn alone would trust any local peer,
+    # and a local client could then pick the address the login and lookup limits count).
+    proxies = settings.trusted_proxies
+    app_or_path = "triage.asgi:app" if workers > 1 else create_app()
+    # With workers, each process has its own outbox relay; they share the rows (SKIP LOCKED).
+    uvicorn.run(app_or_path, host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 @app.command()

@@ -210,10 +210,14 @@ def test_text_is_normalised_to_nfc_at_the_boundary(client: TestClient) -> None:
 
 
 def test_naive_received_at_is_local_time(client: TestClient) -> None:
-    body = {**GOOD, "received_at": "2026-10-31T23:59:00"}
+    # Twenty minutes ago in Asia/Ho_Chi_Minh, written without an offset: within the grace,
+    # so it is the time counted, not only the time recorded.
+    local = (datetime.now(UTC) + timedelta(hours=7, minutes=-20)).replace(microsecond=0)
+    naive = local.replace(tzinfo=None).isoformat()
+    body = {**GOOD, "received_at": naive}
     code = client.post("/api/v1/complaints", json=body).json()["code"]
     got = client.get(f"/api/v1/complaints/{code}").json()
-    assert got["received_at"] == "2026-10-31T23:59:00+07:00"
+    assert got["received_at"] == got["declared_at"] == f"{naive}+07:00"
 
 
 def test_health_and_ready(client: TestClient) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
@@ -94,7 +94,7 @@ async def _submit_on_loop(fast: FastIntake, request: Request, complaint: Complai
     if not principal.is_anonymous:
         policy.require_role(principal, *SUBMITTERS)
     result = await fast.submit(complaint, actor=principal.username, idempotency_key=key,
-                               now=utcnow())
+                               now=utcnow(), window=service.declare_window(principal.role))
     return (ticket_out(result.ticket), True) if result is not None else None
 
 
@@ -107,22 +107,23 @@ def _submit_request(request: Request, complaint: ComplaintIn,
         principal = get_principal(request, session)
         if not principal.is_anonymous:
             policy.require_role(principal, *SUBMITTERS)
-        result = _submit(session, complaint, principal.username, key)
+        result = _submit(session, complaint, principal.username, key,
+                         service.declare_window(principal.role))
         return ticket_out(result.ticket), result.created
     finally:
         session.rollback()
         session.close()
 
 
-def _submit(session: Session, complaint: ComplaintIn, actor: str,
-            key: str | None) -> service.Submission:
+def _submit(session: Session, complaint: ComplaintIn, actor: str, key: str | None,
+            window: timedelta | None) -> service.Submission:
     """Submit and commit: the hot path's own one-statement session, not the request's
     transaction (`SessionDep`). Two requests with one new key can both miss the lookup; the
     unique key stops the second at its flush, and it then answers as a replay of the
     first (or 409 if its body differs) instead of a database error."""
     try:
         result = service.submit_fast(session, complaint, actor=actor, idempotency_key=key,
-                                     now=utcnow())
+                                     now=utcnow(), window=window)
         if result.created:
             session.commit()
         return result
@@ -130,7 +131,8 @@ def _submit(session: Session, complaint: ComplaintIn, actor: str,
         session.rollback()
         if key is None or service.find_by_key(session, key) is None:
             raise
-    return service.submit(session, complaint, actor=actor, idempotency_key=key, now=utcnow())
+    return service.submit(session, complaint, actor=actor, idempotency_key=key, now=utcnow(),
+                          window=window)
 
 
 @router.get("/complaints/{code}", response_model=TicketOut)

@@ -10,15 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.agencies.service import agency_name
-from triage.auth.ratelimit import FailureLimiter
 from triage.lookup.schemas import LookupOut
 from triage.tickets.models import Ticket
 from triage.tickets.service import local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 
-# Ten wrong guesses per address in ten minutes: enough for typos, far too few to walk
-# through the 10,000 possible endings of one code.
-FAILURES = FailureLimiter(limit=10, window_seconds=600)
 PUBLISHED = (Status.RESOLVED, Status.CLOSED)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from triage.api_errors import error_body
+from triage.auth import ratelimit
 from triage.auth.deps import client_ip
 from triage.deps import SessionDep
 from triage.lookup import service
@@ -27,7 +28,7 @@ RESPONSES: dict[int | str, dict[str, str]] = {
 def _lookup(session: Session, request: Request, code: str, last4: str
             ) -> LookupOut | JSONResponse:
     address = client_ip(request) or "?"
-    wait = service.FAILURES.blocked_for(address)
+    wait = ratelimit.LOOKUP.blocked_for(address)
     if wait:
         seconds = math.ceil(wait)
         return JSONResponse(
@@ -37,7 +38,7 @@ def _lookup(session: Session, request: Request, code: str, last4: str
             status_code=429, headers={"Retry-After": str(seconds)})
     ticket = service.find(session, code, last4)
     if ticket is None:
-        service.FAILURES.fail(address)
+        ratelimit.LOOKUP.fail(address)
         return JSONResponse(error_body("lookup_not_found", NOT_FOUND), status_code=404)
     return service.lookup_out(session, ticket)
 

@@ -47,7 +47,10 @@ class Ticket(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
+    # When the service counts the ticket from (deadline, reports); the time its submitter
+    # declared, when one did, is kept apart (triage.intake.service.resolve_received_at).
     received_at: Mapped[datetime]
+    declared_at: Mapped[datetime | None]
     text: Mapped[str] = mapped_column(Text)
     normalized_text: Mapped[str | None] = mapped_column(Text)
     caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"))

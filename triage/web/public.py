@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from triage.auth import ratelimit
 from triage.auth.deps import client_ip
 from triage.deps import SessionDep
 from triage.lookup import service as lookup
@@ -41,7 +42,7 @@ def lookup_submit(request: Request, session: SessionDep,
                   phone_last4: Annotated[str, Form(max_length=8)] = "") -> Response:
     """POST, so that the digits stay out of the address bar and the access logs."""
     address = client_ip(request) or "?"
-    wait = lookup.FAILURES.blocked_for(address)
+    wait = ratelimit.LOOKUP.blocked_for(address)
     if wait:
         return _page(request, status_code=429, code=code,
                      error=f"Tra cứu sai quá nhiều lần, vui lòng thử lại sau "
@@ -50,6 +51,6 @@ def lookup_submit(request: Request, session: SessionDep,
     ticket = lookup.find(session, code, last4) if code.strip() and LAST4.match(last4) \
         else None
     if ticket is None:
-        lookup.FAILURES.fail(address)
+        ratelimit.LOOKUP.fail(address)
         return _page(request, status_code=404, code=code, error=NOT_FOUND)
     return _page(request, code=code, result=lookup.lookup_out(session, ticket))
