@@ -61,7 +61,7 @@ def keep_claim(notification_id: int) -> Iterator[None]:
                 with session_scope() as session:
                     service.renew(session, notification_id, utcnow())
             except Exception:
-                # The database may be away for a moment: the next beat tries again, and
+                # The database may be away for a moment: the next renewal tries again, and
                 # the send itself must not fail for it.
                 log.warning("could not renew the claim of notification %s", notification_id,
                             exc_info=True)
