@@ -18,6 +18,7 @@ from sqlalchemy.exc import (
     InterfaceError,
     OperationalError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from triage.errors import DATABASE_UNAVAILABLE, DomainError
@@ -184,6 +185,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
+        return _unavailable()
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of the process's pool stayed busy for the pool's whole wait:
+        # an overload (or an outage holding connections), which passes; not a bug.
+        log.warning("database pool exhausted: %s", exc)
         return _unavailable()
 
     @app.exception_handler(Exception)

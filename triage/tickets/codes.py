@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from triage.settings import get_settings
@@ -34,6 +33,11 @@ def next_code(session: Session, when: datetime) -> str:
 
 
 _KNOWN_SEQUENCES: set[str] = set()
+# What PostgreSQL answers a CREATE SEQUENCE IF NOT EXISTS that raced another connection
+# creating the same sequence: mostly a unique violation in its catalog, now and then
+# "relation already exists". Both mean the sequence is there; the second used to reach a
+# client of the month's first submissions (concurrent, on the synchronous path) as a 500.
+CREATED_MEANWHILE = ("23505", "42P07")
 
 
 def _pg_next(session: Session, period: str) -> int:
@@ -58,9 +62,11 @@ def pg_sequence(engine: Engine, period: str) -> str:
             # Continue after any number a counter row already handed out this month.
             used = conn.execute(select(CodeCounter.last).where(CodeCounter.period == period))
             start = (used.scalar() or 0) + 1
-            # IntegrityError: another process created it at the same moment.
-            with contextlib.suppress(IntegrityError):
+            try:
                 conn.exec_driver_sql(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {start}")
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) not in CREATED_MEANWHILE:
+                    raise
         _KNOWN_SEQUENCES.add(name)
     return name
 
