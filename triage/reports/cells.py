@@ -17,10 +17,15 @@ _SPACES = re.compile(r"\s+")
 SUMMARY_CHARS = 240
 
 
+def xml_text(value: str) -> str:
+    """The text without the characters XML 1.0 cannot carry."""
+    return _ILLEGAL.sub("", value)
+
+
 def neutralise(value: str) -> str:
     """Drop characters XML forbids, then prefix formula-like text with an apostrophe (in
     the other order "\x01=1+1" would lose its control character and become a formula)."""
-    value = _ILLEGAL.sub("", value)
+    value = xml_text(value)
     if value.startswith(TRIGGERS):
         value = "'" + value
     return value

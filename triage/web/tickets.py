@@ -22,6 +22,7 @@ from triage.routing.service import visible_events
 from triage.sanitize import clean_text
 from triage.search import service as ticket_search
 from triage.tickets import service as tickets
+from triage.tickets.codes import parse_code, staff_condition
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import InvalidPhone, canonical_phone
 from triage.tickets.present import caller_out, ticket_out
@@ -35,7 +36,6 @@ READERS = ("operator", "supervisor", "admin", "agency_staff")
 SEARCHERS = READERS
 PHONE_SEARCHERS = ("operator",)
 RESULTS = 50
-CODE_LIKE = re.compile(r"^\s*\d{4}-\d{6}-\d{3,6}\s*$")
 PHONE_LIKE = re.compile(r"^[\s+().\-\d]{9,20}$")
 
 
@@ -103,8 +103,8 @@ def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticke
     """Tickets matching `q` within what `principal` may see, whether more match, and how
     `q` was read."""
     scope = policy.ticket_scope(principal)
-    if CODE_LIKE.match(q):
-        found = list(session.scalars(select(Ticket).where(scope, Ticket.code == q.strip())))
+    if parse_code(q) is not None:
+        found = list(session.scalars(select(Ticket).where(scope, staff_condition(q))))
         if found:
             return found, False, "code"
     phone = _phone(q)
