@@ -122,6 +122,10 @@ def test_f5_sequential_codes_cannot_be_walked(client: TestClient) -> None:
                           params={"service_request_id": guess}).json() == []
         lookup = client.get("/api/v1/lookup", params={"code": guess, "phone_last4": "4321"})
         assert lookup.status_code == 404
+    # A thousand guesses in one list request find nothing either.
+    guesses = [g for g in (f"{walked}-{n:04d}" for n in range(1000)) if g != second]
+    many = client.get(f"{OPEN311}/requests.json", params={"service_request_id": ",".join(guesses)})
+    assert many.status_code == 200 and many.json() == []
     # The full code works, typed loosely too; staff may still leave the check part out.
     assert client.get(f"/api/v1/complaints/{second}").status_code == 200
     assert client.get(f"/api/v1/complaints/{second.lower()}").status_code == 200

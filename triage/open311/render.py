@@ -1,4 +1,4 @@
-"""Open311 answers in the two formats GeoReport v2 names: JSON, and XML, its baseline.
+"""Open311 answers as XML, GeoReport v2's baseline format (the views send JSON as is).
 
 The XML is built as a tree by the standard library (xml.etree), never by joining strings,
 so that no value (a service code echoed in an error, an agency's name) can change the
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import Any, Literal
-
-from fastapi.responses import JSONResponse, Response
 
 from triage.reports.cells import xml_text
 
@@ -41,9 +39,3 @@ def to_xml(root: str, value: Any) -> bytes:
     _fill(element, value)
     return ET.tostring(element, encoding="utf-8", xml_declaration=True)
 
-
-def answer(value: Any, fmt: Format, root: str, status_code: int = 200) -> Response:
-    if fmt == "xml":
-        return Response(to_xml(root, value), status_code=status_code,
-                        media_type=XML_MEDIA_TYPE)
-    return JSONResponse(value, status_code=status_code)

@@ -25,7 +25,7 @@ from triage.intake import service as intake
 from triage.intake.schemas import ComplaintIn
 from triage.reports.service import has_flag
 from triage.taxonomy import TOPICS, topic_name
-from triage.tickets.codes import public_code, public_condition
+from triage.tickets.codes import public_code, public_codes
 from triage.tickets.models import Ticket, TicketEvent
 from triage.tickets.service import find_public, local_tz
 from triage.tickets.states import STATUS_NAMES, Status
@@ -154,11 +154,10 @@ def find_requests(
     (or the window asked for), newest first, at most 1000."""
     if ids:
         # Full codes only (their check part right): a list of guesses finds nothing.
-        found = [c for c in (public_condition(i) for i in ids.split(",")[:MAX_REQUESTS])
-                 if c is not None]
-        if not found:
+        codes = {c for i in ids.split(",")[:MAX_REQUESTS] for c in public_codes(i)}
+        if not codes:
             return []
-        return list(session.scalars(select(Ticket).where(or_(*found))
+        return list(session.scalars(select(Ticket).where(Ticket.code.in_(sorted(codes)))
                                     .order_by(Ticket.received_at.desc())))
     if status not in (None, "", "open", "closed"):
         raise Open311Error(400, "status chỉ nhận «open» hoặc «closed».")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from triage.agencies.service import agency_names
@@ -25,11 +25,18 @@ from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.intake.views import SUBMITTERS
 from triage.open311 import service
-from triage.open311.render import FORMATS, XML_MEDIA_TYPE, Format, answer
+from triage.open311.render import FORMATS, XML_MEDIA_TYPE, Format, to_xml
 from triage.open311.service import Open311Error
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 FormField = Annotated[str | None, Form()]
+
+
+def answer(value: Any, fmt: Format, root: str, status_code: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(to_xml(root, value), status_code=status_code,
+                        media_type=XML_MEDIA_TYPE)
+    return JSONResponse(value, status_code=status_code)
 
 
 def _answer(work: Callable[[], Any], fmt: Format, root: str,

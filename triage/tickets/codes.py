@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Engine, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,14 +107,20 @@ def staff_condition(text: str) -> ColumnElement[bool]:
     return Ticket.code.in_({stripped, parsed.base, build_code(parsed.base)})
 
 
-def public_condition(text: str) -> ColumnElement[bool] | None:
-    """The ticket a code given without login names, or None: only a full code with its
-    right check part names one (an old code is found by its base with the computed
-    check part). Unknown, unchecked and wrongly checked codes all come out None."""
+def public_codes(text: str) -> list[str]:
+    """The stored codes a code given without login may name: none unless it carries its
+    right check part; then the full code, or an old code stored without it. Unknown,
+    unchecked and wrongly checked codes all come out alike."""
     parsed = parse_code(text)
     if parsed is None or not parsed.checked:
-        return None
-    return or_(Ticket.code == build_code(parsed.base), Ticket.code == parsed.base)
+        return []
+    return [build_code(parsed.base), parsed.base]
+
+
+def public_condition(text: str) -> ColumnElement[bool] | None:
+    """`public_codes` as a condition on tickets, or None when there are none."""
+    codes = public_codes(text)
+    return Ticket.code.in_(codes) if codes else None
 
 
 def public_code(code: str) -> str:
