@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from triage.tickets.phones import PHONE_IN_TEXT, mask_phone
+from triage.tickets.scrub import scrub_phones
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Control characters XML 1.0 cannot carry (XLSX), plus NUL (CSV readers choke on it).
@@ -29,18 +29,6 @@ def neutralise(value: str) -> str:
     if value.startswith(TRIGGERS):
         value = "'" + value
     return value
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if digits.startswith("84"):
-        digits = "0" + digits[2:]
-    return mask_phone("+84" + digits[1:]) if digits.startswith("0") else "xxx"
-
-
-def scrub_phones(text: str) -> str:
-    """Mask every phone number written in free text (09xx xxx 678)."""
-    return PHONE_IN_TEXT.sub(_mask_match, text)
 
 
 def initials(name: str) -> str:
