@@ -19,22 +19,25 @@ from triage.db import session_scope
 from triage.tickets.models import Ticket
 
 OPEN311 = "/api/v1/open311/v2"
-# An answer as agencies write them: the caller's name, a phone number, an address.
+# An answer as agencies write them: names, a phone number, an address, an e-mail, and the
+# caller's own name written in lower case (tests/factories/tickets.py: Lê Thị Hoa, ấp 1).
 ANSWER = ("Kính gửi ông Trần Văn Bình, mời ông đến trụ sở số 45 đường Lê Lợi, "
           "phường Mỹ Phú để làm việc; liên hệ cán bộ Nguyễn Thị Mai, số điện thoại "
-          "0903 123 456.")
+          "0903 123 456 hoặc mai.nt@ubnd.gov.vn. Đã báo cho bà lê thị hoa.")
 PERSONAL = ("Trần Văn Bình", "Nguyễn Thị Mai", "0903 123 456", "0903123456", "123 456",
-            "Lê Lợi", "Mỹ Phú", "Kính gửi")
+            "Lê Lợi", "Mỹ Phú", "số 45", "mai.nt", "lê thị hoa")
 AGENCY_NAME = "Sở Y tế"
 PROGRESS = {"code", "status", "status_name", "agency_name", "received_at", "routed_at",
             "due_at", "resolved_at"}
 
 
-def answered(client: TestClient, flags: list[str] | None = None) -> str:
-    """A ticket of agency A that the agency answered with ANSWER."""
+def answered(client: TestClient, flags: list[str] | None = None, *,
+             public: bool = False) -> str:
+    """A ticket of agency A that the agency answered with ANSWER (`public`: and let it be
+    published)."""
     code = make_ticket(agency=AGENCY_A, topic="y_te", flags=flags)
     r = client.post(f"/api/v1/inbox/tickets/{code}/resolve", headers=headers_for("staff_a"),
-                    json={"answer": ANSWER})
+                    json={"answer": ANSWER, "public": public})
     assert r.status_code == 200, r.text
     return code
 
@@ -59,7 +62,23 @@ def test_f1_open311_publishes_no_personal_data_from_an_answer(client: TestClient
     [row] = rows
     assert row["service_request_id"] == code and row["status"] == "closed"
     assert str(row["status_notes"]).startswith("Đã trả lời ngày ")
+    assert "Kính gửi" not in item.text  # not marked public: a neutral note only
     assert row["agency_responsible"] == AGENCY_NAME  # not a conduct case: the agency shows
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_f1_an_answer_marked_public_is_published_scrubbed(client: TestClient,
+                                                          fmt: str) -> None:
+    code = answered(client, public=True)
+    for r in (client.get(f"{OPEN311}/requests.{fmt}"),
+              client.get(f"{OPEN311}/requests/{code}.{fmt}")):
+        assert r.status_code == 200, r.text
+        for value in PERSONAL:
+            assert value not in r.text, value
+        rows = r.json() if fmt == "json" else xml_rows(r.text)
+        note = str(rows[0]["status_notes"])
+        assert note.startswith("Đã trả lời ngày ") and "mời ông đến trụ sở" in note
+        assert "cán bộ ***" in note and "số điện thoại ***" in note
 
 
 def test_f1_xml_is_the_json_in_the_standards_shape(client: TestClient) -> None:
@@ -77,7 +96,7 @@ def test_f1_xml_is_the_json_in_the_standards_shape(client: TestClient) -> None:
 
 
 def test_f1_conduct_case_shows_no_topic_agency_or_flag(client: TestClient) -> None:
-    conduct = answered(client, flags=["thai_do"])
+    conduct = answered(client, flags=["thai_do"], public=True)
     ordinary = make_ticket(agency=AGENCY_A, topic="y_te")
     listing = client.get(f"{OPEN311}/requests.json").json()
     assert [row["service_request_id"] for row in listing] == [ordinary]
@@ -91,6 +110,8 @@ def test_f1_conduct_case_shows_no_topic_agency_or_flag(client: TestClient) -> No
         assert r.status_code == 200, r.text
         for hidden in (AGENCY_NAME, AGENCY_A, "y_te", "Y tế", "thai_do", "Thái độ"):
             assert hidden not in r.text, (r.url, hidden)
+        if "open311" in str(r.url):  # marked public, but a conduct case's answer stays in
+            assert "Kính gửi" not in r.text and "***" not in r.text
     # The same views of an ordinary case do name the agency: the test can fail.
     assert AGENCY_NAME in client.get(f"/api/v1/complaints/{ordinary}").text
 

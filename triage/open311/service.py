@@ -2,9 +2,10 @@
 ticket. Submissions go through the same intake path as every other channel.
 
 Reads are public (no login), so they carry no personal data and nothing that points at a
-conduct case: a status, a neutral note with the date of the answer (never the answer: it
-is written to the caller and names people, places and phone numbers), and, except for
-conduct and denunciation cases, the topic and the agency. Those cases are left out of
+conduct case: a status, a neutral note with the date of the answer (the answer itself is
+written to the caller and names people, places and phone numbers: it shows only if the
+agency let it be published, and then scrubbed), and, except for conduct and denunciation
+cases, the topic and the agency. Those cases are left out of
 the lists altogether; whoever holds one's full code can still follow it."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from triage.auth.policy import CONFIDENTIAL_FLAGS, is_confidential
 from triage.errors import DomainError
@@ -27,6 +28,7 @@ from triage.reports.service import has_flag
 from triage.taxonomy import TOPICS, topic_name
 from triage.tickets.codes import public_code, public_codes
 from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.scrub import scrub_public
 from triage.tickets.service import find_public, local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 from triage.validation import describe
@@ -158,6 +160,7 @@ def find_requests(
         if not codes:
             return []
         return list(session.scalars(select(Ticket).where(Ticket.code.in_(sorted(codes)))
+                                    .options(selectinload(Ticket.caller))
                                     .order_by(Ticket.received_at.desc())))
     if status not in (None, "", "open", "closed"):
         raise Open311Error(400, "status chỉ nhận «open» hoặc «closed».")
@@ -172,7 +175,8 @@ def find_requests(
     elif status == "closed":
         stmt = stmt.where(Ticket.status.in_(CLOSED_STATES))
     stmt = stmt.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(MAX_REQUESTS)
-    return list(session.scalars(stmt))
+    # The caller's own name and address are scrubbed from public answers: one query.
+    return list(session.scalars(stmt.options(selectinload(Ticket.caller))))
 
 
 def get_request(session: Session, code: str) -> Ticket | None:
@@ -191,12 +195,16 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def public_note(ticket: Ticket) -> str:
-    """A note that says where the request stands and nothing of what was said."""
+    """Where the request stands; the answer only if its agency let it be published (never
+    for a conduct or denunciation case), with its personal data scrubbed."""
     status = Status(ticket.status)
-    if status in CLOSED_STATES and ticket.resolved_at is not None:
-        day = ticket.resolved_at.astimezone(local_tz()).strftime("%d/%m/%Y")
-        return f"Đã trả lời ngày {day}"
-    return STATUS_NAMES[status]
+    if status not in CLOSED_STATES or ticket.resolved_at is None:
+        return STATUS_NAMES[status]
+    day = ticket.resolved_at.astimezone(local_tz()).strftime("%d/%m/%Y")
+    note = f"Đã trả lời ngày {day}"
+    if ticket.answer and ticket.answer_public and not is_confidential(ticket):
+        note = f"{note}: {scrub_public(ticket.answer, ticket.caller)}"
+    return note
 
 
 def request_out(ticket: Ticket, *, agency: str | None, requested: str | None

@@ -76,7 +76,8 @@ def _ticket_page(session: Session, principal: Principal, ticket: Ticket, request
     may_reveal = principal.role == "supervisor" and ticket.caller_id is not None \
         and caller is None
     return render(request, "ticket.html", principal, t=out, ticket=ticket, events=events,
-                  holds=holds, reviewer=reviewer, reassign_reason=reassign,
+                  holds=holds, confidential_case=policy.is_confidential(ticket),
+                  reviewer=reviewer, reassign_reason=reassign,
                   agency_names=agency_names(session), agency_groups=agency_groups(),
                   may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None)
 
