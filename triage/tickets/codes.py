@@ -1,6 +1,6 @@
 """Human ticket codes: one sequence per month and a check part, 1022-202611-00042-K7QM.
 
-The number alone could be walked (00001, 00002, ...); the check part, four letters from an
+The number alone could be walked (00001, 00002, ...); the check part, four characters from an
 HMAC of the rest under the deployment's secret, cannot be guessed, so a code works as a
 receipt: only who was given it can follow the ticket without logging in. Codes handed out
 before check parts existed stay as they were; their check part can be computed, and staff
@@ -104,7 +104,7 @@ def staff_condition(text: str) -> ColumnElement[bool]:
     stripped = text.strip()
     if parsed is None:
         return Ticket.code == stripped
-    return Ticket.code.in_({stripped, parsed.base, build_code(parsed.base)})
+    return Ticket.code.in_(sorted({stripped, parsed.base, build_code(parsed.base)}))
 
 
 def public_codes(text: str) -> list[str]:
