@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
+from triage.scrub import erase_values, scrub_phones
 from triage.settings import get_settings
 from triage.tickets.models import Caller, Ticket, TicketEvent
-from triage.tickets.scrub import erase_values, scrub_phones
 from triage.tickets.states import Status
 from triage.understand.models import LabelCorrection
 

@@ -25,10 +25,10 @@ from triage.errors import DomainError
 from triage.intake import service as intake
 from triage.intake.schemas import ComplaintIn
 from triage.reports.service import has_flag
+from triage.scrub import scrub_public
 from triage.taxonomy import TOPICS, topic_name
 from triage.tickets.codes import public_code, public_codes
 from triage.tickets.models import Ticket, TicketEvent
-from triage.tickets.scrub import scrub_public
 from triage.tickets.service import find_public, local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 from triage.validation import describe
@@ -194,6 +194,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(local_tz()).isoformat(timespec="seconds") if value else None
 
 
+def _own_words(ticket: Ticket) -> list[str | None]:
+    caller = ticket.caller
+    return [caller.name, caller.address] if caller is not None else []
+
+
 def public_note(ticket: Ticket) -> str:
     """Where the request stands; the answer only if its agency let it be published (never
     for a conduct or denunciation case), with its personal data scrubbed."""
@@ -203,7 +208,7 @@ def public_note(ticket: Ticket) -> str:
     day = ticket.resolved_at.astimezone(local_tz()).strftime("%d/%m/%Y")
     note = f"Đã trả lời ngày {day}"
     if ticket.answer and ticket.answer_public and not is_confidential(ticket):
-        note = f"{note}: {scrub_public(ticket.answer, ticket.caller)}"
+        note = f"{note}: {scrub_public(ticket.answer, _own_words(ticket))}"
     return note
 
 

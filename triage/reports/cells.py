@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from triage.tickets.scrub import scrub_phones
+from triage.scrub import scrub_phones
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Control characters XML 1.0 cannot carry (XLSX), plus NUL (CSV readers choke on it).

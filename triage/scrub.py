@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable
 
 from triage.text.normalize import EMAIL, mask_names
-from triage.tickets.models import Caller
 from triage.tickets.phones import PHONE_IN_TEXT, mask_phone
 
 # Shorter names or addresses than this are not searched for in a text (too many false
@@ -46,11 +45,11 @@ def erase_values(text: str, values: Iterable[str], replacement: str) -> str:
     return text
 
 
-def scrub_public(text: str, caller: Caller | None) -> str:
-    """A text fit for anyone to read: the caller's name and address, phone numbers, e-mail
-    addresses, names of people, places and companies and house numbers hidden."""
-    own = [v for v in (caller.name, caller.address) if v] if caller is not None else []
-    text = scrub_phones(erase_values(text, own, HIDDEN), HIDDEN)
+def scrub_public(text: str, own: Iterable[str | None] = ()) -> str:
+    """A text fit for anyone to read: `own` (the caller's name and address as given),
+    phone numbers, e-mail addresses, names of people, places and companies and house
+    numbers hidden."""
+    text = scrub_phones(erase_values(text, [v for v in own if v], HIDDEN), HIDDEN)
     text = EMAIL.sub(HIDDEN, text)
     text = _HOUSE_NUMBER.sub(rf"\1 {HIDDEN}", mask_names(text, placeholder=HIDDEN))
     return _SPACES.sub(" ", text).strip()
