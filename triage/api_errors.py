@@ -81,6 +81,11 @@ OPEN311_ERRORS = {
 }
 
 
+# The XML routes answer their own errors in XML (<errors><error>...</error></errors>);
+# what the rest of the API refuses (a bad token, a body too large) stays JSON.
+OPEN311_XML_ERRORS = ("400", "403", "404")
+
+
 # Errors only some operations can give: 400, 413 need a body (Open311 answers a bad query
 # parameter with 400 too, as GeoReport v2 says); 409 (a state or an Idempotency-Key in
 # conflict) comes from a change, never from a read; 429 only from the rate-limited doors.
@@ -127,6 +132,9 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 entry = responses.setdefault(status, {"description": description})
                 if status == "422" or "content" not in entry:
                     entry["content"] = {"application/json": {"schema": ref}}
+                if path.startswith(OPEN311_PREFIX) and path.endswith(".xml") \
+                        and status in OPEN311_XML_ERRORS:
+                    entry["content"]["application/xml"] = {"schema": {"type": "string"}}
     return schema
 
 

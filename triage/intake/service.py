@@ -21,7 +21,14 @@ from triage.intake.schemas import ComplaintIn
 from triage.outbox.service import enqueue, mark_enqueued
 from triage.outbox.tasks import PROCESS_TICKET
 from triage.settings import get_settings
-from triage.tickets.codes import code_period, next_code, pg_sequence
+from triage.tickets.codes import (
+    check_params,
+    check_sql,
+    code_period,
+    digest_sql,
+    next_code,
+    pg_sequence,
+)
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.service import local_tz
 from triage.tickets.states import Status
@@ -184,15 +191,21 @@ WITH n AS (
   WHERE CAST(:key AS varchar) IS NULL
      OR NOT EXISTS (SELECT 1 FROM tickets WHERE idempotency_key = :key)
 ),
+k AS (
+  SELECT :code_prefix || CASE WHEN n.v < 100000 THEN lpad(n.v::text, 5, '0') ELSE n.v::text END
+         AS base
+  FROM n
+),
+h AS (SELECT k.base, {digest} AS d FROM k),
 {caller_cte}
 t AS (
   INSERT INTO tickets (code, idempotency_key, request_fingerprint, channel, received_at,
                        declared_at, text, caller_id, status, review_reasons, attempts, flags,
                        scores, location, created_at, updated_at)
-  SELECT :code_prefix || CASE WHEN n.v < 100000 THEN lpad(n.v::text, 5, '0') ELSE n.v::text END,
+  SELECT h.base || '-' || {check},
          :key, :fingerprint, :channel, :received_at, :declared_at, :text, {caller_id}, :status,
          '[]', 0, '[]', '{{}}', '{{}}', :now, :now
-  FROM n
+  FROM h
   RETURNING id, code, caller_id
 ),
 e AS (
@@ -213,6 +226,7 @@ _PG_CALLER_CTE = """c AS (
 ),"""
 PG_STATEMENTS = {
     with_caller: text(_PG_SUBMIT.format(
+        digest=digest_sql("k.base"), check=check_sql("h.d"),
         caller_cte=_PG_CALLER_CTE if with_caller else "",
         caller_id="(SELECT id FROM c)" if with_caller else "NULL",
     )).bindparams(bindparam("now", type_=UTCDateTime()),
@@ -269,7 +283,7 @@ def prepare_pg_submit(complaint: ComplaintIn, *, actor: str, idempotency_key: st
         "received_at": received.at, "declared_at": received.declared, "text": complaint.text,
         "status": Status.RECEIVED.value,
         "now": now, "actor": actor, "event_data": json.dumps({"channel": complaint.channel}),
-        "task": PROCESS_TICKET,
+        "task": PROCESS_TICKET, **check_params(),
     }
     if caller is not None:
         params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,

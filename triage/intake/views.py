@@ -29,11 +29,13 @@ from triage.intake import service
 from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
 from triage.intake.schemas import ComplaintIn, ImportResult, not_a_number
+from triage.lookup.schemas import ProgressOut
+from triage.lookup.service import progress_out
 from triage.routing.service import visible_events
 from triage.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
 from triage.search import service as search
 from triage.tickets import service as tickets
-from triage.tickets.present import caller_out, public_out, ticket_out
+from triage.tickets.present import caller_out, ticket_out
 from triage.tickets.schemas import CallerOut, TicketOut, TicketPage
 
 router = APIRouter(tags=["complaints"])
@@ -135,14 +137,20 @@ def _submit(session: Session, complaint: ComplaintIn, actor: str, key: str | Non
                           window=window)
 
 
-@router.get("/complaints/{code}", response_model=TicketOut)
+@router.get("/complaints/{code}", response_model=TicketOut | ProgressOut,
+            responses={404: {"description": "Không có phiếu mang mã này."}})
 def get_complaint(
     code: str, request: Request, session: SessionDep, principal: PrincipalDep
-) -> TicketOut:
-    """Staff see the ticket and its history; anyone else only its progress."""
-    ticket = tickets.get_by_code(session, code)
+) -> TicketOut | ProgressOut:
+    """Staff see the ticket and its history; anyone else only its progress, and only with
+    the full code (its check part included): a code without it, or with a wrong one, is
+    answered like an unknown code, so that codes cannot be walked."""
     if principal.role not in READERS:
-        return public_out(ticket)
+        found = tickets.find_public(session, code)
+        if found is None:
+            raise tickets.not_found(code)
+        return progress_out(session, found)
+    ticket = tickets.get_by_code(session, code)
     policy.check_view(principal, ticket)
     reveal = policy.can_see_caller(principal, ticket)
     if reveal and ticket.caller is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db import Base, utcnow
@@ -74,6 +74,9 @@ class Ticket(Base):
     due_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(Text)
+    # The agency agreed that its answer, scrubbed of personal data, may be published
+    # (Open311). Off unless it says so: answers are written to the caller.
+    answer_public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

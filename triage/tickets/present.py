@@ -64,11 +64,3 @@ def ticket_out(
         if events is not None else None,
     )
 
-
-def public_out(ticket: Ticket) -> TicketOut:
-    """What anyone holding a ticket code may see: progress, never the text or the caller."""
-    out = ticket_out(ticket)
-    return out.model_copy(update={"text": None, "caller": None, "events": None,
-                                  "review_reasons": [], "location": {}, "scores": None,
-                                  "answer": None, "routing_reason": None,
-                                  "declared_at": None})
