@@ -21,7 +21,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from triage.errors import DATABASE_UNAVAILABLE, DomainError
+from triage.errors import DATABASE_UNAVAILABLE, DomainError, TooManyAttempts
 from triage.validation import describe
 
 log = logging.getLogger(__name__)
@@ -83,13 +83,15 @@ OPEN311_ERRORS = {
 
 # The XML routes answer their own errors in XML (<errors><error>...</error></errors>);
 # what the rest of the API refuses (a bad token, a body too large) stays JSON.
-OPEN311_XML_ERRORS = ("400", "403", "404")
+OPEN311_XML_ERRORS = ("400", "403", "404", "429")
 
 
 # Errors only some operations can give: 400, 413 need a body (Open311 answers a bad query
 # parameter with 400 too, as GeoReport v2 says); 409 (a state or an Idempotency-Key in
 # conflict) comes from a change, never from a read; 429 only from the rate-limited doors.
 RATE_LIMITED = ("/api/v1/auth/login", "/api/v1/lookup")
+# Reads that take a code without login count their misses against the asker (lookup/guard).
+CODE_READS = ("/api/v1/complaints/{code}", "/api/v1/open311/v2/requests")
 
 
 def can_return(status: str, method: str, path: str, operation: dict[str, Any]) -> bool:
@@ -100,7 +102,8 @@ def can_return(status: str, method: str, path: str, operation: dict[str, Any]) -
     if status == "409":
         return method != "get"
     if status == "429":
-        return path.startswith(RATE_LIMITED) or "429" in operation["responses"]
+        return path.startswith(RATE_LIMITED) or "429" in operation["responses"] \
+            or (method == "get" and path.startswith(CODE_READS))
     return True
 
 
@@ -171,6 +174,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         headers = RETRY_AFTER if exc.status_code == 503 else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

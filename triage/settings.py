@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RATELIMIT_SCHEMES = ("memory://", "redis://", "rediss://", "redis+unix://")
+# The secret of a deployment that set none: fine on a laptop, public knowledge anywhere else.
+DEV_SECRET = "dev-only-change-me"
 
 
 class Settings(BaseSettings):
@@ -91,7 +93,7 @@ class Settings(BaseSettings):
     # or "*"); none by default, so the address that opened the connection is the client's.
     trusted_proxies: str = ""
 
-    secret_key: str = "dev-only-change-me"
+    secret_key: str = DEV_SECRET
     # Set to true behind HTTPS so that the session cookie is only sent over TLS.
     secure_cookies: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -128,6 +128,8 @@ def test_f5_anonymous_view_is_progress_only(client: TestClient) -> None:
 
 
 def test_f5_sequential_codes_cannot_be_walked(client: TestClient) -> None:
+    from tests.factories.api import clear_limiters  # misses are throttled: see below
+
     first = make_ticket(agency=AGENCY_A)
     second = make_ticket(agency=AGENCY_A)
     prefix, period, number = first.split("-")[:3]
@@ -136,6 +138,7 @@ def test_f5_sequential_codes_cannot_be_walked(client: TestClient) -> None:
     unknown = client.get(f"/api/v1/complaints/{prefix}-209901-99999")
     assert unknown.status_code == 404
     for guess in (walked, f"{walked}-{first.rsplit('-', 1)[1]}", f"{walked}-0000"):
+        clear_limiters()
         r = client.get(f"/api/v1/complaints/{guess}")
         assert r.status_code == 404 and r.json()["error"]["code"] == "ticket_not_found"
         assert client.get(f"{OPEN311}/requests/{guess}.json").status_code == 404
@@ -144,14 +147,50 @@ def test_f5_sequential_codes_cannot_be_walked(client: TestClient) -> None:
         lookup = client.get("/api/v1/lookup", params={"code": guess, "phone_last4": "4321"})
         assert lookup.status_code == 404
     # A thousand guesses in one list request find nothing either.
+    clear_limiters()
     guesses = [g for g in (f"{walked}-{n:04d}" for n in range(1000)) if g != second]
     many = client.get(f"{OPEN311}/requests.json", params={"service_request_id": ",".join(guesses)})
     assert many.status_code == 200 and many.json() == []
     # The full code works, typed loosely too; staff may still leave the check part out.
+    clear_limiters()
     assert client.get(f"/api/v1/complaints/{second}").status_code == 200
     assert client.get(f"/api/v1/complaints/{second.lower()}").status_code == 200
     staff = client.get(f"/api/v1/complaints/{walked}", headers=headers_for("operator"))
     assert staff.status_code == 200 and staff.json()["code"] == second
+
+
+@pytest.mark.parametrize("door", ["open311_ids", "open311_item", "complaint", "lookup"])
+def test_f5_guessing_check_parts_is_throttled_at_every_door(client: TestClient,
+                                                             door: str) -> None:
+    """Four characters are a million check parts: a thousand guesses a request would find
+    one in a few hundred requests. Misses count against the address at every door that
+    takes a code without login, and then even the right code waits."""
+    code = make_ticket(agency=AGENCY_A)
+    base = code.rsplit("-", 1)[0]
+    wrong = [f"{base}-{n:04d}" for n in range(1000) if f"{base}-{n:04d}" != code]
+    if door == "open311_ids":
+        r = client.get(f"{OPEN311}/requests.json",
+                       params={"service_request_id": ",".join(wrong)})
+        assert r.status_code == 200 and r.json() == []
+    else:
+        for guess in wrong[:10]:
+            r = {"open311_item": lambda g: client.get(f"{OPEN311}/requests/{g}.json"),
+                 "complaint": lambda g: client.get(f"/api/v1/complaints/{g}"),
+                 "lookup": lambda g: client.get("/api/v1/lookup",
+                                                params={"code": g, "phone_last4": "4321"}),
+                 }[door](guess)
+            assert r.status_code == 404, r.text
+    # The right code now waits, at every door, JSON and XML alike.
+    for r in (client.get(f"/api/v1/complaints/{code}"),
+              client.get(f"{OPEN311}/requests/{code}.json"),
+              client.get(f"{OPEN311}/requests/{code}.xml"),
+              client.get(f"{OPEN311}/requests.json", params={"service_request_id": code})):
+        assert r.status_code == 429, r.text
+        assert int(r.headers["Retry-After"]) > 0
+    assert ET.fromstring(client.get(f"{OPEN311}/requests/{code}.xml").text).tag == "errors"
+    # Staff are not throttled by what anonymous guessers did.
+    staff = client.get(f"/api/v1/complaints/{code}", headers=headers_for("operator"))
+    assert staff.status_code == 200
 
 
 def test_f5_codes_given_before_check_parts_stay_valid(client: TestClient) -> None:

@@ -124,12 +124,19 @@ class FailureLimit:
 
         return store().run(wait)
 
-    def fail(self, *parts: str) -> None:
+    def fail(self, *parts: str, count: int = 1) -> None:
+        """Count `count` failures at once (a list of guessed codes in one request)."""
         key = _key(self.name, parts)
 
         def hit(limiter: MovingWindowRateLimiter) -> None:
             for tier in self.tiers:
-                limiter.hit(tier, key)
+                cost = count
+                if cost > 1:
+                    # A moving window refuses (and does not record) a hit that would
+                    # overflow it: fill what is left instead, which blocks as well.
+                    cost = min(cost, limiter.get_window_stats(tier, key).remaining)
+                if cost > 0:
+                    limiter.hit(tier, key, cost=cost)
 
         store().run(hit)
 
@@ -147,6 +154,8 @@ class FailureLimit:
 # spraying many accounts). Nothing per account alone, which anyone could fill.
 LOGIN = FailureLimit("login", "5/minute;10/15 minutes;20/hour")
 LOGIN_ADDRESS = FailureLimit("login-address", "30/5 minutes;100/hour")
-# A lookup: ten wrong guesses per address in ten minutes is enough for typos and far too
-# few to walk the 10,000 endings of one code; fifty a day stops a patient walker.
+# A code given without login (the lookup with the phone's last digits, a ticket's public
+# view, Open311's item and ids): ten wrong guesses per address in ten minutes is enough
+# for typos and far too few to walk the 10,000 phone endings or the million check parts of
+# one code; fifty a day stops a patient walker.
 LOOKUP = FailureLimit("lookup", "10/10 minutes;50/day")

@@ -13,7 +13,7 @@ from triage.auth.deps import SESSION_COOKIE, PrincipalDep, check_origin, client_
 from triage.auth.service import ANONYMOUS
 from triage.db import utcnow
 from triage.deps import SessionDep
-from triage.errors import DomainError, Unauthorized
+from triage.errors import TooManyAttempts, Unauthorized
 from triage.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -34,11 +34,6 @@ class Me(BaseModel):
     csrf_token: str | None = None
 
 
-class TooManyAttempts(DomainError):
-    status_code = 429
-    code = "too_many_attempts"
-
-
 def login_user(db: Session, request: Request, response: Response, body: LoginIn) -> Me:
     """Shared by the API and the login page: rate-limited, audited, same answer for an
     unknown user and a wrong password."""
@@ -48,7 +43,7 @@ def login_user(db: Session, request: Request, response: Response, body: LoginIn)
     if wait:
         raise TooManyAttempts(
             f"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau {math.ceil(wait)} giây.",
-            details={"retry_after": math.ceil(wait)})
+            retry_after=math.ceil(wait))
     user = service.authenticate(db, body.username, body.password)
     if user is None:
         ratelimit.LOGIN.fail(body.username, ip)

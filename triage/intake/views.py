@@ -29,6 +29,7 @@ from triage.intake import service
 from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
 from triage.intake.schemas import ComplaintIn, ImportResult, not_a_number
+from triage.lookup import guard
 from triage.lookup.schemas import ProgressOut
 from triage.lookup.service import progress_out
 from triage.routing.service import visible_events
@@ -146,8 +147,10 @@ def get_complaint(
     the full code (its check part included): a code without it, or with a wrong one, is
     answered like an unknown code, so that codes cannot be walked."""
     if principal.role not in READERS:
+        guard.check(request)
         found = tickets.find_public(session, code)
         if found is None:
+            guard.missed(request)
             raise tickets.not_found(code)
         return progress_out(session, found)
     ticket = tickets.get_by_code(session, code)

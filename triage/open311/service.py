@@ -43,10 +43,11 @@ NOTICE = "Phản ánh đã được tiếp nhận và sẽ được chuyển cơ
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, *, retry_after: int = 0) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
     def body(self) -> list[dict[str, Any]]:
         return [{"code": self.status, "description": self.description}]
@@ -148,6 +149,15 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=local_tz())
 
 
+def _asked(ids: str) -> list[str]:
+    return [i for i in ids.split(",")[:MAX_REQUESTS] if i.strip()]
+
+
+def asked_ids(ids: str) -> int:
+    """How many different codes an ``ids`` list names (at most MAX_REQUESTS are read)."""
+    return len({i.strip() for i in _asked(ids)})
+
+
 def find_requests(
     session: Session, *, ids: str | None, service_code: str | None, start: str | None,
     end: str | None, status: str | None, now: datetime,
@@ -156,7 +166,7 @@ def find_requests(
     (or the window asked for), newest first, at most 1000."""
     if ids:
         # Full codes only (their check part right): a list of guesses finds nothing.
-        codes = {c for i in ids.split(",")[:MAX_REQUESTS] for c in public_codes(i)}
+        codes = {c for i in _asked(ids) for c in public_codes(i)}
         if not codes:
             return []
         return list(session.scalars(select(Ticket).where(Ticket.code.in_(sorted(codes)))

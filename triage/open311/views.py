@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from triage.auth.service import Principal
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.intake.views import SUBMITTERS
+from triage.lookup import guard
 from triage.open311 import service
 from triage.open311.render import FORMATS, XML_MEDIA_TYPE, Format, to_xml
 from triage.open311.service import Open311Error
@@ -48,7 +49,10 @@ def _answer(work: Callable[[], Any], fmt: Format, root: str,
     except Open311Error as exc:
         if session is not None:
             session.rollback()
-        return answer(exc.body(), fmt, "errors", exc.status)
+        response = answer(exc.body(), fmt, "errors", exc.status)
+        if exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
 
 def _docs(fmt: Format, description: str) -> dict[str, Any]:
@@ -126,8 +130,16 @@ def _requests_out(session: Session, tickets: list[Any]) -> list[dict[str, Any]]:
                                 requested=requested.get(t.id)) for t in tickets]
 
 
+def _guard(request: Request) -> None:
+    """A code given without login is counted like a lookup's (lookup/guard)."""
+    seconds = guard.wait_seconds(request)
+    if seconds:
+        raise Open311Error(429, guard.TOO_MANY.format(seconds=seconds), retry_after=seconds)
+
+
 def list_requests(
     fmt: Format,
+    request: Request,
     session: SessionDep,
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -137,19 +149,25 @@ def list_requests(
     jurisdiction_id: str | None = None,
 ) -> Response:
     def work() -> list[dict[str, Any]]:
+        if service_request_id:
+            _guard(request)
         tickets = service.find_requests(session, ids=service_request_id,
                                         service_code=service_code, start=start_date,
                                         end=end_date, status=status, now=utcnow())
+        if service_request_id:
+            guard.missed(request, service.asked_ids(service_request_id) - len(tickets))
         return _requests_out(session, tickets)
 
     return _answer(work, fmt, "service_requests")
 
 
-def get_request(fmt: Format, service_request_id: str, session: SessionDep,
+def get_request(fmt: Format, service_request_id: str, request: Request, session: SessionDep,
                 jurisdiction_id: str | None = None) -> Response:
     def work() -> list[dict[str, Any]]:
+        _guard(request)
         ticket = service.get_request(session, service_request_id)
         if ticket is None:
+            guard.missed(request)
             raise Open311Error(404, f"Không tìm thấy yêu cầu {service_request_id}.")
         return _requests_out(session, [ticket])
 
