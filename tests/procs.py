@@ -81,7 +81,8 @@ def kill_group(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGKILL) 
     proc.wait(timeout=30)
 
 
-def start_worker(env: dict[str, str], log: Path, concurrency: int = 2) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str], log: Path, concurrency: int = 2, *,
+                 ready_within: float = 60) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
             "-P", "prefork", "-c", str(concurrency), "--without-mingle", "--without-gossip",
             "-Q", "triage", "--loglevel=INFO"]
@@ -89,7 +90,7 @@ def start_worker(env: dict[str, str], log: Path, concurrency: int = 2) -> subpro
     with log.open("ab") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    wait_for(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, 60,
+    wait_for(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, ready_within,
              "celery worker to be ready")
     if proc.poll() is not None:
         raise AssertionError("celery worker exited:\n" + log.read_text()[-3000:])

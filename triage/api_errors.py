@@ -18,9 +18,10 @@ from sqlalchemy.exc import (
     InterfaceError,
     OperationalError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from triage.errors import DATABASE_UNAVAILABLE, DomainError
+from triage.errors import DATABASE_UNAVAILABLE, DomainError, TooManyAttempts
 from triage.validation import describe
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,17 @@ OPEN311_ERRORS = {
 }
 
 
+# The XML routes answer their own errors in XML (<errors><error>...</error></errors>);
+# what the rest of the API refuses (a bad token, a body too large) stays JSON.
+OPEN311_XML_ERRORS = ("400", "403", "404", "429")
+
+
 # Errors only some operations can give: 400, 413 need a body (Open311 answers a bad query
 # parameter with 400 too, as GeoReport v2 says); 409 (a state or an Idempotency-Key in
 # conflict) comes from a change, never from a read; 429 only from the rate-limited doors.
 RATE_LIMITED = ("/api/v1/auth/login", "/api/v1/lookup")
+# Reads that take a code without login count their misses against the asker (lookup/guard).
+CODE_READS = ("/api/v1/complaints/{code}", "/api/v1/open311/v2/requests")
 
 
 def can_return(status: str, method: str, path: str, operation: dict[str, Any]) -> bool:
@@ -94,7 +102,8 @@ def can_return(status: str, method: str, path: str, operation: dict[str, Any]) -
     if status == "409":
         return method != "get"
     if status == "429":
-        return path.startswith(RATE_LIMITED) or "429" in operation["responses"]
+        return path.startswith(RATE_LIMITED) or "429" in operation["responses"] \
+            or (method == "get" and path.startswith(CODE_READS))
     return True
 
 
@@ -126,6 +135,9 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 entry = responses.setdefault(status, {"description": description})
                 if status == "422" or "content" not in entry:
                     entry["content"] = {"application/json": {"schema": ref}}
+                if path.startswith(OPEN311_PREFIX) and path.endswith(".xml") \
+                        and status in OPEN311_XML_ERRORS:
+                    entry["content"]["application/xml"] = {"schema": {"type": "string"}}
     return schema
 
 
@@ -162,6 +174,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         headers = RETRY_AFTER if exc.status_code == 503 else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -184,6 +198,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
+        return _unavailable()
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of the process's pool stayed busy for the pool's whole wait:
+        # an overload (or an outage holding connections), which passes; not a bug.
+        log.warning("database pool exhausted: %s", exc)
         return _unavailable()
 
     @app.exception_handler(Exception)

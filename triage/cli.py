@@ -14,7 +14,7 @@ import typer
 
 from triage.agencies import cli as agency_cli
 from triage.reports import cli as reports_cli
-from triage.settings import get_settings
+from triage.settings import DEV_SECRET, get_settings
 from triage.understand import cli as understand_cli
 
 # The Celery application of `triage worker` and `triage beat` (tasks and beat schedule).
@@ -56,12 +56,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     _embedded_bootstrap()
     mode = "nhúng (SQLite + xử lý trong tiến trình)" if settings.embedded else "Celery/Redis"
     typer.echo(f"Đường dây 1022 — triage: http://{host}:{port}/docs — chế độ {mode}")
-    if workers > 1:
-        # Each process has its own outbox relay; they share the rows (SKIP LOCKED).
-        uvicorn.run("triage.asgi:app", host=host, port=port, workers=workers,
-                    log_level="info")
-    else:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    if not settings.embedded and settings.secret_key == DEV_SECRET:
+        # Anyone who reads this repository knows the default, and with it every code's
+        # check part: the codes could be walked again.
+        typer.echo("CẢNH BÁO: TRIAGE_SECRET_KEY đang là giá trị mặc định; hãy đặt một khóa bí "
+                   "mật riêng trước khi phục vụ người dân.", err=True)
+    # X-Forwarded-For is believed only from the proxies configured; with none, the
+    # client is whoever opened the connection (uvicorn alone would trust any local peer,
+    # and a local client could then pick the address the login and lookup limits count).
+    proxies = settings.trusted_proxies
+    app_or_path = "triage.asgi:app" if workers > 1 else create_app()
+    # With workers, each process has its own outbox relay; they share the rows (SKIP LOCKED).
+    uvicorn.run(app_or_path, host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 @app.command()

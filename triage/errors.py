@@ -56,6 +56,17 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class TooManyAttempts(DomainError):
+    """Too many failures from one address or account: answered 429 with Retry-After."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(DomainError):
     status_code = 503
     code = "unavailable"

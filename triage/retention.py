@@ -22,7 +22,6 @@ Open tickets are never touched; a ticket is due once it has been finished (``res
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
+from triage.scrub import erase_values, scrub_phones
 from triage.settings import get_settings
 from triage.tickets.models import Caller, Ticket, TicketEvent
-from triage.tickets.phones import PHONE_IN_TEXT
 from triage.tickets.states import Status
 from triage.understand.models import LabelCorrection
 
@@ -46,9 +45,6 @@ PURGE_ACTION = "retention_purge"
 RUN_ACTION = "retention_run"
 ERASED = "[đã xoá]"
 ERASED_PHONE = "[đã xoá số điện thoại]"
-# Shorter names or addresses than this are not searched for in the text (too many false
-# matches inside ordinary words).
-MIN_VERBATIM = 4
 BATCH = 500
 
 
@@ -70,10 +66,7 @@ def scrub(text: str | None, verbatim: list[str]) -> str | None:
     """The text without phone numbers, and without the given name/address strings."""
     if not text:
         return text
-    for value in verbatim:
-        if len(value) >= MIN_VERBATIM:
-            text = re.sub(re.escape(value), ERASED, text, flags=re.IGNORECASE)
-    return PHONE_IN_TEXT.sub(ERASED_PHONE, text)
+    return scrub_phones(erase_values(text, verbatim, ERASED), ERASED_PHONE)
 
 
 def _due(cutoff: datetime) -> Any:

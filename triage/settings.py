@@ -7,6 +7,8 @@ switches to PostgreSQL and Celery on Redis; nothing else in the code changes.
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+RATELIMIT_SCHEMES = ("memory://", "redis://", "rediss://", "redis+unix://")
+# The secret of a deployment that set none: fine on a laptop, public knowledge anywhere else.
+DEV_SECRET = "dev-only-change-me"
 
 
 class Settings(BaseSettings):
@@ -34,6 +39,17 @@ class Settings(BaseSettings):
     # hot path; other requests use the SQLAlchemy pool).
     intake_pool_size: int = Field(10, ge=1, le=100)
     future_tolerance_seconds: int = Field(300, ge=0)
+    # A time received declared by an operator or an integration may lie this far back;
+    # the bulk import (operators' paper logs) has a window of its own. Anonymous callers
+    # declare nothing: their complaint is received when the server gets it.
+    received_at_max_past_days: int = Field(3, ge=0, le=366)
+    import_max_past_days: int = Field(31, ge=0, le=366)
+    # A declared time within this of the server's counts as is (the call being typed);
+    # further back, the deadline counts from when the service got the ticket.
+    received_at_grace_minutes: int = Field(60, ge=0, le=24 * 60)
+    # Nothing is declared before the service's own data: the merged province's units,
+    # directory and routing rules start on 1 July 2025.
+    received_at_floor: date = date(2025, 7, 1)
 
     # Pipeline completeness: the sweeper re-publishes work not advanced within this time.
     sweeper_interval_seconds: float = Field(30.0, gt=0)
@@ -68,7 +84,16 @@ class Settings(BaseSettings):
     reminder_hours_before: int = Field(24, ge=1)
     notify_max_attempts: int = Field(8, ge=1)
 
-    secret_key: str = "dev-only-change-me"
+    # Failed logins and lookups are counted in a store every API process shares:
+    # `redis://…` (default: the broker's Redis), or `memory://` (the embedded default,
+    # one process). Keys start with the prefix, so that deployments can share a Redis.
+    ratelimit_url: str = ""
+    ratelimit_prefix: str = Field("triage-limits", min_length=1, max_length=100)
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated,
+    # or "*"); none by default, so the address that opened the connection is the client's.
+    trusted_proxies: str = ""
+
+    secret_key: str = DEV_SECRET
     # Set to true behind HTTPS so that the session cookie is only sent over TLS.
     secure_cookies: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -77,6 +102,37 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("ratelimit_url")
+    @classmethod
+    def _ratelimit_store(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(RATELIMIT_SCHEMES):
+            raise ValueError(f"the rate-limit store must be one of {RATELIMIT_SCHEMES}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        """Fail at start on a value uvicorn would quietly take as a host name (and so
+        never match): each entry an IP address or network, or the lone "*"."""
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if entries == ["*"]:
+            return "*"
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return ",".join(entries)
+
+    @property
+    def effective_ratelimit_url(self) -> str:
+        if self.ratelimit_url.strip():
+            return self.ratelimit_url.strip()
+        if self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return "memory://"
 
     @property
     def embedded(self) -> bool:

@@ -13,8 +13,9 @@ from triage.settings import get_settings
 def schedule() -> dict[str, dict[str, Any]]:
     settings = get_settings()
     return {
+        # The sweep also enqueues the retry of notifications due again (a dead sender's
+        # expired claim, a backoff over): within one interval, not a separate minute.
         "outbox-sweep": {"task": tasks.SWEEP, "schedule": settings.sweeper_interval_seconds},
-        "notify-retry": {"task": tasks.RETRY_NOTIFICATIONS, "schedule": 60.0},
         # Celery's timezone is Asia/Ho_Chi_Minh, so crontab hours are local hours.
         "deadline-scan": {"task": tasks.SCAN_DEADLINES,
                           "schedule": crontab(hour=7, minute=30)},

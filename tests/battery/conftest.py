@@ -173,7 +173,7 @@ class SmtpSink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         subject = str(message["subject"] or "")
-        match = re.search(r"\d{4}-\d{6}-\d{5}", subject)
+        match = re.search(r"\d{4}-\d{6}-\d{5,}-[0-9A-Z]{4}", subject)
         body = message.get_body(preferencelist=("plain",))
         with self._lock:
             self.codes[match.group(0) if match else "?"] += 1

@@ -25,7 +25,8 @@ SELECT (SELECT count(*) FROM tickets WHERE status IN ('received', 'classified'))
        (SELECT count(*) FROM tickets),
        (SELECT count(*) FROM ticket_events),
        (SELECT count(*) FROM notifications),
-       (SELECT count(*) FROM outbox WHERE published_at IS NULL)
+       (SELECT count(*) FROM outbox WHERE published_at IS NULL),
+       (SELECT count(*) FROM notifications WHERE status = 'pending')
 """
 
 
@@ -63,7 +64,8 @@ def snapshot(url: str) -> tuple[int, ...] | None:
 
 def quiesce(url: str, *, timeout: float, stable: float = 2.0, expect: int | None = None
             ) -> float:
-    """Wait until nothing is pending and the state stopped changing for `stable` seconds.
+    """Wait until nothing is pending (tickets, outbox rows, notifications: a message whose
+    sender died is work left too) and the state stopped changing for `stable` seconds.
     Returns the monotonic time at which the state last changed (the quiescence time)."""
     deadline = time.monotonic() + timeout
     last: tuple[int, ...] | None = None
@@ -72,13 +74,14 @@ def quiesce(url: str, *, timeout: float, stable: float = 2.0, expect: int | None
         now_snap = snapshot(url)
         if now_snap != last:
             last, changed = now_snap, time.monotonic()
-        settled = (last is not None and last[0] == 0 and last[4] == 0
+        settled = (last is not None and last[0] == 0 and last[4] == 0 and last[5] == 0
                    and (expect is None or last[1] >= expect))
         if settled and time.monotonic() - changed >= stable:
             return changed
         time.sleep(0.2)
     raise AssertionError(f"no quiescence within {timeout:.0f}s; last snapshot "
-                         f"(pending, tickets, events, notifications, unpublished) = {last}")
+                         f"(pending, tickets, events, notifications, unpublished, "
+                         f"notifications pending) = {last}")
 
 
 @dataclass

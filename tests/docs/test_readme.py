@@ -82,7 +82,7 @@ def test_the_readme_has_the_examples_this_test_runs() -> None:
 def test_the_submit_and_read_example_runs_as_written(live: tuple[str, dict[str, str]]) -> None:
     base, env = live
     code, answer = run_block(quick_start_blocks()[0], base, env)
-    assert re.fullmatch(r"1022-\d{6}-\d{5}", code)
+    assert re.fullmatch(r"1022-\d{6}-\d{5}-[0-9A-Z]{4}", code)
     ticket = json.loads(answer)
     assert ticket["code"] == code and "error" not in ticket
 

@@ -14,13 +14,11 @@ from fastapi.testclient import TestClient
 
 from tests.factories.users import issue_token
 from triage.auth import ratelimit
-from triage.lookup import service as lookup
 
 
 def clear_limiters() -> None:
-    """Forget failed logins and lookups: the limiters live in the process."""
-    for limiter in (ratelimit.PER_ACCOUNT, ratelimit.PER_ADDRESS, lookup.FAILURES):
-        limiter._events.clear()
+    """Forget failed logins and lookups (in memory unless a test names a store)."""
+    ratelimit.store().clear_all()
 
 
 @contextmanager

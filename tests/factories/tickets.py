@@ -25,10 +25,15 @@ CALLER_PHONE = "0987654321"
 
 
 def submit(text: str, *, received_at: datetime | None = None, channel: str = "phone") -> int:
-    """A ticket as intake writes it (received, its pipeline message in the outbox)."""
+    """A ticket as intake writes it (received, its pipeline message in the outbox);
+    `received_at` is written as if the ticket had come then (intake itself takes no time
+    outside its window)."""
     with session_scope() as s:
-        complaint = ComplaintIn(text=text, channel=channel, received_at=received_at)
-        return intake.submit(s, complaint, actor="test", now=utcnow()).ticket.id
+        complaint = ComplaintIn(text=text, channel=channel)
+        ticket = intake.submit(s, complaint, actor="test", now=utcnow()).ticket
+        if received_at is not None:
+            ticket.received_at = received_at
+        return ticket.id
 
 
 def marker(code: str) -> str:
@@ -46,9 +51,10 @@ def make_ticket(
     with session_scope() as s:
         caller = CallerIn(name=CALLER_NAME, phone=phone, address="ấp 1, xã Mỹ Hiệp")
         body = text or f"Phản ánh về bệnh viện {tag} — nội dung riêng"
-        complaint = ComplaintIn(text=body, channel="phone", caller=caller,
-                                received_at=received_at)
+        complaint = ComplaintIn(text=body, channel="phone", caller=caller)
         ticket = intake.submit(s, complaint, actor="test", now=now).ticket
+        if received_at is not None:  # as if it had come then (see submit)
+            ticket.received_at = received_at
         ticket.text = f"{ticket.text} {marker(ticket.code)}" if text is None else ticket.text
         ticket.topic = topic
         ticket.flags = list(flags or [])

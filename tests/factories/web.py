@@ -70,6 +70,6 @@ def enter(op: User, text: str, *, agency: str | None = AGENCY_A, topic: str = "m
             "idem": uuid.uuid4().hex}
     response = op.post("/tiep-nhan", data)
     assert response.status_code == 303, response.text
-    found = re.search(r"code=([0-9-]+)", response.headers["location"])
+    found = re.search(r"code=([0-9A-Z-]+)", response.headers["location"])
     assert found
     return found.group(1)

@@ -41,6 +41,7 @@ TICKET_ROUTES: dict[str, tuple[str, str, dict[str, object] | None]] = {
     "review.reroute": ("POST", "/api/v1/review/{code}/reroute", {"agency_code": AGENCY_C}),
     "review.close": ("POST", "/api/v1/review/{code}/close", {"note": "Cuộc gọi thử."}),
     "open311.request": ("GET", "/api/v1/open311/v2/requests/{code}.json", None),
+    "open311.request_xml": ("GET", "/api/v1/open311/v2/requests/{code}.xml", None),
     "lookup": ("GET", "/api/v1/lookup?code={code}&phone_last4=4321", None),
 }
 # Routes without a ticket id, checked by test_collections_leak_nothing below.
@@ -50,6 +51,9 @@ COLLECTION_ROUTES = {
     ("PUT", "/api/v1/agencies/{code}"), ("GET", "/api/v1/open311/v2/services.json"),
     ("GET", "/api/v1/open311/v2/services/{service_code}.json"),
     ("GET", "/api/v1/open311/v2/requests.json"), ("POST", "/api/v1/open311/v2/requests.json"),
+    ("GET", "/api/v1/open311/v2/services.xml"),
+    ("GET", "/api/v1/open311/v2/services/{service_code}.xml"),
+    ("GET", "/api/v1/open311/v2/requests.xml"), ("POST", "/api/v1/open311/v2/requests.xml"),
     ("POST", "/api/v1/lookup"),
 }
 OWN_PREFIXES = ("/api/v1/inbox", "/api/v1/review", "/api/v1/agencies", "/api/v1/lookup",
@@ -110,7 +114,7 @@ def check_cell(client: TestClient, headers: dict[str, str], actor: str, route: s
     if r.status_code != want:
         return f"{route} {state}: {r.status_code} != {want} {r.text[:200]}"
     private = [CALLER_NAME, CALLER_PHONE]
-    if r.status_code >= 400 or route in ("open311.request", "lookup"):
+    if r.status_code >= 400 or route.startswith(("open311.", "lookup")):
         private.append(marker(code))
     if state == "denounced_a" and actor in STAFF_AGENCY:
         private += ["ấp 1", "xxx " + CALLER_PHONE[-3:], "L. T. H"]
@@ -138,6 +142,7 @@ COLLECTIONS = {
     "/api/v1/review/queue": {"operator": 200, "supervisor": 200, "admin": 200,
                              "anonymous": 401},
     "/api/v1/open311/v2/requests.json": dict.fromkeys(ACTORS, 200),
+    "/api/v1/open311/v2/requests.xml": dict.fromkeys(ACTORS, 200),
     "/api/v1/agencies": {"anonymous": 401},
 }
 

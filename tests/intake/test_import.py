@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+# Rows say when the call came, within the import window (a month back): dated from today.
+TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+
+
+def ago(days: int, fmt: str) -> str:
+    return (TODAY - timedelta(days=days)).strftime(fmt)
+
+
 CSV = (
     "Nội dung,Kênh,Số điện thoại,Ngày tiếp nhận\n"
-    "Rác ứ đọng ở chợ Mỹ Tho mấy ngày nay,phone,0912345678,2026-11-02T08:30:00\n"
+    f"Rác ứ đọng ở chợ Mỹ Tho mấy ngày nay,phone,0912345678,{ago(5, '%Y-%m-%dT08:30:00')}\n"
     ",zalo,,\n"
     "Đường ấp 4 xã Tân Phước ngập,fax,,\n"
     "Xin hỏi thủ tục cấp lại CCCD,web,123,\n"
@@ -63,12 +74,12 @@ def test_broken_xlsx_and_wrong_type(client: TestClient) -> None:
 
 CONSOLE_WORDS = (
     "Nội dung,Kênh,Số điện thoại,Ngày tiếp nhận\n"
-    "Rác ứ đọng ở chợ Mỹ Tho mấy ngày nay,Điện thoại,0912345678,01/12/2026\n"
-    "Đường ấp 4 xã Tân Phước ngập,Zalo,,02/12/2026 08:30\n"
-    "Xin hỏi thủ tục cấp lại CCCD,Cổng thông tin,,2026-12-03T09:15\n"
-    "Cúp điện cả đêm ở phường 6,tin nhắn sms,,03.12.2026\n"
+    f"Rác ứ đọng ở chợ Mỹ Tho mấy ngày nay,Điện thoại,0912345678,{ago(6, '%d/%m/%Y')}\n"
+    f"Đường ấp 4 xã Tân Phước ngập,Zalo,,{ago(5, '%d/%m/%Y 08:30')}\n"
+    f"Xin hỏi thủ tục cấp lại CCCD,Cổng thông tin,,{ago(4, '%Y-%m-%dT09:15')}\n"
+    f"Cúp điện cả đêm ở phường 6,tin nhắn sms,,{ago(4, '%d.%m.%Y')}\n"
     "Nước máy đục ngầu ở khu phố 2,TRỰC TIẾP,,\n"
-    "Kẹt xe ở cầu Rạch Miễu,dien thoai,0987654321,4/12/2026\n"
+    f"Kẹt xe ở cầu Rạch Miễu,dien thoai,0987654321,{ago(3, '%-d/%m/%Y')}\n"
 )
 
 
@@ -88,9 +99,11 @@ def test_the_consoles_own_words_import_fully(client: TestClient) -> None:
     assert by_text["Đường ấp 4 xã Tân Phước ngập"]["channel"] == "zalo"
     assert by_text["Nước máy đục ngầu ở khu phố 2"]["channel"] == "walk-in"
     assert by_text["Kẹt xe ở cầu Rạch Miễu"]["channel"] == "phone"
-    # 02/12/2026 08:30 is read in the hotline's local time.
-    assert by_text["Đường ấp 4 xã Tân Phước ngập"]["received_at"].startswith(
-        "2026-12-02T08:30:00+07:00")
+    # dd/mm/yyyy 08:30 is read in the hotline's local time; days back, it is recorded as
+    # declared while the deadline counts from the import.
+    flooded = by_text["Đường ấp 4 xã Tân Phước ngập"]
+    assert flooded["declared_at"] == ago(5, "%Y-%m-%dT08:30:00+07:00")
+    assert flooded["received_at"] == flooded["created_at"]
 
 
 def test_every_error_of_a_row_is_reported_with_the_allowed_values(client: TestClient) -> None:
@@ -115,6 +128,6 @@ def test_a_file_imported_twice_does_not_double(client: TestClient) -> None:
     assert first["created"][0] in again["errors"][0]["message"]
     assert client.get("/api/v1/complaints").json()["total"] == 6
     # The same rows among new ones: only the new ones are imported.
-    more = CONSOLE_WORDS + "Cây đổ chắn đường ấp 2,Zalo,,05/12/2026\n"
+    more = CONSOLE_WORDS + f"Cây đổ chắn đường ấp 2,Zalo,,{ago(2, '%d/%m/%Y')}\n"
     third = _import(client, more)
     assert len(third["created"]) == 1 and len(third["errors"]) == 6

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
@@ -20,8 +22,11 @@ from triage.agencies.models import AgencyRow
 from triage.db import session_scope, utcnow
 from triage.intake import service as intake
 from triage.intake.schemas import ComplaintIn
-from triage.notify import tasks, transports
+from triage.notify import service, tasks, transports
 from triage.notify.models import Notification
+from triage.notify.sweep import sweep_due
+from triage.outbox.models import OutboxMessage
+from triage.outbox.tasks import RETRY_NOTIFICATIONS
 from triage.routing.models import Assignment
 from triage.routing.service import assign
 from triage.settings import get_settings
@@ -178,3 +183,82 @@ def test_agency_without_contact_gets_no_rows(database: str) -> None:
     assert tasks.notify_assigned(assignment_id) == 0
     with session_scope() as s:
         assert s.scalars(select(Notification)).all() == []
+
+
+class SlowInbox(Inbox):
+    """An SMTP server that takes `seconds` to accept each message."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def email_of(assignment_id: int) -> int:
+    """The 'assigned' e-mail of an assignment, planned a minute ago and not sent."""
+    with session_scope() as s:
+        assignment = s.get_one(Assignment, assignment_id)
+        service.plan(s, assignment, "assigned", utcnow() - timedelta(minutes=1))
+        return s.scalars(select(Notification.id).where(
+            Notification.assignment_id == assignment_id,
+            Notification.channel == "email")).one()
+
+
+def test_a_claim_whose_sender_died_is_taken_over_within_seconds(
+    sinks: tuple[Inbox, Receiver],
+) -> None:
+    """A worker killed while sending leaves its claim: 25 s later the sweep sees the
+    message due and enqueues one retry, which sends it once (a 2-minute lease kept it
+    two to three minutes)."""
+    inbox, _ = sinks
+    notification_id = email_of(routed_ticket())
+    with session_scope() as s:
+        assert service.claim(s, notification_id, utcnow() - timedelta(seconds=25))
+    with session_scope() as s:
+        assert sweep_due(s, utcnow()) == 1
+        assert sweep_due(s, utcnow()) == 0  # one retry task per sweep interval
+        retries = s.scalars(select(OutboxMessage.task).where(
+            OutboxMessage.task == RETRY_NOTIFICATIONS)).all()
+    assert len(retries) == 1
+    assert tasks.retry_due() == 2  # the e-mail, and the webhook planned with it
+    assert len(inbox.messages) == 1
+    with session_scope() as s:
+        sent = s.get_one(Notification, notification_id)
+        assert sent.status == "sent" and sent.attempts == 2
+        assert sweep_due(s, utcnow() + timedelta(minutes=1)) == 0  # nothing due any more
+
+
+def test_a_live_sender_keeps_its_claim_however_long_the_send(
+    database: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a slow SMTP server takes 4 s, a second worker finding the message never
+    takes it, although the (shrunk) lease is 2 s: the sender renews its claim."""
+    inbox, port = SlowInbox(4.0), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("TRIAGE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TRIAGE_SMTP_PORT", str(port))
+    monkeypatch.setattr(service, "LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(service, "RENEW_EVERY", timedelta(seconds=0.25))
+    get_settings.cache_clear()
+    with session_scope() as s:
+        s.add(AgencyRow(code=AGENCY, name=AGENCY, level="commune", aliases=[],
+                        email=f"{AGENCY}@example.vn"))
+    notification_id = email_of(routed_ticket())
+    outcome: list[str] = []
+    sender = threading.Thread(target=lambda: outcome.append(tasks.deliver(notification_id)))
+    try:
+        sender.start()
+        time.sleep(3.0)  # past the lease: only the renewals keep the claim
+        assert sender.is_alive(), "the slow send ended early: the test proves nothing"
+        assert tasks.deliver(notification_id) == "skipped"
+        sender.join(30)
+    finally:
+        controller.stop()
+    assert outcome == ["sent"]
+    assert len(inbox.messages) == 1
+    with session_scope() as s:
+        assert s.get_one(Notification, notification_id).attempts == 1

@@ -23,6 +23,7 @@ from triage.db import session_scope, utcnow
 from triage.outbox.models import OutboxMessage
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import local_tz
 
 BASE = "/api/v1/open311/v2"
 FORM = {"service_code": "moi_truong", "description": "Rác thải bốc mùi ở chợ Mỹ Hiệp.",
@@ -118,7 +119,12 @@ def test_reads_give_public_fields_only(client: TestClient) -> None:
         for private in (marker(code), CALLER_NAME, CALLER_PHONE, "ấp 1"):
             assert private not in r.text
     assert rows[done]["status"] == "closed"
-    assert rows[done]["status_notes"] == "Bệnh viện đã khắc phục."
+    # The answer is written to the caller and stays with the caller: a neutral note only.
+    answered = load(done).resolved_at
+    assert answered is not None
+    assert rows[done]["status_notes"] == \
+        f"Đã trả lời ngày {answered.astimezone(local_tz()):%d/%m/%Y}"
+    assert "khắc phục" not in r.text
     assert rows[open_code]["status"] == "open"
     assert rows[open_code]["status_notes"] == "Đã chuyển cơ quan xử lý"
     assert rows[open_code]["agency_responsible"] == "Sở Y tế"
@@ -136,8 +142,9 @@ def test_denunciation_answer_is_not_published(client: TestClient) -> None:
     client.post(f"/api/v1/inbox/tickets/{code}/resolve", headers=headers_for("staff_a"),
                 json={"answer": "Đã kiểm điểm cán bộ Nguyễn Văn B."})
     [row] = client.get(f"{BASE}/requests/{code}.json").json()
-    assert row["status"] == "closed" and row["status_notes"] == "Đã giải quyết"
+    assert row["status"] == "closed" and row["status_notes"].startswith("Đã trả lời ngày ")
     assert "Nguyễn Văn B" not in str(row)
+    assert row["service_code"] is None and row["agency_responsible"] is None
 
 
 def test_filters_and_single_request(client: TestClient) -> None:

@@ -204,6 +204,23 @@ def test_agency_works_a_ticket_and_the_citizen_reads_the_answer(
                                            "phone_last4": "5678"})
     assert right.status_code == 200 and "Xã đã thu gom rác ngày 28/11." in right.text
     assert "Bãi rác" not in right.text and "0912345678" not in right.text
+    [row] = citizen.get(f"/api/v1/open311/v2/requests/{code}.json").json()
+    assert "thu gom" not in row["status_notes"]  # the box was not ticked
+
+
+def test_agency_may_let_its_answer_be_published_scrubbed(user: UserFactory) -> None:
+    op, staff = user("operator"), user("agency_staff", agency=AGENCY_A)
+    code = enter(op, "Bãi rác tự phát ở ấp 3 bốc mùi hôi thối.", phone="0912345678")
+    assert 'name="public"' in staff.get(f"/phieu/{code}").text
+    done = staff.post(f"/phieu/{code}/tra-loi", {
+        "answer": "Xã đã thu gom rác; ông Nguyễn Văn An gọi 0912 345 678 nếu còn.",
+        "public": "true"})
+    assert done.status_code == 303
+    [row] = staff.get(f"/api/v1/open311/v2/requests/{code}.json").json()
+    assert "Xã đã thu gom rác" in row["status_notes"]
+    assert "Nguyễn Văn An" not in row["status_notes"] and "345" not in row["status_notes"]
+    conduct = enter(op, "Cán bộ một cửa xã quát nạt người dân.", flags=["thai_do"])
+    assert 'name="public"' not in staff.get(f"/phieu/{conduct}").text
 
 
 def test_review_queue_and_sending_back(user: UserFactory) -> None:

@@ -50,7 +50,7 @@ def test_accepting_with_nothing_chosen_routes_on_the_servers_suggestion(
     op = user("operator")
     location = _accept(op, TEXT)
     assert "ok=routed" in location
-    code = re.search(r"code=([0-9-]+)", location).group(1)  # type: ignore[union-attr]
+    code = re.search(r"code=([0-9A-Z-]+)", location).group(1)  # type: ignore[union-attr]
     with db.session_scope() as session:
         ticket: Ticket = get_by_code(session, code)
         assert (ticket.status, ticket.agency_code) == ("routed", AGENCY_A)
@@ -68,7 +68,7 @@ def test_accepting_with_nothing_chosen_routes_on_the_servers_suggestion(
 def test_what_the_operator_chose_wins_over_the_suggestion(user: UserFactory) -> None:
     op = user("operator")
     location = _accept(op, TEXT, topic="giao_thong", agency="so-xd")
-    code = re.search(r"code=([0-9-]+)", location).group(1)  # type: ignore[union-attr]
+    code = re.search(r"code=([0-9A-Z-]+)", location).group(1)  # type: ignore[union-attr]
     with db.session_scope() as session:
         ticket = get_by_code(session, code)
         assert (ticket.topic, ticket.agency_code) == ("giao_thong", "so-xd")

@@ -188,7 +188,7 @@ def test_a_complaint_from_the_call_to_the_answer(browser: Browser, server: Serve
     op.get_by_role("button", name="Chấp nhận và chuyển xử lý").click()
     op.wait_for_url(re.compile(r"ok=routed"))
     code = op.locator("p.notice a").inner_text()
-    assert re.fullmatch(r"1022-\d{6}-\d{5}", code)
+    assert re.fullmatch(r"1022-\d{6}-\d{5}-[0-9A-Z]{4}", code)
     shot(op, "03-tiep-nhan-da-chuyen")
     op.locator("p.notice a").click()
     op.wait_for_url(f"**/phieu/{code}")

@@ -35,7 +35,7 @@ def test_ctrl_enter_at_once_files_the_case_and_search_finds_it(browser: Browser,
     op.wait_for_url(re.compile(r"ok=(routed|queued)"))
     notice = op.locator("#filed").inner_text()
     code = op.locator("#filed a").inner_text()
-    assert re.fullmatch(r"1022-\d{6}-\d{5}", code)
+    assert re.fullmatch(r"1022-\d{6}-\d{5}-[0-9A-Z]{4}", code)
     if server.model:
         assert "UBND xã Mỹ Hiệp" in notice
         assert re.search(r"hạn xử lý \d{2}/\d{2}/\d{4}", notice)

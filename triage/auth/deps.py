@@ -89,6 +89,10 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def client_ip(request: Request) -> str | None:
+    """The client's address, the one place the login and lookup limits and the audit log
+    read it: the peer of the connection or, when that peer is a proxy listed in
+    TRIAGE_TRUSTED_PROXIES, the address it forwarded (resolved by uvicorn as `triage
+    serve` configures it; see README, "Behind a reverse proxy")."""
     return request.client.host if request.client else None
 
 

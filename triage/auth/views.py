@@ -13,7 +13,7 @@ from triage.auth.deps import SESSION_COOKIE, PrincipalDep, check_origin, client_
 from triage.auth.service import ANONYMOUS
 from triage.db import utcnow
 from triage.deps import SessionDep
-from triage.errors import DomainError, Unauthorized
+from triage.errors import TooManyAttempts, Unauthorized
 from triage.settings import get_settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -34,29 +34,24 @@ class Me(BaseModel):
     csrf_token: str | None = None
 
 
-class TooManyAttempts(DomainError):
-    status_code = 429
-    code = "too_many_attempts"
-
-
 def login_user(db: Session, request: Request, response: Response, body: LoginIn) -> Me:
     """Shared by the API and the login page: rate-limited, audited, same answer for an
     unknown user and a wrong password."""
     ip = client_ip(request) or "?"
-    wait = max(ratelimit.PER_ACCOUNT.blocked_for(body.username),
-               ratelimit.PER_ADDRESS.blocked_for(ip))
+    wait = max(ratelimit.LOGIN.blocked_for(body.username, ip),
+               ratelimit.LOGIN_ADDRESS.blocked_for(ip))
     if wait:
         raise TooManyAttempts(
             f"Đăng nhập sai quá nhiều lần, vui lòng thử lại sau {math.ceil(wait)} giây.",
-            details={"retry_after": math.ceil(wait)})
+            retry_after=math.ceil(wait))
     user = service.authenticate(db, body.username, body.password)
     if user is None:
-        ratelimit.PER_ACCOUNT.fail(body.username)
-        ratelimit.PER_ADDRESS.fail(ip)
+        ratelimit.LOGIN.fail(body.username, ip)
+        ratelimit.LOGIN_ADDRESS.fail(ip)
         audit.record_apart(ANONYMOUS, "login_failed", source_ip=ip,
                            data={"username": body.username[:80]})
         raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="login_failed")
-    ratelimit.PER_ACCOUNT.reset(body.username)
+    ratelimit.LOGIN.reset(body.username, ip)
     plain, web = service.open_session(db, user, utcnow())
     principal = service.principal_of(user, "session", web)
     audit.record(db, principal, "login", source_ip=ip)

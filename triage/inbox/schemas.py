@@ -38,6 +38,9 @@ class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer: Annotated[Text, Field(min_length=1, max_length=10_000)]
+    public: bool = Field(False, description=(
+        "Cho phép công khai nội dung trả lời trên Open311, sau khi đã che họ tên, địa chỉ, "
+        "số điện thoại (không áp dụng cho phản ánh về thái độ công chức và tố cáo)."))
 
 
 class ReassignIn(BaseModel):

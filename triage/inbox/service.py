@@ -85,12 +85,14 @@ def add_note(session: Session, ticket: Ticket, note: str, *, actor: str, agency_
 
 
 def resolve(session: Session, ticket: Ticket, answer: str, *, actor: str, agency_code: str,
-            now: datetime) -> None:
-    """Record the answer given to the citizen; it becomes the published answer."""
+            now: datetime, public: bool = False) -> None:
+    """Record the answer given to the citizen (who reads it with the lookup); `public`:
+    the agency lets it be published, scrubbed of personal data."""
     _require(ticket, OPEN_STATES, "trả lời")
     transition(session, ticket, Status.RESOLVED, actor=actor, kind="resolved", now=now,
-               data={"agency_code": agency_code})
+               data={"agency_code": agency_code, "public": public})
     ticket.answer = answer
+    ticket.answer_public = public
     ticket.resolved_at = now
     assignment = _assignment(session, ticket)
     if assignment is not None:

@@ -108,7 +108,7 @@ def resolve(code: str, body: ResolveIn, request: Request, session: SessionDep,
     agency = _agency(principal)
     ticket = held_ticket(session, principal, code, request)
     service.resolve(session, ticket, body.answer, actor=principal.username, agency_code=agency,
-                    now=utcnow())
+                    now=utcnow(), public=body.public)
     return _done(session, principal, request, ticket, "inbox.resolve")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -107,14 +107,17 @@ class FastIntake:
                          agency_code=agency_code, via="token")
 
     async def submit(self, complaint: ComplaintIn, *, actor: str, idempotency_key: str | None,
-                     now: datetime) -> service.Submission | None:
-        """The new ticket, or None when the synchronous path must handle the request."""
+                     now: datetime, window: timedelta | None = None
+                     ) -> service.Submission | None:
+        """The new ticket, or None when the synchronous path must handle the request.
+        A declared time is checked as the synchronous path checks it (`window` from
+        `service.declare_window`)."""
         sequence = known_pg_sequence(code_period(now))
         if sequence is None:
             return None
         prepared = service.prepare_pg_submit(complaint, actor=actor,
                                              idempotency_key=idempotency_key, now=now,
-                                             sequence=sequence)
+                                             sequence=sequence, window=window)
         try:
             row = await self._run(_SUBMIT[prepared.caller is not None], prepared.params)
         except psycopg.errors.UniqueViolation:

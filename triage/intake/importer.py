@@ -6,7 +6,12 @@ dd/mm/yyyy (with an optional hh:mm) or ISO 8601, in the hotline's local time.
 
 A row already imported (same text, channel, time received and phone, whatever file it came
 in) is refused as a duplicate naming the ticket it made, unless the file gives each row its
-own source id («Mã nguồn»), which then decides."""
+own source id («Mã nguồn»), which then decides.
+
+Only operators and admins import, so a row may say when the call came, within the import
+window (TRIAGE_IMPORT_MAX_PAST_DAYS, a month's paper log) and never before the service's
+own data (TRIAGE_RECEIVED_AT_FLOOR); the deadline of a row entered late still counts from
+the import, its declared time kept beside it."""
 
 from __future__ import annotations
 
@@ -142,7 +147,8 @@ def import_rows(session: Session, rows: list[Row], *, actor: str, now: datetime)
         try:
             with session.begin_nested():
                 result = service.submit(session, complaint, actor=actor, now=now,
-                                        idempotency_key=source or row_key(complaint))
+                                        idempotency_key=source or row_key(complaint),
+                                        window=service.import_window())
         except DomainError as exc:
             errors.append(ImportRowError(row=number, code=exc.code, message=exc.message))
             continue

@@ -21,7 +21,14 @@ from triage.intake.schemas import ComplaintIn
 from triage.outbox.service import enqueue, mark_enqueued
 from triage.outbox.tasks import PROCESS_TICKET
 from triage.settings import get_settings
-from triage.tickets.codes import code_period, next_code, pg_sequence
+from triage.tickets.codes import (
+    check_params,
+    check_sql,
+    code_period,
+    digest_sql,
+    next_code,
+    pg_sequence,
+)
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.service import local_tz
 from triage.tickets.states import Status
@@ -40,18 +47,81 @@ def fingerprint(complaint: ComplaintIn) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def resolve_received_at(value: datetime | None, now: datetime) -> datetime:
-    """Naive times are local (Asia/Ho_Chi_Minh); a time in the future is refused."""
+# Who may say when a complaint was received: the staff who enter what came by phone or
+# in person, and the systems that pass on what they took earlier. Anyone else's complaint
+# is received when the server gets it (a citizen's form cannot make a ticket born late).
+DECLARERS = frozenset({"operator", "supervisor", "admin", "integration"})
+
+
+@dataclass(frozen=True)
+class Received:
+    """When the service counts a complaint from (`at`: its deadline and the reports read
+    it) and the time its submitter declared, if any (kept as `declared_at`)."""
+
+    at: datetime
+    declared: datetime | None
+
+
+def declare_window(role: str | None) -> timedelta | None:
+    """How far back a submitter of `role` may declare the time received (None: not at
+    all; anonymous callers have no role)."""
+    if role not in DECLARERS:
+        return None
+    return timedelta(days=get_settings().received_at_max_past_days)
+
+
+def import_window() -> timedelta:
+    """The bulk import's window: an operator brings in a paper log, up to a month old."""
+    return timedelta(days=get_settings().import_max_past_days)
+
+
+def _local_text(value: datetime) -> str:
+    return value.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")
+
+
+def received_floor() -> datetime:
+    """No declared time before the service's own data: its directory, places and routing
+    rules describe the province from this day (TRIAGE_RECEIVED_AT_FLOOR)."""
+    day = get_settings().received_at_floor
+    return datetime(day.year, day.month, day.day, tzinfo=local_tz())
+
+
+def resolve_received_at(value: datetime | None, now: datetime, *,
+                        window: timedelta | None) -> Received:
+    """The one check of a declared time, for every way in (API, fast path, import).
+
+    Naive times are local (Asia/Ho_Chi_Minh). A time is refused when the submitter may
+    not declare one (`window` None), when it lies in the future beyond the clock skew,
+    further back than `window`, or before `received_floor()`. A time accepted but
+    older than the grace is only recorded: the deadline counts from `now`, so a late
+    entry never shortens an agency's time."""
     if value is None:
-        return now
+        return Received(now, None)
+    if window is None:
+        raise InvalidInput(
+            "Chỉ tổng đài viên và hệ thống tích hợp được khai báo thời điểm tiếp nhận; phản "
+            "ánh gửi trực tiếp được tính từ lúc hệ thống nhận. Hãy bỏ trường received_at.",
+            code="received_at_not_allowed", details=["received_at"])
     if value.tzinfo is None:
         value = value.replace(tzinfo=local_tz())
-    tolerance = timedelta(seconds=get_settings().future_tolerance_seconds)
-    if value > now + tolerance:
+    settings = get_settings()
+    if value > now + timedelta(seconds=settings.future_tolerance_seconds):
         raise InvalidInput(
             "Thời điểm tiếp nhận nằm trong tương lai.", code="future_time", details=["received_at"]
         )
-    return value
+    earliest = now - window
+    if value < earliest:
+        raise InvalidInput(
+            f"Thời điểm tiếp nhận quá xa trong quá khứ: chỉ được khai báo trong vòng "
+            f"{window.days} ngày, tức từ {_local_text(earliest)} trở về sau.",
+            code="received_at_too_old", details=["received_at"])
+    floor = received_floor()
+    if value < floor:
+        raise InvalidInput(
+            f"Thời điểm tiếp nhận trước ngày hệ thống có dữ liệu ({floor:%d/%m/%Y}).",
+            code="received_at_before_service", details=["received_at"])
+    grace = timedelta(minutes=settings.received_at_grace_minutes)
+    return Received(value if value >= now - grace else now, value)
 
 
 def find_by_key(session: Session, key: str) -> Ticket | None:
@@ -65,22 +135,27 @@ def submit(
     actor: str,
     idempotency_key: str | None = None,
     now: datetime,
+    window: timedelta | None = None,
 ) -> Submission:
-    """Write the ticket, its caller, its first event and its outbox row; flush, never commit."""
+    """Write the ticket, its caller, its first event and its outbox row; flush, never commit.
+
+    `window`: how far back this submitter may declare the time received
+    (`declare_window`); None refuses a declared time."""
     _check_text(complaint)
     digest = fingerprint(complaint)
     if idempotency_key:
         existing = find_by_key(session, idempotency_key)
         if existing is not None:
             return _replay(existing, digest)
-    received_at = resolve_received_at(complaint.received_at, now)
+    received = resolve_received_at(complaint.received_at, now, window=window)
     caller = _make_caller(complaint)
     ticket = Ticket(
         code=next_code(session, now),
         idempotency_key=idempotency_key,
         request_fingerprint=digest,
         channel=complaint.channel,
-        received_at=received_at,
+        received_at=received.at,
+        declared_at=received.declared,
         text=complaint.text,
         status=Status.RECEIVED,
         caller=caller,
@@ -116,15 +191,21 @@ WITH n AS (
   WHERE CAST(:key AS varchar) IS NULL
      OR NOT EXISTS (SELECT 1 FROM tickets WHERE idempotency_key = :key)
 ),
+k AS (
+  SELECT :code_prefix || CASE WHEN n.v < 100000 THEN lpad(n.v::text, 5, '0') ELSE n.v::text END
+         AS base
+  FROM n
+),
+h AS (SELECT k.base, {digest} AS d FROM k),
 {caller_cte}
 t AS (
-  INSERT INTO tickets (code, idempotency_key, request_fingerprint, channel, received_at, text,
-                       caller_id, status, review_reasons, attempts, flags, scores, location,
-                       created_at, updated_at)
-  SELECT :code_prefix || CASE WHEN n.v < 100000 THEN lpad(n.v::text, 5, '0') ELSE n.v::text END,
-         :key, :fingerprint, :channel, :received_at, :text, {caller_id}, :status,
+  INSERT INTO tickets (code, idempotency_key, request_fingerprint, channel, received_at,
+                       declared_at, text, caller_id, status, review_reasons, attempts, flags,
+                       scores, location, created_at, updated_at)
+  SELECT h.base || '-' || {check},
+         :key, :fingerprint, :channel, :received_at, :declared_at, :text, {caller_id}, :status,
          '[]', 0, '[]', '{{}}', '{{}}', :now, :now
-  FROM n
+  FROM h
   RETURNING id, code, caller_id
 ),
 e AS (
@@ -145,10 +226,12 @@ _PG_CALLER_CTE = """c AS (
 ),"""
 PG_STATEMENTS = {
     with_caller: text(_PG_SUBMIT.format(
+        digest=digest_sql("k.base"), check=check_sql("h.d"),
         caller_cte=_PG_CALLER_CTE if with_caller else "",
         caller_id="(SELECT id FROM c)" if with_caller else "NULL",
     )).bindparams(bindparam("now", type_=UTCDateTime()),
-                  bindparam("received_at", type_=UTCDateTime()))
+                  bindparam("received_at", type_=UTCDateTime()),
+                  bindparam("declared_at", type_=UTCDateTime()))
     for with_caller in (False, True)
 }
 
@@ -161,7 +244,7 @@ class PgSubmit:
     complaint: ComplaintIn
     key: str | None
     digest: str
-    received_at: datetime
+    received: Received
     now: datetime
     caller: Caller | None
     statement: TextClause
@@ -177,7 +260,8 @@ class PgSubmit:
         ticket = Ticket(
             id=ticket_id, code=code, idempotency_key=self.key,
             request_fingerprint=self.digest, channel=self.complaint.channel,
-            received_at=self.received_at, text=self.complaint.text, caller_id=caller_id,
+            received_at=self.received.at, declared_at=self.received.declared,
+            text=self.complaint.text, caller_id=caller_id,
             caller=caller, status=Status.RECEIVED, review_reasons=[], attempts=0, flags=[],
             scores={}, location={}, created_at=now, updated_at=now,
         )
@@ -185,25 +269,26 @@ class PgSubmit:
 
 
 def prepare_pg_submit(complaint: ComplaintIn, *, actor: str, idempotency_key: str | None,
-                      now: datetime, sequence: str) -> PgSubmit:
+                      now: datetime, sequence: str, window: timedelta | None) -> PgSubmit:
     """Check the complaint and bind the statement that writes it (`sequence` is the
-    month's, from `pg_sequence`)."""
+    month's, from `pg_sequence`; `window` as `resolve_received_at` takes it)."""
     _check_text(complaint)
     digest = fingerprint(complaint)
-    received_at = resolve_received_at(complaint.received_at, now)
+    received = resolve_received_at(complaint.received_at, now, window=window)
     caller = _make_caller(complaint)
     params: dict[str, Any] = {
         "sequence": sequence,
         "code_prefix": f"{get_settings().code_prefix}-{code_period(now)}-",
         "key": idempotency_key, "fingerprint": digest, "channel": complaint.channel,
-        "received_at": received_at, "text": complaint.text, "status": Status.RECEIVED.value,
+        "received_at": received.at, "declared_at": received.declared, "text": complaint.text,
+        "status": Status.RECEIVED.value,
         "now": now, "actor": actor, "event_data": json.dumps({"channel": complaint.channel}),
-        "task": PROCESS_TICKET,
+        "task": PROCESS_TICKET, **check_params(),
     }
     if caller is not None:
         params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,
                       address=caller.address)
-    return PgSubmit(complaint, idempotency_key, digest, received_at, now, caller,
+    return PgSubmit(complaint, idempotency_key, digest, received, now, caller,
                     PG_STATEMENTS[caller is not None], params)
 
 
@@ -214,6 +299,7 @@ def submit_fast(
     actor: str,
     idempotency_key: str | None = None,
     now: datetime,
+    window: timedelta | None = None,
 ) -> Submission:
     """What `submit` does, for callers that only need the ticket's fields back (the API).
 
@@ -222,10 +308,10 @@ def submit_fast(
     `submit`. Flushes, never commits."""
     if session.get_bind().dialect.name != "postgresql":
         return submit(session, complaint, actor=actor, idempotency_key=idempotency_key,
-                      now=now)
+                      now=now, window=window)
     sequence = pg_sequence(session.get_bind().engine, code_period(now))
     prepared = prepare_pg_submit(complaint, actor=actor, idempotency_key=idempotency_key,
-                                 now=now, sequence=sequence)
+                                 now=now, sequence=sequence, window=window)
     row = session.connection().execute(prepared.statement, prepared.params).first()
     if row is None:
         existing = find_by_key(session, idempotency_key or "")

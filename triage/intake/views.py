@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
@@ -29,11 +29,14 @@ from triage.intake import service
 from triage.intake.fastpath import FastIntake
 from triage.intake.importer import import_rows, read_table
 from triage.intake.schemas import ComplaintIn, ImportResult, not_a_number
+from triage.lookup import guard
+from triage.lookup.schemas import ProgressOut
+from triage.lookup.service import progress_out
 from triage.routing.service import visible_events
 from triage.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
 from triage.search import service as search
 from triage.tickets import service as tickets
-from triage.tickets.present import caller_out, public_out, ticket_out
+from triage.tickets.present import caller_out, ticket_out
 from triage.tickets.schemas import CallerOut, TicketOut, TicketPage
 
 router = APIRouter(tags=["complaints"])
@@ -94,7 +97,7 @@ async def _submit_on_loop(fast: FastIntake, request: Request, complaint: Complai
     if not principal.is_anonymous:
         policy.require_role(principal, *SUBMITTERS)
     result = await fast.submit(complaint, actor=principal.username, idempotency_key=key,
-                               now=utcnow())
+                               now=utcnow(), window=service.declare_window(principal.role))
     return (ticket_out(result.ticket), True) if result is not None else None
 
 
@@ -107,22 +110,23 @@ def _submit_request(request: Request, complaint: ComplaintIn,
         principal = get_principal(request, session)
         if not principal.is_anonymous:
             policy.require_role(principal, *SUBMITTERS)
-        result = _submit(session, complaint, principal.username, key)
+        result = _submit(session, complaint, principal.username, key,
+                         service.declare_window(principal.role))
         return ticket_out(result.ticket), result.created
     finally:
         session.rollback()
         session.close()
 
 
-def _submit(session: Session, complaint: ComplaintIn, actor: str,
-            key: str | None) -> service.Submission:
+def _submit(session: Session, complaint: ComplaintIn, actor: str, key: str | None,
+            window: timedelta | None) -> service.Submission:
     """Submit and commit: the hot path's own one-statement session, not the request's
     transaction (`SessionDep`). Two requests with one new key can both miss the lookup; the
     unique key stops the second at its flush, and it then answers as a replay of the
     first (or 409 if its body differs) instead of a database error."""
     try:
         result = service.submit_fast(session, complaint, actor=actor, idempotency_key=key,
-                                     now=utcnow())
+                                     now=utcnow(), window=window)
         if result.created:
             session.commit()
         return result
@@ -130,17 +134,26 @@ def _submit(session: Session, complaint: ComplaintIn, actor: str,
         session.rollback()
         if key is None or service.find_by_key(session, key) is None:
             raise
-    return service.submit(session, complaint, actor=actor, idempotency_key=key, now=utcnow())
+    return service.submit(session, complaint, actor=actor, idempotency_key=key, now=utcnow(),
+                          window=window)
 
 
-@router.get("/complaints/{code}", response_model=TicketOut)
+@router.get("/complaints/{code}", response_model=TicketOut | ProgressOut,
+            responses={404: {"description": "Không có phiếu mang mã này."}})
 def get_complaint(
     code: str, request: Request, session: SessionDep, principal: PrincipalDep
-) -> TicketOut:
-    """Staff see the ticket and its history; anyone else only its progress."""
-    ticket = tickets.get_by_code(session, code)
+) -> TicketOut | ProgressOut:
+    """Staff see the ticket and its history; anyone else only its progress, and only with
+    the full code (its check part included): a code without it, or with a wrong one, is
+    answered like an unknown code, so that codes cannot be walked."""
     if principal.role not in READERS:
-        return public_out(ticket)
+        guard.check(request)
+        found = tickets.find_public(session, code)
+        if found is None:
+            guard.missed(request)
+            raise tickets.not_found(code)
+        return progress_out(session, found)
+    ticket = tickets.get_by_code(session, code)
     policy.check_view(principal, ticket)
     reveal = policy.can_see_caller(principal, ticket)
     if reveal and ticket.caller is not None:

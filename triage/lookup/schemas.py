@@ -1,4 +1,4 @@
-"""Request and response shapes of the citizen lookup."""
+"""Request and response shapes of the citizen lookup and the anonymous ticket view."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ class LookupIn(BaseModel):
     phone_last4: str = LAST4
 
 
-class LookupOut(BaseModel):
+class ProgressOut(BaseModel):
+    """What anyone holding a ticket's full code may see: its progress. No text, caller,
+    topic or flags; no agency for a conduct or denunciation case (which commune's
+    officials were complained about is the sensitive part)."""
+
     code: str
     status: str
     status_name: str
@@ -26,4 +30,9 @@ class LookupOut(BaseModel):
     routed_at: datetime | None
     due_at: datetime | None
     resolved_at: datetime | None
+
+
+class LookupOut(ProgressOut):
+    """Progress and, once given, the answer: for the caller, who also knows the phone."""
+
     answer: str | None

@@ -3,7 +3,6 @@ of the phone it was made from. Unknown code and wrong digits get the same answer
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,9 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from triage.api_errors import error_body
-from triage.auth.deps import client_ip
 from triage.deps import SessionDep
-from triage.lookup import service
+from triage.lookup import guard, service
 from triage.lookup.schemas import LookupIn, LookupOut
 
 router = APIRouter(prefix="/lookup", tags=["lookup"])
@@ -26,18 +24,10 @@ RESPONSES: dict[int | str, dict[str, str]] = {
 
 def _lookup(session: Session, request: Request, code: str, last4: str
             ) -> LookupOut | JSONResponse:
-    address = client_ip(request) or "?"
-    wait = service.FAILURES.blocked_for(address)
-    if wait:
-        seconds = math.ceil(wait)
-        return JSONResponse(
-            error_body("too_many_attempts",
-                       f"Tra cứu sai quá nhiều lần, vui lòng thử lại sau {seconds} giây.",
-                       {"retry_after": seconds}),
-            status_code=429, headers={"Retry-After": str(seconds)})
+    guard.check(request)
     ticket = service.find(session, code, last4)
     if ticket is None:
-        service.FAILURES.fail(address)
+        guard.missed(request)
         return JSONResponse(error_body("lookup_not_found", NOT_FOUND), status_code=404)
     return service.lookup_out(session, ticket)
 

@@ -21,7 +21,13 @@ from triage.tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 OPEN_STATUSES = ("routed", "acknowledged")
-LEASE = timedelta(minutes=2)
+# A claim is held while its sender lives: the sending task renews it every RENEW_EVERY
+# (triage.notify.tasks), so a claim left by a worker killed mid-send expires within
+# LEASE, and the next sweep hands the message to another worker (seconds, not the
+# minutes a lease covering the longest possible send would take). LEASE - RENEW_EVERY is
+# how late a renewal may be before a live sender could lose its claim.
+LEASE = timedelta(seconds=20)
+RENEW_EVERY = timedelta(seconds=5)
 
 
 def contacts(session: Session, agency_code: str) -> dict[str, str]:
@@ -65,6 +71,16 @@ def claim(session: Session, notification_id: int, now: datetime) -> bool:
         .where(Notification.id == notification_id, Notification.status == "pending",
                or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
         .values(next_attempt_at=now + LEASE, attempts=Notification.attempts + 1)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def renew(session: Session, notification_id: int, now: datetime) -> bool:
+    """Extend the claim of a message being sent (False once it is no longer pending)."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "pending")
+        .values(next_attempt_at=now + LEASE)
     )
     return bool(getattr(result, "rowcount", 0))
 

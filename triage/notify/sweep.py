@@ -1,4 +1,5 @@
-"""The notifications' part of the sweep: an 'assigned' message lost on the way."""
+"""The notifications' part of the sweep: an 'assigned' message lost on the way, and
+messages due again (a claim left by a dead sender, a retry after backoff)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.notify.models import Notification
-from triage.notify.service import contacts
+from triage.notify.service import contacts, due_for_retry
 from triage.outbox.models import OutboxMessage
 from triage.outbox.service import enqueue
-from triage.outbox.tasks import NOTIFY_ASSIGNED
+from triage.outbox.tasks import NOTIFY_ASSIGNED, RETRY_NOTIFICATIONS
 from triage.routing.models import Assignment
 from triage.settings import get_settings
 
@@ -22,6 +23,27 @@ NOTIFY_HORIZON = timedelta(days=2)
 
 
 def sweep_notifications(session: Session, now: datetime) -> int:
+    return sweep_unplanned(session, now) + sweep_due(session, now)
+
+
+def sweep_due(session: Session, now: datetime) -> int:
+    """Messages due now (a claim whose sender died and stopped renewing it, a retry after
+    backoff) get one retry task, at most one per sweep interval whichever process sweeps:
+    the task delivers every due message, each under its own claim. Returns 1 if enqueued."""
+    if not due_for_retry(session, now, limit=1):
+        return 0
+    since = now - timedelta(seconds=get_settings().sweeper_interval_seconds)
+    # ticket_id IS NULL: found through the ticket_id index among the few rows of no ticket.
+    recent = session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.ticket_id.is_(None), OutboxMessage.task == RETRY_NOTIFICATIONS,
+        OutboxMessage.created_at > since)).first()
+    if recent is not None:
+        return 0
+    enqueue(session, RETRY_NOTIFICATIONS, {}, now=now)
+    return 1
+
+
+def sweep_unplanned(session: Session, now: datetime) -> int:
     """The notify.assigned message can be lost like any other (Redis restarted empty, a
     pool child killed with reject_on_worker_lost off): the ticket is routed, so the
     pipeline sweep no longer sees it. An open assignment older than the window, with no

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 
 from triage.db import session_scope, utcnow
@@ -9,6 +14,8 @@ from triage.notify import service
 from triage.notify.models import Notification
 from triage.notify.transports import PermanentError, TransientError
 from triage.routing.models import Assignment
+
+log = logging.getLogger(__name__)
 
 
 def notify_assigned(assignment_id: int) -> int:
@@ -32,12 +39,41 @@ def deliver(notification_id: int) -> str:
             notification.status = "cancelled"
             return notification.status
         error: Exception | None = None
-        try:
-            service.send(session, notification)
-        except (TransientError, PermanentError) as exc:
-            error = exc
+        with keep_claim(notification_id):
+            try:
+                service.send(session, notification)
+            except (TransientError, PermanentError) as exc:
+                error = exc
         service.record_outcome(notification, error, utcnow())
         return notification.status
+
+
+@contextmanager
+def keep_claim(notification_id: int) -> Iterator[None]:
+    """Renew the claim from a thread of its own while the message is being sent, for as
+    long as the send takes (SMTP and HTTP time out per operation, not per message). It
+    stops before the outcome is recorded, so a renewal never overwrites the backoff."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(service.RENEW_EVERY.total_seconds()):
+            try:
+                with session_scope() as session:
+                    service.renew(session, notification_id, utcnow())
+            except Exception:
+                # The database may be away for a moment: the next renewal tries again, and
+                # the send itself must not fail for it.
+                log.warning("could not renew the claim of notification %s", notification_id,
+                            exc_info=True)
+
+    thread = threading.Thread(target=renew, name=f"notify-claim-{notification_id}",
+                              daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def scan_deadlines() -> int:

@@ -1,6 +1,12 @@
 """Open311 GeoReport v2 mapped onto the triage model: a service is a topic, a request is a
-ticket. Submissions go through the same intake path as every other channel; reads give
-public fields only (no text, no caller)."""
+ticket. Submissions go through the same intake path as every other channel.
+
+Reads are public (no login), so they carry no personal data and nothing that points at a
+conduct case: a status, a neutral note with the date of the answer (the answer itself is
+written to the caller and names people, places and phone numbers: it shows only if the
+agency let it be published, and then scrubbed), and, except for conduct and denunciation
+cases, the topic and the agency. Those cases are left out of
+the lists altogether; whoever holds one's full code can still follow it."""
 
 from __future__ import annotations
 
@@ -11,16 +17,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import not_, or_, select
+from sqlalchemy.orm import Session, selectinload
 
-from triage.auth.policy import is_confidential
+from triage.auth.policy import CONFIDENTIAL_FLAGS, is_confidential
 from triage.errors import DomainError
 from triage.intake import service as intake
 from triage.intake.schemas import ComplaintIn
+from triage.reports.service import has_flag
+from triage.scrub import scrub_public
 from triage.taxonomy import TOPICS, topic_name
+from triage.tickets.codes import public_code, public_codes
 from triage.tickets.models import Ticket, TicketEvent
-from triage.tickets.service import local_tz
+from triage.tickets.service import find_public, local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 from triage.validation import describe
 
@@ -34,10 +43,11 @@ NOTICE = "Phản ánh đã được tiếp nhận và sẽ được chuyển cơ
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, *, retry_after: int = 0) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
     def body(self) -> list[dict[str, Any]]:
         return [{"code": self.status, "description": self.description}]
@@ -139,6 +149,15 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=local_tz())
 
 
+def _asked(ids: str) -> list[str]:
+    return [i for i in ids.split(",")[:MAX_REQUESTS] if i.strip()]
+
+
+def asked_ids(ids: str) -> int:
+    """How many different codes an ``ids`` list names (at most MAX_REQUESTS are read)."""
+    return len({i.strip() for i in _asked(ids)})
+
+
 def find_requests(
     session: Session, *, ids: str | None, service_code: str | None, start: str | None,
     end: str | None, status: str | None, now: datetime,
@@ -146,14 +165,19 @@ def find_requests(
     """As the standard says: ids win over every other filter; otherwise the last 90 days
     (or the window asked for), newest first, at most 1000."""
     if ids:
-        codes = [c.strip() for c in ids.split(",") if c.strip()][:MAX_REQUESTS]
-        return list(session.scalars(select(Ticket).where(Ticket.code.in_(codes))
+        # Full codes only (their check part right): a list of guesses finds nothing.
+        codes = {c for i in _asked(ids) for c in public_codes(i)}
+        if not codes:
+            return []
+        return list(session.scalars(select(Ticket).where(Ticket.code.in_(sorted(codes)))
+                                    .options(selectinload(Ticket.caller))
                                     .order_by(Ticket.received_at.desc())))
     if status not in (None, "", "open", "closed"):
         raise Open311Error(400, "status chỉ nhận «open» hoặc «closed».")
     upper = _parse_time(end, "end_date") or now
     lower = _parse_time(start, "start_date") or upper - DEFAULT_WINDOW
-    stmt = select(Ticket).where(Ticket.received_at >= lower, Ticket.received_at <= upper)
+    stmt = select(Ticket).where(Ticket.received_at >= lower, Ticket.received_at <= upper,
+                                not_(or_(*(has_flag(f) for f in sorted(CONFIDENTIAL_FLAGS)))))
     if service_code:
         stmt = stmt.where(Ticket.topic.in_(service_code.split(",")))
     if status == "open":
@@ -161,11 +185,13 @@ def find_requests(
     elif status == "closed":
         stmt = stmt.where(Ticket.status.in_(CLOSED_STATES))
     stmt = stmt.order_by(Ticket.received_at.desc(), Ticket.id.desc()).limit(MAX_REQUESTS)
-    return list(session.scalars(stmt))
+    # The caller's own name and address are scrubbed from public answers: one query.
+    return list(session.scalars(stmt.options(selectinload(Ticket.caller))))
 
 
 def get_request(session: Session, code: str) -> Ticket | None:
-    return session.scalars(select(Ticket).where(Ticket.code == code.strip())).first()
+    """The ticket of a full code; a code without its check part is unknown here."""
+    return find_public(session, code)
 
 
 def requested_services(session: Session, ticket_ids: list[int]) -> dict[int, str]:
@@ -178,22 +204,37 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(local_tz()).isoformat(timespec="seconds") if value else None
 
 
+def _own_words(ticket: Ticket) -> list[str | None]:
+    caller = ticket.caller
+    return [caller.name, caller.address] if caller is not None else []
+
+
+def public_note(ticket: Ticket) -> str:
+    """Where the request stands; the answer only if its agency let it be published (never
+    for a conduct or denunciation case), with its personal data scrubbed."""
+    status = Status(ticket.status)
+    if status not in CLOSED_STATES or ticket.resolved_at is None:
+        return STATUS_NAMES[status]
+    day = ticket.resolved_at.astimezone(local_tz()).strftime("%d/%m/%Y")
+    note = f"Đã trả lời ngày {day}"
+    if ticket.answer and ticket.answer_public and not is_confidential(ticket):
+        note = f"{note}: {scrub_public(ticket.answer, _own_words(ticket))}"
+    return note
+
+
 def request_out(ticket: Ticket, *, agency: str | None, requested: str | None
                 ) -> dict[str, Any]:
-    """Public fields only. The answer is published unless the case is a denunciation."""
-    status = Status(ticket.status)
-    closed = status in CLOSED_STATES
-    notes = STATUS_NAMES[status]
-    if closed and ticket.answer and not is_confidential(ticket):
-        notes = ticket.answer
-    code = ticket.topic or requested
+    """Public fields only; no topic or agency for a conduct or denunciation case."""
+    closed = Status(ticket.status) in CLOSED_STATES
+    hidden = is_confidential(ticket)
+    code = None if hidden else ticket.topic or requested
     return {
-        "service_request_id": ticket.code,
+        "service_request_id": public_code(ticket.code),
         "status": "closed" if closed else "open",
-        "status_notes": notes,
+        "status_notes": public_note(ticket),
         "service_code": code,
         "service_name": topic_name(code) if code else None,
-        "agency_responsible": agency,
+        "agency_responsible": None if hidden else agency,
         "requested_datetime": _iso(ticket.received_at),
         "updated_datetime": _iso(ticket.updated_at),
         "expected_datetime": None if closed else _iso(ticket.due_at),

@@ -1,17 +1,20 @@
-"""Open311 GeoReport v2 endpoints (JSON): /open311/v2/services.json, /services/{code}.json,
-/requests.json (GET and POST) and /requests/{id}.json. Errors use the standard's shape,
-[{"code": ..., "description": ...}].
+"""Open311 GeoReport v2 endpoints, in JSON and in XML (the standard's baseline format):
+/open311/v2/services.{json,xml}, /services/{code}.{json,xml}, /requests.{json,xml} (GET and
+POST) and /requests/{id}.{json,xml}. Errors use the standard's shape: in JSON
+[{"code": ..., "description": ...}], in XML <errors><error><code/><description/></error>.
 
 Submitting is open to anyone, as the main intake is; an integration may identify itself
 with a bearer token or with the standard's `api_key` form field (never in the URL)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from triage.agencies.service import agency_names
@@ -21,32 +24,53 @@ from triage.auth.service import Principal
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.intake.views import SUBMITTERS
+from triage.lookup import guard
 from triage.open311 import service
+from triage.open311.render import FORMATS, XML_MEDIA_TYPE, Format, to_xml
 from triage.open311.service import Open311Error
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 FormField = Annotated[str | None, Form()]
 
 
-def _answer(work: Callable[[], Any], session: Session | None = None) -> JSONResponse:
+def answer(value: Any, fmt: Format, root: str, status_code: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(to_xml(root, value), status_code=status_code,
+                        media_type=XML_MEDIA_TYPE)
+    return JSONResponse(value, status_code=status_code)
+
+
+def _answer(work: Callable[[], Any], fmt: Format, root: str,
+            session: Session | None = None) -> Response:
     """The standard's error shape for an Open311Error; the request's changes are then
     undone (the transaction commits only what a successful answer reports)."""
     try:
-        return JSONResponse(work())
+        return answer(work(), fmt, root)
     except Open311Error as exc:
         if session is not None:
             session.rollback()
-        return JSONResponse(exc.body(), status_code=exc.status)
+        response = answer(exc.body(), fmt, "errors", exc.status)
+        if exc.retry_after:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
 
-@router.get("/services.json")
-def list_services() -> JSONResponse:
-    return _answer(service.services)
+def _docs(fmt: Format, description: str) -> dict[str, Any]:
+    """The route's options for `fmt`: the XML routes document an XML body."""
+    if fmt == "json":
+        return {"description": description}
+    return {"description": description, "response_class": Response,
+            "responses": {200: {"content": {XML_MEDIA_TYPE: {"schema": {"type": "string"}}},
+                                "description": "Tài liệu XML theo GeoReport v2."}}}
 
 
-@router.get("/services/{service_code}.json")
-def get_service(service_code: str) -> JSONResponse:
-    return _answer(lambda: service.service_definition(service_code))
+def list_services(fmt: Format) -> Response:
+    return _answer(service.services, fmt, "services")
+
+
+def get_service(fmt: Format, service_code: str) -> Response:
+    return _answer(lambda: service.service_definition(service_code), fmt,
+                   "service_definition")
 
 
 def _submitter(session: Session, principal: Principal, api_key: str | None) -> Principal:
@@ -60,8 +84,8 @@ def _submitter(session: Session, principal: Principal, api_key: str | None) -> P
     return principal
 
 
-@router.post("/requests.json")
 def create_request(
+    fmt: Format,
     session: SessionDep,
     principal: PrincipalDep,
     service_code: FormField = None,
@@ -79,7 +103,7 @@ def create_request(
     account_id: FormField = None,
     jurisdiction_id: FormField = None,
     api_key: FormField = None,
-) -> JSONResponse:
+) -> Response:
     """Create a ticket; answers [{"service_request_id": <mã phiếu>}].
 
     `email`, `device_id` and `account_id` are accepted and not stored: the hotline keeps
@@ -96,7 +120,7 @@ def create_request(
         return [{"service_request_id": ticket.code, "service_notice": service.NOTICE,
                  "account_id": None}]
 
-    return _answer(work, session)
+    return _answer(work, fmt, "service_requests", session)
 
 
 def _requests_out(session: Session, tickets: list[Any]) -> list[dict[str, Any]]:
@@ -106,8 +130,16 @@ def _requests_out(session: Session, tickets: list[Any]) -> list[dict[str, Any]]:
                                 requested=requested.get(t.id)) for t in tickets]
 
 
-@router.get("/requests.json")
+def _guard(request: Request) -> None:
+    """A code given without login is counted like a lookup's (lookup/guard)."""
+    seconds = guard.wait_seconds(request)
+    if seconds:
+        raise Open311Error(429, guard.TOO_MANY.format(seconds=seconds), retry_after=seconds)
+
+
 def list_requests(
+    fmt: Format,
+    request: Request,
     session: SessionDep,
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -115,23 +147,57 @@ def list_requests(
     end_date: str | None = None,
     status: str | None = None,
     jurisdiction_id: str | None = None,
-) -> JSONResponse:
+) -> Response:
     def work() -> list[dict[str, Any]]:
+        if service_request_id:
+            _guard(request)
         tickets = service.find_requests(session, ids=service_request_id,
                                         service_code=service_code, start=start_date,
                                         end=end_date, status=status, now=utcnow())
+        if service_request_id:
+            guard.missed(request, service.asked_ids(service_request_id) - len(tickets))
         return _requests_out(session, tickets)
 
-    return _answer(work)
+    return _answer(work, fmt, "service_requests")
 
 
-@router.get("/requests/{service_request_id}.json")
-def get_request(service_request_id: str, session: SessionDep,
-                jurisdiction_id: str | None = None) -> JSONResponse:
+def get_request(fmt: Format, service_request_id: str, request: Request, session: SessionDep,
+                jurisdiction_id: str | None = None) -> Response:
     def work() -> list[dict[str, Any]]:
+        _guard(request)
         ticket = service.get_request(session, service_request_id)
         if ticket is None:
+            guard.missed(request)
             raise Open311Error(404, f"Không tìm thấy yêu cầu {service_request_id}.")
         return _requests_out(session, [ticket])
 
-    return _answer(work)
+    return _answer(work, fmt, "service_requests")
+
+
+ROUTES: tuple[tuple[str, str, Callable[..., Response], str], ...] = (
+    ("GET", "/services", list_services, "Danh sách dịch vụ (lĩnh vực phản ánh)."),
+    ("GET", "/services/{service_code}", get_service, "Định nghĩa một dịch vụ."),
+    ("POST", "/requests", create_request, "Gửi một phản ánh."),
+    ("GET", "/requests", list_requests,
+     "Các phản ánh gần đây: tình trạng và ghi chú công khai, không có nội dung hay người "
+     "phản ánh; phản ánh về thái độ công chức và tố cáo không có trong danh sách."),
+    ("GET", "/requests/{service_request_id}", get_request,
+     "Một phản ánh theo mã phiếu đầy đủ (có phần kiểm tra)."),
+)
+
+
+def _bind(endpoint: Callable[..., Response], fmt: Format) -> Callable[..., Response]:
+    """`endpoint` with its format fixed, keeping its other parameters (their annotations
+    resolved, as this module's names are not the partial's) for FastAPI."""
+    bound = functools.partial(endpoint, fmt)
+    signature = inspect.signature(endpoint, eval_str=True)
+    params = [p for name, p in signature.parameters.items() if name != "fmt"]
+    functools.update_wrapper(bound, endpoint)
+    bound.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return bound
+
+
+for _method, _path, _endpoint, _summary in ROUTES:
+    for _fmt in FORMATS:
+        router.add_api_route(f"{_path}.{_fmt}", _bind(_endpoint, _fmt), methods=[_method],
+                             name=f"{_endpoint.__name__}_{_fmt}", **_docs(_fmt, _summary))

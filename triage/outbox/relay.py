@@ -78,10 +78,9 @@ class RelayLoop:
             if sent < 200:
                 break
         if self.sweep and self.sweeps.due():
-            # The sweep's body, run here in the relay thread (beat runs it in Celery mode).
+            # The sweep's body, run here in the relay thread (beat runs it in Celery mode);
+            # it enqueues notification retries too when some are due.
             tasks.TASKS[tasks.SWEEP]()
-            if self.periodic:
-                self.dispatcher.publish(tasks.RETRY_NOTIFICATIONS, {})
         if self.periodic and self.scans.due():
             self.dispatcher.publish(tasks.SCAN_DEADLINES, {})
             if _after_report_time():

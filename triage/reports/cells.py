@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from triage.tickets.phones import PHONE_IN_TEXT, mask_phone
+from triage.scrub import scrub_phones
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 # Control characters XML 1.0 cannot carry (XLSX), plus NUL (CSV readers choke on it).
@@ -17,25 +17,18 @@ _SPACES = re.compile(r"\s+")
 SUMMARY_CHARS = 240
 
 
+def xml_text(value: str) -> str:
+    """The text without the characters XML 1.0 cannot carry."""
+    return _ILLEGAL.sub("", value)
+
+
 def neutralise(value: str) -> str:
     """Drop characters XML forbids, then prefix formula-like text with an apostrophe (in
     the other order "\x01=1+1" would lose its control character and become a formula)."""
-    value = _ILLEGAL.sub("", value)
+    value = xml_text(value)
     if value.startswith(TRIGGERS):
         value = "'" + value
     return value
-
-
-def _mask_match(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if digits.startswith("84"):
-        digits = "0" + digits[2:]
-    return mask_phone("+84" + digits[1:]) if digits.startswith("0") else "xxx"
-
-
-def scrub_phones(text: str) -> str:
-    """Mask every phone number written in free text (09xx xxx 678)."""
-    return PHONE_IN_TEXT.sub(_mask_match, text)
 
 
 def initials(name: str) -> str:

@@ -33,11 +33,15 @@ from sqlalchemy.orm import Session
 
 from triage.locations.tokens import fold
 from triage.text.normalize import prepare
+from triage.tickets.codes import build_code, parse_code
 from triage.tickets.models import Ticket
 
-# Digits, spaces, dots and dashes only, with at least this many digits: a code or part of one.
-CODE_CHARS = re.compile(r"^[\d\s.\-]+$")
+# Digits, spaces, dots and dashes only, with at least this many digits: a code or part of
+# one; a whole code may end in its check part (letters and digits, see tickets/codes.py).
+CODE_CHARS = re.compile(r"^(?P<digits>[\d\s.\-]+?)(?P<check>[\s.\-]*[0-9A-Za-z]{4})?\s*$")
 MIN_CODE_DIGITS = 4
+# A check part follows a month and a number at least.
+MIN_CHECKED_DIGITS = 11
 # Words found apart (not as the typed phrase) are looked for among the tickets of the
 # last days only: on millions of tickets a rare phrase of common words would otherwise
 # read most of the table. The phrase and codes are searched over all time.
@@ -58,11 +62,28 @@ def fold_query(text: str) -> str:
 
 
 def code_digits(text: str) -> str | None:
-    """The digits of a term that can only be (part of) a ticket code, else None."""
-    if not CODE_CHARS.match(text):
+    """A term that can only be (part of) a ticket code as the code is stored without its
+    dashes (digits, and a whole code's check part in upper case), else None."""
+    match = CODE_CHARS.match(text)
+    if match is None:
         return None
-    digits = re.sub(r"\D", "", text)
-    return digits if len(digits) >= MIN_CODE_DIGITS else None
+    digits = re.sub(r"\D", "", match["digits"])
+    check = re.sub(r"[\s.\-]", "", match["check"] or "")
+    if check.isdigit():
+        digits, check = digits + check, ""
+    if len(digits) < MIN_CODE_DIGITS or (check and len(digits) < MIN_CHECKED_DIGITS):
+        return None
+    return digits + check.upper()
+
+
+def _exact_codes(term: str, digits: str) -> list[str]:
+    """What the code typed matches exactly: itself, and a whole code typed without its
+    check part stands for the code with it."""
+    exact = {digits}
+    parsed = parse_code(term)
+    if parsed is not None and parsed.check is None:
+        exact.add(build_code(parsed.base).replace("-", ""))
+    return sorted(exact)
 
 
 def _like(value: str) -> str:
@@ -117,8 +138,9 @@ def matching(term: str, dialect: str = "sqlite") -> Match | None:
     digits = code_digits(term)
     if digits is not None:
         bare = func.replace(Ticket.code, "-", "")
-        return Match("code", ((bare == digits,),
-                              (bare.like(_like(digits), escape="\\"), bare != digits)))
+        exact = _exact_codes(term, digits)
+        return Match("code", ((bare.in_(exact),),
+                              (bare.like(_like(digits), escape="\\"), bare.not_in(exact))))
     folded = fold_query(term)
     words = list(dict.fromkeys(folded.split()))
     if not words:

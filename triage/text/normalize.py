@@ -161,9 +161,10 @@ def vietnamese_share(text: str) -> float:
 
 # --- Masks and abbreviations ---------------------------------------------------------
 
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MASK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?:https?://|www\.)\S+"), " qqurl "),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), " qqemail "),
+    (EMAIL, " qqemail "),
     (re.compile(r"(?<!\d)\d{3,5}-\d{6}-\d{3,6}(?!\d)"), " qqticket "),
     (re.compile(r"(?<![\d\w])(?:\+\s?84|84|0)(?:[ .\-]?\d){8,10}(?!\d)"), " qqphone "),
     (re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.]\d{2,4}(?!\d)"), " qqdate "),
@@ -218,9 +219,18 @@ _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def mask_names(text: str) -> str:
-    """Replace the names of places, companies and people (cased text) by placeholders."""
+_TOKEN = re.compile(r"qq[a-z]+ ?")
+
+
+def mask_names(text: str, placeholder: str | None = None) -> str:
+    """Replace the names of places, companies and people (cased text) by placeholders: the
+    classifier's tokens (qqplace, qqorg, qqname), or `placeholder` for every kind (the
+    unit word or the honorific stays: "phường ***", "ông ***")."""
+    # The placeholder goes into each template as a literal, whatever it holds.
+    literal = placeholder.replace("\\", r"\\") if placeholder is not None else None
     for pattern, replacement in _NAME_RULES:
+        if literal is not None:
+            replacement = _TOKEN.sub(lambda _: literal, replacement)
         text = pattern.sub(replacement, text)
     return text
 

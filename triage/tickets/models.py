@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db import Base, utcnow
@@ -50,7 +50,10 @@ class Ticket(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
+    # When the service counts the ticket from (deadline, reports); the time its submitter
+    # declared, when one did, is kept apart (triage.intake.service.resolve_received_at).
     received_at: Mapped[datetime]
+    declared_at: Mapped[datetime | None]
     text: Mapped[str] = mapped_column(Text)
     normalized_text: Mapped[str | None] = mapped_column(Text)
     caller_id: Mapped[int | None] = mapped_column(ForeignKey("callers.id"))
@@ -74,6 +77,9 @@ class Ticket(Base):
     due_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     answer: Mapped[str | None] = mapped_column(Text)
+    # The agency agreed that its answer, scrubbed of personal data, may be published
+    # (Open311). Off unless it says so: answers are written to the caller.
+    answer_public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

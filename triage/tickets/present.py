@@ -42,6 +42,7 @@ def ticket_out(
         status_name=STATUS_NAMES[Status(ticket.status)],
         channel=ticket.channel,
         received_at=_local(ticket.received_at),
+        declared_at=_local(ticket.declared_at),
         text=ticket.text,
         topic=ticket.topic,
         topic_name=topic_name(ticket.topic) if ticket.topic else None,
@@ -63,10 +64,3 @@ def ticket_out(
         if events is not None else None,
     )
 
-
-def public_out(ticket: Ticket) -> TicketOut:
-    """What anyone holding a ticket code may see: progress, never the text or the caller."""
-    out = ticket_out(ticket)
-    return out.model_copy(update={"text": None, "caller": None, "events": None,
-                                  "review_reasons": [], "location": {}, "scores": None,
-                                  "answer": None, "routing_reason": None})

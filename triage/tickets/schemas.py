@@ -29,6 +29,9 @@ class TicketOut(BaseModel):
     status_name: str
     channel: str
     received_at: datetime
+    # The time the submitter declared, if one did (staff views only); `received_at` is the
+    # one the deadline counts from.
+    declared_at: datetime | None = None
     text: str | None
     topic: str | None
     topic_name: str | None

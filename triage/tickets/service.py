@@ -42,11 +42,25 @@ def transition(
 
 
 def find_by_code(session: Session, code: str, *, lock: bool = False) -> Ticket | None:
-    """The ticket with this code, or None; `lock` takes the row for the transaction."""
-    stmt = select(Ticket).where(Ticket.code == code.strip())
+    """The ticket with this code (staff may leave the check part out), or None; `lock`
+    takes the row for the transaction."""
+    from triage.tickets.codes import staff_condition  # codes reads local_tz from here
+
+    stmt = select(Ticket).where(staff_condition(code))
     if lock:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
+
+
+def find_public(session: Session, code: str) -> Ticket | None:
+    """The ticket a code given without login names: only with its right check part, so
+    that codes cannot be walked. Anything else is None, like an unknown code."""
+    from triage.tickets.codes import public_condition
+
+    condition = public_condition(code)
+    if condition is None:
+        return None
+    return session.scalars(select(Ticket).where(condition)).first()
 
 
 def not_found(code: str) -> NotFound:

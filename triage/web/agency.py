@@ -123,11 +123,12 @@ def add_note(code: str, request: Request, principal: FormPrincipal, session: Ses
 
 @router.post("/phieu/{code}/tra-loi")
 def resolve(code: str, request: Request, principal: FormPrincipal, session: SessionDep,
-            answer: Annotated[str, Form(max_length=10_000)] = "") -> Response:
+            answer: Annotated[str, Form(max_length=10_000)] = "",
+            public: Annotated[bool, Form()] = False) -> Response:
     agency = _agency_of(request, principal)
     ticket = held_ticket(session, principal, code, request)
     inbox.resolve(session, ticket, _text(answer, "nội dung trả lời công dân"),
-                  actor=principal.username, agency_code=agency, now=utcnow())
+                  actor=principal.username, agency_code=agency, now=utcnow(), public=public)
     return _done(session, principal, request, ticket, "inbox.resolve", "resolved")
 
 

@@ -3,14 +3,13 @@ it was made from. No login; the answer shows only once the agency has given it."
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from triage.auth.deps import client_ip
 from triage.deps import SessionDep
+from triage.lookup import guard
 from triage.lookup import service as lookup
 from triage.web.pages import PageRoute, PublicForm, form_token, set_form_cookie
 from triage.web.templating import render
@@ -40,16 +39,14 @@ def lookup_submit(request: Request, session: SessionDep,
                   code: Annotated[str, Form(max_length=32)] = "",
                   phone_last4: Annotated[str, Form(max_length=8)] = "") -> Response:
     """POST, so that the digits stay out of the address bar and the access logs."""
-    address = client_ip(request) or "?"
-    wait = lookup.FAILURES.blocked_for(address)
-    if wait:
+    seconds = guard.wait_seconds(request)
+    if seconds:
         return _page(request, status_code=429, code=code,
-                     error=f"Tra cứu sai quá nhiều lần, vui lòng thử lại sau "
-                           f"{math.ceil(wait)} giây.")
+                     error=guard.TOO_MANY.format(seconds=seconds))
     last4 = phone_last4.strip()
     ticket = lookup.find(session, code, last4) if code.strip() and LAST4.match(last4) \
         else None
     if ticket is None:
-        lookup.FAILURES.fail(address)
+        guard.missed(request)
         return _page(request, status_code=404, code=code, error=NOT_FOUND)
     return _page(request, code=code, result=lookup.lookup_out(session, ticket))

@@ -22,6 +22,7 @@ from triage.routing.service import visible_events
 from triage.sanitize import clean_text
 from triage.search import service as ticket_search
 from triage.tickets import service as tickets
+from triage.tickets.codes import parse_code, staff_condition
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import InvalidPhone, canonical_phone
 from triage.tickets.present import caller_out, ticket_out
@@ -35,7 +36,6 @@ READERS = ("operator", "supervisor", "admin", "agency_staff")
 SEARCHERS = READERS
 PHONE_SEARCHERS = ("operator",)
 RESULTS = 50
-CODE_LIKE = re.compile(r"^\s*\d{4}-\d{6}-\d{3,6}\s*$")
 PHONE_LIKE = re.compile(r"^[\s+().\-\d]{9,20}$")
 
 
@@ -76,7 +76,8 @@ def _ticket_page(session: Session, principal: Principal, ticket: Ticket, request
     may_reveal = principal.role == "supervisor" and ticket.caller_id is not None \
         and caller is None
     return render(request, "ticket.html", principal, t=out, ticket=ticket, events=events,
-                  holds=holds, reviewer=reviewer, reassign_reason=reassign,
+                  holds=holds, confidential_case=policy.is_confidential(ticket),
+                  reviewer=reviewer, reassign_reason=reassign,
                   agency_names=agency_names(session), agency_groups=agency_groups(),
                   may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None)
 
@@ -103,8 +104,8 @@ def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticke
     """Tickets matching `q` within what `principal` may see, whether more match, and how
     `q` was read."""
     scope = policy.ticket_scope(principal)
-    if CODE_LIKE.match(q):
-        found = list(session.scalars(select(Ticket).where(scope, Ticket.code == q.strip())))
+    if parse_code(q) is not None:
+        found = list(session.scalars(select(Ticket).where(scope, staff_condition(q))))
         if found:
             return found, False, "code"
     phone = _phone(q)
