@@ -108,7 +108,8 @@ def test_postgresql_folds_every_vietnamese_letter_as_the_house_does(pg: str) -> 
 def _plan(stmt: Any) -> str:
     with session_scope() as s:
         s.execute(text("SET LOCAL enable_seqscan = off"))
-        compiled = stmt.compile(dialect=s.get_bind().dialect)
+        compiled = stmt.compile(dialect=s.get_bind().dialect,
+                                compile_kwargs={"render_postcompile": True})
         rows = s.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
         return "\n".join(row[0] for row in rows)
 

@@ -2,7 +2,7 @@
 spaces joined, whole codes by their digits, answered tickets by day, the open backlog
 
 Revision ID: 8b3f0c6d2e41
-Revises: 5e4c1a9b7d20
+Revises: d1426b067890
 Create Date: 2026-12-07 01:00:00
 
 Search (PostgreSQL only). pg_trgm splits a text into words at spaces, so the trigram index over
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '8b3f0c6d2e41'
-down_revision: str | None = '5e4c1a9b7d20'
+down_revision: str | None = 'd1426b067890'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
