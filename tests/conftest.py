@@ -9,6 +9,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -34,8 +35,9 @@ def _pg_url(name: str) -> str:
     return f"{base}/{name}"
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
+@contextmanager
+def throwaway_pg_database() -> Iterator[str]:
+    """A new PostgreSQL database built by the migrations, dropped afterwards."""
     name = f"triage_t_{uuid.uuid4().hex[:10]}"
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
@@ -45,10 +47,18 @@ def pg_database() -> Iterator[str]:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = _pg_url(name)
     migrate.upgrade(url)
-    yield url
-    db.reset_caches()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield url
+    finally:
+        db.reset_caches()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    with throwaway_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -139,6 +139,16 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+def lock_for_writing(session: Session) -> None:
+    """On SQLite, take the database's one write lock now, for a unit of work that reads and
+    then writes many rows (an import chunk). Otherwise its transaction would begin at the
+    first savepoint, read a snapshot, and fail at once ("database is locked") if the
+    in-process worker committed in between, with some rows already released; with the lock
+    taken first it waits (busy_timeout) and its rows commit together. PostgreSQL: nothing."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def reset_caches() -> None:
     """Forget engines and settings (tests switch databases between runs)."""
     if get_engine.cache_info().currsize:

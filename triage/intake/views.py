@@ -147,10 +147,10 @@ def get_complaint(
     the full code (its check part included): a code without it, or with a wrong one, is
     answered like an unknown code, so that codes cannot be walked."""
     if principal.role not in READERS:
-        guard.check(request)
+        guard.check(client_ip(request))
         found = tickets.find_public(session, code)
         if found is None:
-            guard.missed(request)
+            guard.missed(client_ip(request))
             raise tickets.not_found(code)
         return progress_out(session, found)
     ticket = tickets.get_by_code(session, code)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from triage.api_errors import error_body
+from triage.auth.deps import client_ip
 from triage.deps import SessionDep
 from triage.lookup import guard, service
 from triage.lookup.schemas import LookupIn, LookupOut
@@ -24,10 +25,10 @@ RESPONSES: dict[int | str, dict[str, str]] = {
 
 def _lookup(session: Session, request: Request, code: str, last4: str
             ) -> LookupOut | JSONResponse:
-    guard.check(request)
+    guard.check(client_ip(request))
     ticket = service.find(session, code, last4)
     if ticket is None:
-        guard.missed(request)
+        guard.missed(client_ip(request))
         return JSONResponse(error_body("lookup_not_found", NOT_FOUND), status_code=404)
     return service.lookup_out(session, ticket)
 

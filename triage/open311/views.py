@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.service import agency_names
 from triage.auth import service as auth
-from triage.auth.deps import PrincipalDep
+from triage.auth.deps import PrincipalDep, client_ip
 from triage.auth.service import Principal
 from triage.db import utcnow
 from triage.deps import SessionDep
@@ -132,7 +132,7 @@ def _requests_out(session: Session, tickets: list[Any]) -> list[dict[str, Any]]:
 
 def _guard(request: Request) -> None:
     """A code given without login is counted like a lookup's (lookup/guard)."""
-    seconds = guard.wait_seconds(request)
+    seconds = guard.wait_seconds(client_ip(request))
     if seconds:
         raise Open311Error(429, guard.TOO_MANY.format(seconds=seconds), retry_after=seconds)
 
@@ -155,7 +155,7 @@ def list_requests(
                                         service_code=service_code, start=start_date,
                                         end=end_date, status=status, now=utcnow())
         if service_request_id:
-            guard.missed(request, service.asked_ids(service_request_id) - len(tickets))
+            guard.missed(client_ip(request), service.asked_ids(service_request_id) - len(tickets))
         return _requests_out(session, tickets)
 
     return _answer(work, fmt, "service_requests")
@@ -167,7 +167,7 @@ def get_request(fmt: Format, service_request_id: str, request: Request, session:
         _guard(request)
         ticket = service.get_request(session, service_request_id)
         if ticket is None:
-            guard.missed(request)
+            guard.missed(client_ip(request))
             raise Open311Error(404, f"Không tìm thấy yêu cầu {service_request_id}.")
         return _requests_out(session, [ticket])
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import UploadFile
 
 from triage.auth import audit
 from triage.auth.deps import PrincipalDep, client_ip
-from triage.db import session_scope, utcnow
+from triage.db import lock_for_writing, session_scope, utcnow
 from triage.deps import SessionDep
 from triage.errors import DomainError, InvalidInput, NotFound
 from triage.intake.importer import Row, import_rows, read_table
+from triage.intake.schemas import ImportResult
 from triage.settings import get_settings
 from triage.web import jobs
 from triage.web.pages import FormPrincipal, PageRoute, redirect, require
@@ -19,6 +23,23 @@ from triage.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 IMPORTERS = ("operator", "admin")
 CHUNK = 20
+# SQLite has one writer: a chunk takes the lock first (db.lock_for_writing) and, if it
+# could not get it in time (a worker busy for long), nothing of it was written, so it is
+# simply tried again after a pause.
+LOCKED_TRIES = 5
+
+
+def _import_chunk(chunk: list[Row], actor: str) -> ImportResult:
+    for attempt in range(1, LOCKED_TRIES + 1):
+        try:
+            with session_scope() as session:
+                lock_for_writing(session)
+                return import_rows(session, chunk, actor=actor, now=utcnow())
+        except OperationalError as exc:
+            if "database is locked" not in str(exc.orig) or attempt == LOCKED_TRIES:
+                raise
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 @router.get("/nhap-tep")
@@ -33,8 +54,7 @@ def _import_work(rows: list[Row], actor: str) -> jobs.Work:
         failed: set[int] = set()
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
-            with session_scope() as session:
-                result = import_rows(session, chunk, actor=actor, now=utcnow())
+            result = _import_chunk(chunk, actor)
             job.results.extend(result.created)
             job.problems.extend(f"Dòng {e.row}: {e.message}" for e in result.errors)
             duplicates.update(e.row for e in result.errors if e.code == "duplicate_row")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from triage.auth.deps import client_ip
 from triage.deps import SessionDep
 from triage.lookup import guard
 from triage.lookup import service as lookup
@@ -39,7 +40,7 @@ def lookup_submit(request: Request, session: SessionDep,
                   code: Annotated[str, Form(max_length=32)] = "",
                   phone_last4: Annotated[str, Form(max_length=8)] = "") -> Response:
     """POST, so that the digits stay out of the address bar and the access logs."""
-    seconds = guard.wait_seconds(request)
+    seconds = guard.wait_seconds(client_ip(request))
     if seconds:
         return _page(request, status_code=429, code=code,
                      error=guard.TOO_MANY.format(seconds=seconds))
@@ -47,6 +48,6 @@ def lookup_submit(request: Request, session: SessionDep,
     ticket = lookup.find(session, code, last4) if code.strip() and LAST4.match(last4) \
         else None
     if ticket is None:
-        guard.missed(request)
+        guard.missed(client_ip(request))
         return _page(request, status_code=404, code=code, error=NOT_FOUND)
     return _page(request, code=code, result=lookup.lookup_out(session, ticket))
