@@ -63,11 +63,6 @@ CLONE = [
          acknowledged_at - %(shift)s::interval, answered_at - %(shift)s::interval,
          ended_at - %(shift)s::interval, end_reason
        FROM assignments WHERE id < %(off0)s""",
-    # A copy's answered tickets were closed a week after their answer, as the generator
-    # closes its own (the copies kept the generated months' "resolved" status).
-    """UPDATE tickets SET status = 'closed'
-       WHERE id < %(base)s AND status = 'resolved'
-         AND resolved_at + interval '7 days' < %(now)s""",
     """INSERT INTO ticket_events (id, ticket_id, at, actor, kind, from_status, to_status, data)
        SELECT id + %(off)s, ticket_id - %(off)s, at - %(shift)s::interval, actor, kind,
          from_status, to_status, data
@@ -105,6 +100,11 @@ SETTLE = [
          updated_at = s.answered, status = CASE WHEN s.answered + interval '7 days' < %(now)s
            THEN 'closed' ELSE 'resolved' END
        FROM settled s WHERE t.id = s.ticket_id""",
+    # A copy's answered tickets were closed a week after their answer, as the generator
+    # closes its own (the copies kept the generated months' "resolved" status).
+    """UPDATE tickets SET status = 'closed'
+       WHERE id < %(base)s AND status = 'resolved'
+         AND resolved_at + interval '7 days' < %(now)s""",
     """INSERT INTO ticket_events (ticket_id, at, actor, kind, from_status, to_status, data)
        SELECT ticket_id, answered, 'demo-data', 'resolved', 'acknowledged', 'resolved',
          '{}' FROM settled""",
