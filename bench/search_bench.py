@@ -5,7 +5,8 @@ on a PostgreSQL database of 2,000,000 tickets, p50/p95 over repeated requests.
     .venv/bin/python -m bench.search_bench --reuse URL     # measure a kept database again
 
 The database is the monthly report benchmark's (bench/report_bench.build: two months of
-demo_data, cloned server-side to twenty); the migrations, the forgiving search's trigram
+demo_data, cloned server-side to twenty, the copies' open tickets answered as a
+register's old months are); the migrations, the forgiving search's trigram
 indexes included, are applied before measuring. Requests go through the real pages
 (POST /tim-kiem as an operator, GET /tong-quan and /xep-hang as a supervisor) in one
 process with an in-process client, so each time includes routing, the queries and

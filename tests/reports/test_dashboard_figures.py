@@ -82,6 +82,21 @@ def test_daily_chart_counts_by_local_day(database: str) -> None:
     assert sum(received) == 2 and sum(answered) == 2
 
 
+def test_daily_chart_puts_a_ticket_at_midnight_on_the_day_it_opens(database: str) -> None:
+    """Days are counted by binary search on PostgreSQL (width_bucket), by a CASE on
+    SQLite: a moment equal to a day's end belongs to the next day on both."""
+    with session_scope() as s:
+        f.agencies(s)
+        for day in (22, 23, 31):  # the first day shown opens at 22/12 00:00
+            f.ticket(s, f.local(2026, 12, day, 0, 0))
+        f.ticket(s, f.local(2027, 1, 20, 0, 0), resolved=f.local(2027, 1, 19, 0, 0))
+    with session_scope() as s:
+        labels, received, answered = daily(s, board.Filters(JAN), NOW)
+    days = dict(zip(labels, zip(received, answered, strict=True), strict=True))
+    assert {d: n for d, n in days.items() if n != (0, 0)} == {
+        "22/12": (1, 0), "23/12": (1, 0), "31/12": (1, 0), "19/01": (0, 1), "20/01": (1, 0)}
+
+
 def test_todays_intake_does_not_recount_the_months_over(
         database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     counted: list[tuple[Period, Period]] = []

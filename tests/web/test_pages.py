@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.factories.web import AGENCY_A, AGENCY_B, PASSWORD, UserFactory, enter, ticket_id
 from triage import db
@@ -242,3 +242,25 @@ def test_dashboard_of_an_agency_counts_only_its_own(user: UserFactory) -> None:
     assert everyone and everyone.group(1) == "3"
     only_b = kpi.search(user("supervisor").get(f"/tong-quan?co_quan={AGENCY_B}").text)
     assert only_b and only_b.group(1) == "1"
+
+
+def test_search_results_hide_callers_names_and_load_callers_once(user: UserFactory) -> None:
+    op = user("operator")
+    names = ["Trần Văn Bình", "Phạm Thị Cúc", "Đỗ Minh Dũng"]
+    for name in names:
+        enter(op, f"Tôi là {name}, cống thoát nước ở ấp 5 bị nghẹt.", name=name,
+              phone=f"09123400{len(name):02d}")
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    engine = db.get_engine()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = op.post("/tim-kiem", {"q": "cong thoat nuoc"}).text
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert page.count("cống thoát nước ở ấp 5") == len(names)
+    assert not any(name in page for name in names)  # the summary leaves them out
+    assert sum("FROM callers" in s for s in statements) == 1

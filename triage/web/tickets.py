@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from triage.agencies.service import agency_names
 from triage.auth import audit, policy
@@ -121,6 +122,18 @@ def _results(session: Session, principal: Principal, q: str) -> tuple[list[Ticke
     return ticket_search.search(session, q, now=utcnow(), scope=scope, limit=RESULTS)
 
 
+def _load_callers(session: Session, items: list[Ticket]) -> None:
+    """The listed tickets' callers in one query (the summary leaves their names out): the
+    page would otherwise load them one at a time, 50 round trips for a full page."""
+    ids = {t.caller_id for t in items if t.caller_id is not None}
+    if not ids:
+        return
+    callers = {c.id: c for c in session.scalars(select(Caller).where(Caller.id.in_(ids)))}
+    for t in items:
+        if t.caller_id is not None and "caller" not in t.__dict__:
+            set_committed_value(t, "caller", callers.get(t.caller_id))
+
+
 def _phone(q: str) -> str | None:
     """The canonical phone number `q` is, or None (digits that are no phone may be part of
     a ticket code)."""
@@ -149,6 +162,7 @@ def search(request: Request, principal: FormPrincipal, session: SessionDep,
                       kind="", agency_names={},
                       error="Hãy nhập mã phiếu, số điện thoại hoặc nội dung.")
     items, more, kind = _results(session, principal, q)
+    _load_callers(session, items)
     audit.record(session, principal, "web.search", source_ip=client_ip(request),
                  data={"kind": kind, "results": len(items), "more": more})
     return render(request, "search.html", principal, q=q, items=items, more=more, kind=kind,
