@@ -67,6 +67,10 @@ class Ticket(Base):
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str | None] = mapped_column(String(64))
     labels_source: Mapped[str | None] = mapped_column(String(16))
+    # khan | dong_nguoi | thuong (triage.classify.urgency); None: not read yet, ordinary.
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    urgency_score: Mapped[float | None]
+    urgency_reason: Mapped[str | None] = mapped_column(String(300))
 
     location: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ward_code: Mapped[str | None] = mapped_column(String(16))

@@ -1,6 +1,7 @@
 """Understanding a complaint, the one way every caller does it (the pipeline, the operator
 desk, POST /classify, `triage classify` and the review queue): normalise the text once,
-classify it, read the place and the agencies it names once, decide the route once.
+classify it and read its urgency, read the place and the agencies it names once, decide
+the route once.
 
 The steps read the same repaired text (``triage.text.normalize.prepare``: NFC, legacy
 TCVN3/VNI decoded), so a complaint pasted in an old encoding is classified, located and
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triage.classify.model import Classification, Classifier
+from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
 from triage.text.normalize import prepare
@@ -25,6 +27,7 @@ class Understanding:
     flags: list[str]
     location: LocationMatch
     decision: RoutingDecision
+    urgency: Urgency | None = None  # read with the classification (None: no classifier)
 
 
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
@@ -38,10 +41,11 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     rules decide (a command that opens no database)."""
     repaired = prepare(text)
     result = classifier.classify(text, prepared=repaired) if classifier is not None else None
+    urgency = get_urgency_reader().read(text, prepared=repaired) if result is not None else None
     if result is not None:
         topic = result.topic if topic is None else topic
         flags = result.flags if flags is None else flags
     labels = list(flags or [])
     place = read_place(repaired[0])
     decision = decide_place(topic, labels, place, router)
-    return Understanding(repaired[0], result, topic, labels, place.location, decision)
+    return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency)
