@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('urgency', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('urgency_score', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('urgency_score', sa.Double(), nullable=True))
         batch_op.add_column(sa.Column('urgency_reason', sa.String(length=300), nullable=True))
 
 
