@@ -104,3 +104,17 @@ def test_an_ambiguous_place_offers_its_units_as_choices(user: UserFactory) -> No
                                   "action": "suggest"}).text
     assert len(re.findall(r'<button type="button" class="candidate" data-agency="ubnd-',
                           page)) == 5
+
+
+def test_the_desk_shows_the_urgency_before_accepting(user: UserFactory) -> None:
+    op = user("operator")
+    text = "Dây điện đứt rơi xuống đường ở ấp 3 xã Mỹ Hiệp, đang tóe lửa"
+    suggestion = op.client.post("/tiep-nhan/goi-y", json={"text": text},
+                                headers={"X-CSRF-Token": op.csrf}).json()
+    assert suggestion["urgency"]["level"] == "khan"
+    assert suggestion["urgency"]["name"] == "Khẩn cấp"
+    page = op.post("/tiep-nhan", {"text": text, "action": "suggest"}).text
+    shown = re.search(r'<p class="why" id="sg-urgency"[^>]*>(.*?)</p>', page, re.S)
+    assert shown and "Khẩn cấp" in shown.group(1) and "dây điện đứt" in shown.group(1)
+    calm = op.post("/tiep-nhan", {"text": TEXT, "action": "suggest"}).text
+    assert "Thông thường" in calm
