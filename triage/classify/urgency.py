@@ -21,7 +21,7 @@ from typing import Any
 
 from triage.classify.model import Classifier, ModelNotTrained
 from triage.settings import REPO_ROOT
-from triage.text.normalize import analyze, normalize
+from triage.text.normalize import NormalizedText, analyze, normalize
 
 LEVELS = ("khan", "dong_nguoi", "thuong")
 RANK = {"thuong": 0, "dong_nguoi": 1, "khan": 2}
@@ -86,11 +86,14 @@ class UrgencyReader:
     def version(self) -> str:
         return self.model.version if self.model is not None else "cues-only"
 
-    def read(self, text: str, prepared: tuple[str, str | None] | None = None) -> Urgency:
-        norm, _ = analyze(text, prepared=prepared)
+    def read(self, text: str, prepared: tuple[str, str | None] | None = None,
+             analyzed: tuple[NormalizedText, str | None] | None = None) -> Urgency:
+        """``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+        analyzed = analyzed or analyze(text, prepared=prepared)
+        norm = analyzed[0]
         level, score, reason = "thuong", 1.0, ""
         if self.model is not None:
-            found = self.model.classify(text, prepared=prepared)
+            found = self.model.classify(text, analyzed=analyzed)
             scores = found.topic_scores  # empty for a text too short or garbled to read
             if scores:
                 level, score = found.topic, found.topic_confidence

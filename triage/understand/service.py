@@ -16,7 +16,7 @@ from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
-from triage.text.normalize import prepare
+from triage.text.normalize import analyze, prepare
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,11 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     holds the rules in force (triage.routing.overlay.router); without one, the shipped
     rules decide (a command that opens no database)."""
     repaired = prepare(text)
-    result = classifier.classify(text, prepared=repaired) if classifier is not None else None
-    urgency = get_urgency_reader().read(text, prepared=repaired) if result is not None else None
+    result = urgency = None
+    if classifier is not None:
+        analyzed = analyze(text, prepared=repaired)  # both models read the same words
+        result = classifier.classify(text, analyzed=analyzed)
+        urgency = get_urgency_reader().read(text, analyzed=analyzed)
     if result is not None:
         topic = result.topic if topic is None else topic
         flags = result.flags if flags is None else flags
