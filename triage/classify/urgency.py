@@ -19,11 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from triage.classify.corpus import URGENCY_LEVELS
 from triage.classify.model import Classifier, ModelNotTrained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze, normalize
 
-LEVELS = ("khan", "dong_nguoi", "thuong")
+LEVELS = URGENCY_LEVELS  # the labels the corpus lines carry, in the model's output order
 RANK = {"thuong": 0, "dong_nguoi": 1, "khan": 2}
 CUES_PATH = REPO_ROOT / "data" / "urgency" / "cues.csv"
 LABELS = {"khan": "Khẩn cấp", "dong_nguoi": "Đông người", "thuong": "Thông thường"}
@@ -37,10 +38,6 @@ class Urgency:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @property
-    def urgent(self) -> bool:
-        return self.level == "khan"
 
 
 @dataclass(frozen=True)
