@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     broker_url: str = ""
     data_dir: Path = Path("var")
     model_dir: Path = REPO_ROOT / "models" / "topic-flags"
+    urgency_model_dir: Path = REPO_ROOT / "models" / "urgency"
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     timezone: str = "Asia/Ho_Chi_Minh"
     code_prefix: str = "1022"
@@ -82,6 +83,9 @@ class Settings(BaseSettings):
     webhook_secret: str = "dev-only-webhook-secret"
     province_office_email: str = ""
     reminder_hours_before: int = Field(24, ge=1)
+    # An urgent ticket its agency has not acknowledged this long after assignment is
+    # escalated to the province office (clock minutes, working hours or not).
+    urgent_ack_minutes: int = Field(30, ge=1)
     notify_max_attempts: int = Field(8, ge=1)
 
     # Failed logins and lookups are counted in a store every API process shares:

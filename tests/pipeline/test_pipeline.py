@@ -58,3 +58,22 @@ def test_delayed_dossier_is_flagged(database: str, text: str) -> None:
     tasks.process_ticket(tid)
     with session_scope() as s:
         assert "tre_han" in s.get_one(Ticket, tid).flags
+
+
+def test_fallen_live_wire_is_read_urgent_and_given_hours(database: str) -> None:
+    """Received on a Saturday night: an urgent deadline counts clock hours, not working
+    days, and the ticket keeps the level, score and cue it was read with."""
+    from datetime import timedelta
+
+    from triage.routing.deadlines import get_urgent_hours
+
+    received = datetime(2026, 11, 7, 22, 0, tzinfo=TZ)  # a Saturday
+    tid = submit("Dây điện trung thế bị đứt rơi xuống đường ở ấp 3 xã Mỹ Hiệp, đang tóe lửa, "
+                 "đề nghị điện lực cắt điện gấp.", received_at=received)
+    assert tasks.process_ticket(tid) == "routed"
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, tid)
+        assert ticket.urgency == "khan" and ticket.urgency_reason
+        assert ticket.urgency_score is not None and 0 < ticket.urgency_score <= 1
+        hours = get_urgent_hours().hours(ticket.topic)
+        assert ticket.due_at == received + timedelta(hours=hours)

@@ -49,3 +49,16 @@ def test_unclassifiable_text_is_answered_for_review() -> None:
     response = client.post("/api/v1/classify", json={"text": "👍👍"})
     assert response.status_code == 200
     assert response.json()["needs_review"] is True
+
+
+@pytest.mark.parametrize("text", ["dây điện đứt rơi xuống đường", "day dien dut roi xuong duong"])
+def test_classify_says_a_fallen_live_wire_is_urgent(text: str) -> None:
+    body = client.post("/api/v1/classify", json={"text": text}).json()
+    assert body["urgency"]["level"] == "khan"
+    assert 0 < body["urgency"]["score"] <= 1 and "dây điện" in body["urgency"]["reason"]
+
+
+def test_classify_says_a_broken_street_light_is_ordinary() -> None:
+    body = client.post("/api/v1/classify",
+                       json={"text": "Đèn đường hẻm 12 hư mấy tuần nay, tối đi lại khó"}).json()
+    assert body["urgency"]["level"] == "thuong"

@@ -104,3 +104,29 @@ def test_an_ambiguous_place_offers_its_units_as_choices(user: UserFactory) -> No
                                   "action": "suggest"}).text
     assert len(re.findall(r'<button type="button" class="candidate" data-agency="ubnd-',
                           page)) == 5
+
+
+def test_the_desk_shows_the_urgency_before_accepting(user: UserFactory) -> None:
+    op = user("operator")
+    text = "Dây điện đứt rơi xuống đường ở ấp 3 xã Mỹ Hiệp, đang tóe lửa"
+    suggestion = op.client.post("/tiep-nhan/goi-y", json={"text": text},
+                                headers={"X-CSRF-Token": op.csrf}).json()
+    assert suggestion["urgency"]["level"] == "khan"
+    assert suggestion["urgency"]["name"] == "Khẩn cấp"
+    page = op.post("/tiep-nhan", {"text": text, "action": "suggest"}).text
+    shown = re.search(r'<p class="why" id="sg-urgency"[^>]*>(.*?)</p>', page, re.S)
+    assert shown and "Khẩn cấp" in shown.group(1) and "dây điện đứt" in shown.group(1)
+    calm = op.post("/tiep-nhan", {"text": TEXT, "action": "suggest"}).text
+    assert "Thông thường" in calm
+
+
+def test_an_urgent_case_filed_at_the_desk_shows_its_level_on_the_ticket_page(
+        user: UserFactory) -> None:
+    op = user("operator")
+    location = _accept(op, "Cháy nhà ở ấp 3 xã Mỹ Hiệp, lửa đang lan sang nhà bên cạnh")
+    code = re.search(r"code=([0-9A-Z-]+)", location).group(1)  # type: ignore[union-attr]
+    page = op.get(f"/phieu/{code}").text
+    shown = re.search(r"<dt>Mức độ</dt><dd>(.*?)</dd>", page, re.S)
+    assert shown and "Khẩn cấp" in shown.group(1)
+    calm = re.search(r"code=([0-9A-Z-]+)", _accept(op, TEXT)).group(1)  # type: ignore[union-attr]
+    assert "<dt>Mức độ</dt>" not in op.get(f"/phieu/{calm}").text

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from triage.taxonomy import FLAGS, TOPICS
 from triage.text.normalize import normalize
 
 TEST_PERCENT = 20
+URGENCY_LEVELS = ("khan", "dong_nguoi", "thuong")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Example:
     flags: tuple[str, ...]
     style: str = ""  # how it is written, when known (real-text yardsticks)
     when: date | None = None  # when it was received (a province's history)
+    urgency: str = ""  # khan, dong_nguoi or thuong when the line is labelled (urgency model)
 
 
 @dataclass
@@ -55,7 +57,9 @@ def _parse(line: str) -> Example | None:
         return None
     if not isinstance(flags, list) or any(f not in FLAGS for f in flags):
         return None
-    return Example(str(row.get("id") or ""), text, topic, tuple(sorted(set(flags))))
+    urgency = row.get("urgency")
+    return Example(str(row.get("id") or ""), text, topic, tuple(sorted(set(flags))),
+                   urgency=urgency if urgency in URGENCY_LEVELS else "")
 
 
 def dedupe_key(text: str) -> str:
@@ -95,7 +99,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             if ex is None:
                 skipped += 1
                 continue
-            raw.append(ex if ex.id else Example(f"{path.stem}:{n}", ex.text, ex.topic, ex.flags))
+            raw.append(ex if ex.id else replace(ex, id=f"{path.stem}:{n}"))
     kept = dedupe(raw)
     return Corpus(kept, skipped, len(raw) - len(kept), len(files))
 

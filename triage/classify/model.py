@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from triage.classify.features import READABLE_BLOCKS, Doc, FeatureSet, make_doc
-from triage.text.normalize import MASKS, PROBLEMS, analyze, strip_accents
+from triage.text.normalize import MASKS, PROBLEMS, NormalizedText, analyze, strip_accents
 
 MODEL_FILES = ("model.json", "model.npz")
 EXPLAIN_TERMS = 6
@@ -171,10 +171,11 @@ class Classifier:
         certainty = np.where(flag_p >= self.flag_thresholds, flag_p, 1.0 - flag_p)
         return topic_p.max(axis=1) * certainty.prod(axis=1)
 
-    def classify(self, text: str, prepared: tuple[str, str | None] | None = None
-                 ) -> Classification:
-        """``prepared``: the text's ``prepare`` form when the caller has it already."""
-        norm, problem = analyze(text, prepared=prepared)
+    def classify(self, text: str, prepared: tuple[str, str | None] | None = None,
+                 analyzed: tuple[NormalizedText, str | None] | None = None) -> Classification:
+        """``prepared``: the text's ``prepare`` form when the caller has it already;
+        ``analyzed``: its ``analyze`` result, when another model reads the same text."""
+        norm, problem = analyzed or analyze(text, prepared=prepared)
         if problem is not None:
             return self._unclassifiable(problem)
         doc = make_doc(norm, self.features.segmented)

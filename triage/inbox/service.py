@@ -15,7 +15,7 @@ from triage.agencies.directory import load_directory
 from triage.errors import Conflict, InvalidInput
 from triage.routing.models import Assignment
 from triage.routing.service import current_assignment
-from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.models import Ticket, TicketEvent, urgent_first
 from triage.tickets.service import transition
 from triage.tickets.states import STATUS_NAMES, Status
 from triage.understand.record import record_correction
@@ -43,7 +43,7 @@ def list_inbox(session: Session, scope: Any, flt: InboxFilter, *, now: datetime,
         else:
             conditions += [Ticket.due_at >= now, Ticket.due_at < now + DUE_SOON]
     total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
-    order = (Ticket.due_at, Ticket.id) if flt.due else (Ticket.id.desc(),)
+    order = (urgent_first(), *((Ticket.due_at, Ticket.id) if flt.due else (Ticket.id.desc(),)))
     stmt = (select(Ticket).where(*conditions).order_by(*order)
             .offset((page - 1) * per_page).limit(per_page))
     return list(session.scalars(stmt)), total

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
+from triage.classify.urgency import LABELS as URGENCY_NAMES
 from triage.errors import InvalidInput
 from triage.intake import service as intake
 from triage.intake.schemas import ComplaintIn
@@ -51,6 +52,9 @@ class Suggestion:
     rule: str | None = None
     reason: str | None = None
     confident: bool = False
+    # How urgent the text reads (triage.classify.urgency): level, score, reason, and the
+    # level's name for the operator; None without a model.
+    urgency: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +114,8 @@ def suggest(text: str, router: Router | None = None) -> Suggestion:
         out.flags = [{"code": f, "name": flag_name(f)} for f in result.flags]
         out.explanation = list(result.explanation)
         out.review_reasons = list(result.review_reasons)
+    if seen.urgency is not None:
+        out.urgency = {**seen.urgency.to_dict(), "name": URGENCY_NAMES[seen.urgency.level]}
     out.place, out.place_status = _place(seen.location)
     out.candidates = _candidates(seen.location)
     decision = seen.decision

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from triage.routing.models import Assignment
 from triage.routing.service import agency_name
+from triage.settings import get_settings
 from triage.taxonomy import flag_name, topic_name
 from triage.tickets.models import Ticket
 from triage.tickets.service import local_tz
@@ -19,6 +20,10 @@ SUBJECTS = {
     "assigned": "[1022] Phiếu {code}: đề nghị xử lý phản ánh",
     "reminder": "[1022] Phiếu {code}: sắp đến hạn trả lời",
     "escalation": "[1022] Phiếu {code}: quá hạn trả lời",
+    "urgent_escalation": "[1022] KHẨN – Phiếu {code}: cơ quan chưa xác nhận tiếp nhận",
+}
+URGENT_SUBJECTS = {
+    "assigned": "[1022] KHẨN – Phiếu {code}: sự cố nguy hiểm, đề nghị xử lý ngay",
 }
 SUMMARY_CHARS = 600
 
@@ -41,12 +46,16 @@ def context(ticket: Ticket, assignment: Assignment) -> dict[str, Any]:
         "received": _when(ticket.received_at),
         "due": _when(assignment.due_at),
         "summary": text,
+        "urgent": ticket.urgency == "khan",
+        "urgency_reason": ticket.urgency_reason or "",
+        "ack_minutes": get_settings().urgent_ack_minutes,
     }
 
 
 def render(kind: str, ticket: Ticket, assignment: Assignment) -> tuple[str, str]:
     ctx = context(ticket, assignment)
-    return SUBJECTS[kind].format(code=ticket.code), _ENV.get_template(f"{kind}.txt").render(ctx)
+    subjects = URGENT_SUBJECTS if ctx["urgent"] and kind in URGENT_SUBJECTS else SUBJECTS
+    return subjects[kind].format(code=ticket.code), _ENV.get_template(f"{kind}.txt").render(ctx)
 
 
 def webhook_payload(kind: str, ticket: Ticket, assignment: Assignment,
@@ -55,5 +64,5 @@ def webhook_payload(kind: str, ticket: Ticket, assignment: Assignment,
     ctx = context(ticket, assignment)
     return {"event": f"ticket.{kind}", "notification_id": notification_id,
             "ticket": {k: ctx[k] for k in ("code", "agency_code", "topic", "summary")}
-            | {"flags": list(ticket.flags or []),
+            | {"flags": list(ticket.flags or []), "urgency": ticket.urgency or "thuong",
                "due_at": assignment.due_at.isoformat() if assignment.due_at else None}}

@@ -21,6 +21,8 @@ from triage.tickets.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 OPEN_STATUSES = ("routed", "acknowledged")
+# Messages to the province office; they are sent even once the assignment has ended.
+ESCALATIONS = ("escalation", "urgent_escalation")
 # A claim is held while its sender lives: the sending task renews it every RENEW_EVERY
 # (triage.notify.tasks), so a claim left by a worker killed mid-send expires within
 # LEASE, and the next sweep hands the message to another worker (seconds, not the
@@ -43,7 +45,7 @@ def contacts(session: Session, agency_code: str) -> dict[str, str]:
 
 def plan(session: Session, assignment: Assignment, kind: str, now: datetime) -> list[int]:
     """Create the notification rows of one message (idempotent); return pending ids."""
-    target = PROVINCE_OFFICE if kind == "escalation" else assignment.agency_code
+    target = PROVINCE_OFFICE if kind in ESCALATIONS else assignment.agency_code
     for channel, recipient in contacts(session, target).items():
         exists = session.scalars(select(Notification.id).where(
             Notification.assignment_id == assignment.id, Notification.kind == kind,
@@ -135,6 +137,33 @@ def deadline_work(session: Session, now: datetime) -> list[tuple[int, str]]:
         assert assignment.due_at is not None
         work.append((assignment.id, "escalation" if assignment.due_at < now else "reminder"))
     return work
+
+
+def unacknowledged_urgent(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Open assignments of urgent tickets the agency has not acknowledged within the
+    window and not yet escalated for: the province office is told at once."""
+    cutoff = now - timedelta(minutes=get_settings().urgent_ack_minutes)
+    escalated = select(Notification.id).where(Notification.assignment_id == Assignment.id,
+                                              Notification.kind == "urgent_escalation").exists()
+    marked = select(TicketEvent.id).where(TicketEvent.ticket_id == Assignment.ticket_id,
+                                          TicketEvent.kind == "urgent_unacknowledged").exists()
+    stmt = (select(Assignment.id).join(Ticket, Ticket.id == Assignment.ticket_id)
+            .where(Ticket.urgency == "khan", Ticket.status == "routed",
+                   Assignment.ended_at.is_(None), Assignment.acknowledged_at.is_(None),
+                   Assignment.answered_at.is_(None), Assignment.assigned_at <= cutoff,
+                   ~escalated, ~marked)
+            .order_by(Assignment.id).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def escalate_unacknowledged(session: Session, assignment: Assignment, now: datetime) -> list[int]:
+    """One event in the ticket's history and one escalation message per channel."""
+    session.add(TicketEvent(ticket_id=assignment.ticket_id, at=now, actor="hệ thống",
+                            kind="urgent_unacknowledged",
+                            data={"assignment_id": assignment.id,
+                                  "agency_code": assignment.agency_code,
+                                  "minutes": get_settings().urgent_ack_minutes}))
+    return plan(session, assignment, "urgent_escalation", now)
 
 
 def mark_overdue(session: Session, assignment: Assignment, now: datetime) -> None:

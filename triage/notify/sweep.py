@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.notify.models import Notification
-from triage.notify.service import contacts, due_for_retry
+from triage.notify.service import (
+    contacts,
+    due_for_retry,
+    escalate_unacknowledged,
+    unacknowledged_urgent,
+)
 from triage.outbox.models import OutboxMessage
 from triage.outbox.service import enqueue
 from triage.outbox.tasks import NOTIFY_ASSIGNED, RETRY_NOTIFICATIONS
@@ -23,7 +28,23 @@ NOTIFY_HORIZON = timedelta(days=2)
 
 
 def sweep_notifications(session: Session, now: datetime) -> int:
-    return sweep_unplanned(session, now) + sweep_due(session, now)
+    # Urgent escalations first: the messages they plan are due now, and sweep_due hands
+    # them to a worker in this same sweep.
+    urgent = sweep_urgent(session, now)
+    return urgent + sweep_unplanned(session, now) + sweep_due(session, now)
+
+
+def sweep_urgent(session: Session, now: datetime) -> int:
+    """Urgent tickets not acknowledged within TRIAGE_URGENT_ACK_MINUTES: the sweep runs
+    every few seconds, not daily like the deadline scan, so the province office hears of
+    them within the window, nights and holidays included."""
+    escalated = 0
+    for assignment_id in unacknowledged_urgent(session, now):
+        escalate_unacknowledged(session, session.get_one(Assignment, assignment_id), now)
+        escalated += 1
+    if escalated:
+        log.warning("%d urgent tickets not acknowledged in time: escalated", escalated)
+    return escalated
 
 
 def sweep_due(session: Session, now: datetime) -> int:

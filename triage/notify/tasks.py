@@ -34,7 +34,7 @@ def deliver(notification_id: int) -> str:
     with session_scope() as session:
         notification = session.get_one(Notification, notification_id)
         assignment = session.get_one(Assignment, notification.assignment_id)
-        if assignment.ended_at is not None and notification.kind != "escalation":
+        if assignment.ended_at is not None and notification.kind not in service.ESCALATIONS:
             # Re-routed before delivery: the earlier agency gets nothing more.
             notification.status = "cancelled"
             return notification.status

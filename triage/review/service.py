@@ -16,7 +16,7 @@ from triage.routing import overlay
 from triage.routing.models import Assignment
 from triage.routing.rules import Router
 from triage.routing.service import assign
-from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.models import Ticket, TicketEvent, urgent_first
 from triage.tickets.service import transition
 from triage.tickets.states import STATUS_NAMES, Status
 from triage.understand.record import REASON_LIMIT, record_correction
@@ -37,11 +37,11 @@ class Labels:
 
 def review_queue(session: Session, *, status: str | None, page: int, per_page: int
                  ) -> tuple[list[Ticket], int]:
-    """Oldest first: the queue is worked in the order calls came in."""
+    """Urgent first, then oldest first: the queue is worked in the order calls came in."""
     states = [s for s in QUEUE_STATES if status in (None, s.value)]
     condition = Ticket.status.in_(states)
     total = session.scalar(select(func.count()).select_from(Ticket).where(condition)) or 0
-    stmt = (select(Ticket).where(condition).order_by(Ticket.received_at, Ticket.id)
+    stmt = (select(Ticket).where(condition).order_by(urgent_first(), Ticket.received_at, Ticket.id)
             .offset((page - 1) * per_page).limit(per_page))
     return list(session.scalars(stmt)), total
 

@@ -16,6 +16,11 @@ date(a) < d <= date(b) (local dates), so ``working_days_between(r, due_at(r, ...
 Working days per case come from data/routing/deadlines.csv: a flag row (tre_han,
 thai_do) wins over the topic row, the shortest flag row if several; else the topic row;
 else the default row.
+
+An urgent complaint (urgency ``khan``) is not counted in working days: its deadline is
+a number of clock hours after the time counting starts, nights and holidays included,
+per topic in data/routing/urgent_hours.csv (``kind,code,hours``; a topic row, else the
+default row).
 """
 
 from __future__ import annotations
@@ -152,6 +157,36 @@ class DeadlineTable:
         return self.topics.get(topic or "", self.default)
 
 
+@dataclass(frozen=True)
+class UrgentHours:
+    default: int
+    topics: dict[str, int]
+
+    @classmethod
+    def from_file(cls, path: Path) -> UrgentHours:
+        default, topics = 24, {}
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                hours, kind = int(row["hours"]), row["kind"].strip()
+                if hours < 1:
+                    raise ValueError(f"hours must be at least 1: {row}")
+                if kind == "default":
+                    default = hours
+                elif kind == "topic":
+                    topics[row["code"].strip()] = hours
+                else:
+                    raise ValueError(f"unknown urgent deadline kind: {row}")
+        return cls(default, topics)
+
+    def hours(self, topic: str | None) -> int:
+        return self.topics.get(topic or "", self.default)
+
+
+@lru_cache(maxsize=4)
+def get_urgent_hours(path: Path = DATA_DIR / "urgent_hours.csv") -> UrgentHours:
+    return UrgentHours.from_file(path)
+
+
 @lru_cache(maxsize=4)
 def get_calendar(path: Path = DATA_DIR / "calendar.csv") -> WorkCalendar:
     return WorkCalendar.from_file(path)
@@ -180,8 +215,13 @@ def working_days_between(a: datetime | date, b: datetime | date,
 
 
 def due_at(received_at: datetime, topic: str | None, flags: Iterable[str] = (), *,
-           calendar: WorkCalendar | None = None, table: DeadlineTable | None = None) -> datetime:
-    """17:00 Asia/Ho_Chi_Minh on the N-th working day after the day of receipt."""
+           calendar: WorkCalendar | None = None, table: DeadlineTable | None = None,
+           urgency: str | None = None) -> datetime:
+    """17:00 Asia/Ho_Chi_Minh on the N-th working day after the day of receipt; for an
+    urgent complaint, the topic's clock hours after ``received_at``."""
+    if urgency == "khan":
+        _local_date(received_at)  # the same check: an aware datetime
+        return received_at + timedelta(hours=get_urgent_hours().hours(topic))
     days = (table or get_deadlines()).working_days(topic, flags)
     due_day = add_working_days(_local_date(received_at), days, calendar)
     return datetime.combine(due_day, DUE_TIME, tzinfo=TZ)

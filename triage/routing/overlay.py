@@ -170,7 +170,8 @@ def recompute_deadlines(session: Session, cal: WorkCalendar, *, actor: str, now:
     moved = []
     for assignment, ticket, first_id in rows:
         start = ticket.received_at if assignment.id == first_id else assignment.assigned_at
-        new = due_at(start, ticket.topic, ticket.flags or [], calendar=cal)
+        new = due_at(start, ticket.topic, ticket.flags or [], calendar=cal,
+                     urgency=ticket.urgency)
         if assignment.due_at is not None and assignment.due_at == new:
             continue
         moved.append(Moved(ticket.code, assignment.due_at, new))

@@ -50,7 +50,7 @@ def assign(
     # The first deadline counts from receipt; a re-route gives the new agency its own time.
     start = ticket.received_at if previous is None else now
     deadline = due_at(start, ticket.topic, ticket.flags or [],
-                      calendar=overlay.calendar(session, now))
+                      calendar=overlay.calendar(session, now), urgency=ticket.urgency)
     assignment = Assignment(ticket_id=ticket.id, agency_code=agency_code, assigned_at=now,
                             due_at=deadline, rule=rule, actor=actor)
     session.add(assignment)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text, and_, case, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db import Base, utcnow
@@ -67,6 +67,10 @@ class Ticket(Base):
     scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str | None] = mapped_column(String(64))
     labels_source: Mapped[str | None] = mapped_column(String(16))
+    # khan | dong_nguoi | thuong (triage.classify.urgency); None: not read yet, ordinary.
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    urgency_score: Mapped[float | None]
+    urgency_reason: Mapped[str | None] = mapped_column(String(300))
 
     location: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ward_code: Mapped[str | None] = mapped_column(String(16))
@@ -85,6 +89,13 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     caller: Mapped[Caller | None] = relationship()
+
+
+def urgent_first() -> ColumnElement[int]:
+    """Sort key putting urgent tickets still waiting for someone first (0), every other
+    ticket after (1); queues order by it, then as before."""
+    waiting = Ticket.status.not_in(("resolved", "closed"))
+    return case((and_(Ticket.urgency == "khan", waiting), 0), else_=1)
 
 
 class TicketEvent(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from triage.taxonomy import topic_name
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import mask_phone, national_digits
-from triage.tickets.schemas import CallerOut, EventOut, TicketOut
+from triage.tickets.schemas import CallerOut, EventOut, TicketOut, UrgencyOut
 from triage.tickets.service import local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 
@@ -49,6 +49,8 @@ def ticket_out(
         topic_confidence=ticket.topic_confidence,
         flags=list(ticket.flags or []),
         model_version=ticket.model_version,
+        urgency=UrgencyOut(level=ticket.urgency, score=ticket.urgency_score,
+                           reason=ticket.urgency_reason) if ticket.urgency else None,
         review_reasons=list(ticket.review_reasons or []),
         location=dict(ticket.location or {}),
         agency_code=ticket.agency_code,

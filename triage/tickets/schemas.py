@@ -23,6 +23,12 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class UrgencyOut(BaseModel):
+    level: str  # khan | dong_nguoi | thuong
+    score: float | None
+    reason: str | None
+
+
 class TicketOut(BaseModel):
     code: str
     status: str
@@ -38,6 +44,8 @@ class TicketOut(BaseModel):
     topic_confidence: float | None
     flags: list[str]
     model_version: str | None
+    # How urgent the complaint was read to be; None for tickets not read yet.
+    urgency: UrgencyOut | None = None
     review_reasons: list[str]
     location: dict[str, Any]
     agency_code: str | None

@@ -63,4 +63,5 @@ def result_for(text: str, classifier: Classifier | None = None,
         "model_version": c.model_version,
         "location": seen.location.as_dict(),
         "agency": agency,
+        "urgency": seen.urgency.to_dict() if seen.urgency else None,
     }

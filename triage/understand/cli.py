@@ -17,7 +17,7 @@ from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.understand.answer import InvalidText, result_for
 
-__all__ = ["classify", "classify_lines", "evaluate", "train"]
+__all__ = ["classify", "classify_lines", "evaluate", "train", "train_urgency"]
 
 
 def _line_result(raw: bytes, classifier: Classifier) -> dict[str, Any]:
@@ -248,3 +248,26 @@ def evaluate(
                               ensure_ascii=False, indent=1))
         return
     typer.echo("\n".join(_report_lines(metrics, len(labelled.errors))))
+
+
+def train_urgency(
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Thư mục mô hình mức độ khẩn cấp (mặc định: "
+                                       "TRIAGE_URGENCY_MODEL_DIR).")
+    ] = None,
+) -> None:
+    """Huấn luyện lại mô hình mức độ khẩn cấp từ các dòng có nhãn `urgency` trong data/corpus."""
+    from triage.classify.urgency import reset_urgency_cache
+    from triage.classify.urgency_train import train_urgency as run_training
+    from triage.settings import get_settings
+
+    settings = get_settings()
+    metrics = run_training(settings.corpus_dir, model_dir or settings.urgency_model_dir)
+    reset_urgency_cache()
+    typer.echo(f"Mô hình {metrics['version']}: {metrics['train_cases']} phản ánh huấn luyện, "
+               f"{metrics['test_cases']} phản ánh kiểm tra.")
+    for level in ("khan", "dong_nguoi", "thuong"):
+        s = metrics["reader"][level]
+        typer.echo(f"  {level}: độ chính xác {s['precision']}, độ phủ {s['recall']} "
+                   f"({s['support']} phản ánh)")
+    typer.echo(f"  Phản ánh thường bị coi là khẩn: {metrics['reader']['ordinary_called_khan']:.1%}")

@@ -34,6 +34,9 @@ def record_classification(session: Session, ticket: Ticket, seen: Understanding,
                      "explanation": result.explanation}
     ticket.model_version = result.model_version
     ticket.labels_source = "model"
+    if seen.urgency is not None:
+        ticket.urgency, ticket.urgency_score = seen.urgency.level, seen.urgency.score
+        ticket.urgency_reason = seen.urgency.reason[:300] or None
     session.add(Classification(ticket_id=ticket.id, model_version=result.model_version,
                                topic=result.topic, topic_confidence=result.topic_confidence,
                                flags=list(result.flags), scores=ticket.scores, created_at=now))

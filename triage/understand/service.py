@@ -1,6 +1,7 @@
 """Understanding a complaint, the one way every caller does it (the pipeline, the operator
 desk, POST /classify, `triage classify` and the review queue): normalise the text once,
-classify it, read the place and the agencies it names once, decide the route once.
+classify it and read its urgency, read the place and the agencies it names once, decide
+the route once.
 
 The steps read the same repaired text (``triage.text.normalize.prepare``: NFC, legacy
 TCVN3/VNI decoded), so a complaint pasted in an old encoding is classified, located and
@@ -12,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triage.classify.model import Classification, Classifier
+from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
-from triage.text.normalize import prepare
+from triage.text.normalize import analyze, prepare
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Understanding:
     flags: list[str]
     location: LocationMatch
     decision: RoutingDecision
+    urgency: Urgency | None = None  # read with the classification (None: no classifier)
 
 
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
@@ -37,11 +40,15 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     holds the rules in force (triage.routing.overlay.router); without one, the shipped
     rules decide (a command that opens no database)."""
     repaired = prepare(text)
-    result = classifier.classify(text, prepared=repaired) if classifier is not None else None
+    result = urgency = None
+    if classifier is not None:
+        analyzed = analyze(text, prepared=repaired)  # both models read the same words
+        result = classifier.classify(text, analyzed=analyzed)
+        urgency = get_urgency_reader().read(text, analyzed=analyzed)
     if result is not None:
         topic = result.topic if topic is None else topic
         flags = result.flags if flags is None else flags
     labels = list(flags or [])
     place = read_place(repaired[0])
     decision = decide_place(topic, labels, place, router)
-    return Understanding(repaired[0], result, topic, labels, place.location, decision)
+    return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency)

@@ -20,7 +20,7 @@ from triage.errors import Forbidden, InvalidInput
 from triage.inbox import service as inbox
 from triage.sanitize import clean_text
 from triage.taxonomy import TOPICS
-from triage.tickets.models import Ticket
+from triage.tickets.models import Ticket, urgent_first
 from triage.tickets.states import Status
 from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render
@@ -49,7 +49,7 @@ def _open(session: Session, principal: Principal, page: int) -> tuple[list[Ticke
     condition = [policy.ticket_scope(principal), Ticket.status.in_(inbox.OPEN_STATES)]
     total = session.scalar(select(func.count()).select_from(Ticket).where(*condition)) or 0
     stmt = (select(Ticket).where(*condition)
-            .order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
+            .order_by(urgent_first(), Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
             .offset((page - 1) * PER_PAGE).limit(PER_PAGE))
     return list(session.scalars(stmt)), total
 

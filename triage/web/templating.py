@@ -13,6 +13,7 @@ from jinja2.runtime import Context
 
 from triage.auth.service import ROLES, Principal
 from triage.classify.model import REVIEW_REASONS
+from triage.classify.urgency import LABELS as URGENCY_NAMES
 from triage.db import utcnow
 from triage.inbox.service import DUE_SOON
 from triage.reports.cells import summary
@@ -63,6 +64,7 @@ EVENT_NAMES = {
     "received": "Tiếp nhận", "classified": "Phân loại", "needs_review": "Chờ xem xét",
     "routed": "Chuyển cơ quan xử lý", "rerouted": "Chuyển lại cơ quan khác",
     "acknowledged": "Cơ quan xác nhận đã nhận", "note": "Ghi tiến độ",
+    "urgent_unacknowledged": "Phiếu khẩn chưa được xác nhận: đã báo Văn phòng UBND tỉnh",
     "resolved": "Trả lời công dân", "reassign_requested": "Cơ quan đề nghị chuyển lại",
     "closed": "Đóng phiếu", "labels_changed": "Sửa lĩnh vực, dấu hiệu",
     "poison": "Xử lý tự động lỗi nhiều lần", "reminder": "Nhắc hạn",
@@ -129,7 +131,8 @@ def _build_env() -> Environment:
                        channel=lambda c: CHANNELS.get(c, c), status=status_name,
                        agency=_agency, role=lambda r: ROLES.get(r, r), summary=summary,
                        event=lambda k: EVENT_NAMES.get(k, k),
-                       reason=lambda r: REASONS.get(r, r))
+                       reason=lambda r: REASONS.get(r, r),
+                       urgency=lambda lv: URGENCY_NAMES.get(lv, lv))
     env.globals.update(TOPICS=TOPICS, FLAGS=FLAGS, CHANNELS=CHANNELS, ROLES=ROLES,
                        STATUS_NAMES={s.value: n for s, n in STATUS_NAMES.items()},
                        now_utc=utcnow, soon_utc=lambda: utcnow() + DUE_SOON)

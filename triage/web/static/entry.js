@@ -76,6 +76,9 @@
       if (s.explanation && s.explanation.length) { topicWhy += " — từ khóa: " + s.explanation.join(", "); }
     }
     say("sg-topic", topicWhy);
+    // Urgency is read before accepting: a "Khẩn cấp" complaint gets hours, not days.
+    var u = s.urgency;
+    say("sg-urgency", u ? "Mức độ: " + u.name + (u.reason ? " — " + u.reason : "") : "");
     if (!touched.flags && s.topic) {
       var wanted = (s.flags || []).map(function (f) { return f.code; });
       flagBoxes().forEach(function (box) { box.checked = wanted.indexOf(box.value) >= 0; });

@@ -1,0 +1,131 @@
+"""How urgent a complaint is: ``khan`` (danger to life, health or property now),
+``dong_nguoi`` (collective: many households, a group petition, a crowd) or ``thuong``.
+
+Two readers decide together. A small linear model (models/urgency, the same artifact
+format and loader as the topic model: a ``Classifier`` whose outputs are the three levels
+and no flags) reads the whole text; cue phrases a person can read and edit
+(data/urgency/cues.csv) can only raise its level, never lower it, so a clear "dây điện
+đứt" is urgent whatever the model says. Cues match on the accent-stripped, lower-cased
+text word by word: "day dien dut" and "dây điện đứt" are the same cue.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from triage.classify.corpus import URGENCY_LEVELS
+from triage.classify.model import Classifier, ModelNotTrained
+from triage.settings import REPO_ROOT
+from triage.text.normalize import NormalizedText, analyze, normalize
+
+LEVELS = URGENCY_LEVELS  # the labels the corpus lines carry, in the model's output order
+RANK = {"thuong": 0, "dong_nguoi": 1, "khan": 2}
+CUES_PATH = REPO_ROOT / "data" / "urgency" / "cues.csv"
+LABELS = {"khan": "Khẩn cấp", "dong_nguoi": "Đông người", "thuong": "Thông thường"}
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str
+    score: float  # the model's probability of the level; 1.0 when a cue decided it
+    reason: str  # the cue or the model's strongest words, in Vietnamese
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Cue:
+    level: str
+    phrase: str  # as written in the file, shown in the reason
+    note: str
+    pattern: re.Pattern[str]
+
+
+def _cue_pattern(phrase: str) -> re.Pattern[str]:
+    words = normalize(phrase).stripped.split()
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+
+
+@lru_cache(maxsize=4)
+def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
+    """The cue file, strongest level first (so the first match decides)."""
+    cues: list[Cue] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            level, phrase = row["level"].strip(), row["phrase"].strip()
+            if level not in ("khan", "dong_nguoi") or not phrase:
+                raise ValueError(f"urgency cue needs level khan or dong_nguoi: {row}")
+            cues.append(Cue(level, phrase, (row.get("note") or "").strip(),
+                            _cue_pattern(phrase)))
+    return tuple(sorted(cues, key=lambda c: -RANK[c.level]))
+
+
+def match_cue(stripped: str, cues: tuple[Cue, ...]) -> Cue | None:
+    for cue in cues:
+        if cue.pattern.search(stripped):
+            return cue
+    return None
+
+
+class UrgencyReader:
+    def __init__(self, model: Classifier | None, cues: tuple[Cue, ...]) -> None:
+        self.model = model  # None: no artifact, the cues alone decide
+        self.cues = cues
+
+    @property
+    def version(self) -> str:
+        return self.model.version if self.model is not None else "cues-only"
+
+    def read(self, text: str, prepared: tuple[str, str | None] | None = None,
+             analyzed: tuple[NormalizedText, str | None] | None = None) -> Urgency:
+        """``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+        analyzed = analyzed or analyze(text, prepared=prepared)
+        norm = analyzed[0]
+        level, score, reason = "thuong", 1.0, ""
+        if self.model is not None:
+            found = self.model.classify(text, analyzed=analyzed)
+            scores = found.topic_scores  # empty for a text too short or garbled to read
+            if scores:
+                level, score = found.topic, found.topic_confidence
+                if level == "khan" and score < self.model.meta.get("khan_threshold", 0.0):
+                    level = max(("dong_nguoi", "thuong"), key=lambda lv: scores.get(lv, 0.0))
+                    score = scores.get(level, 0.0)
+                words = ", ".join(found.explanation[:3])
+                reason = f"Mô hình: {words}" if words else ""
+        cue = match_cue(norm.stripped, self.cues)
+        if cue is not None and RANK[cue.level] >= RANK[level]:
+            note = f" ({cue.note})" if cue.note else ""
+            return Urgency(cue.level, 1.0, f"Cụm từ “{cue.phrase}”{note}")
+        return Urgency(level, round(score, 4), reason)
+
+
+_lock = threading.Lock()
+_cached: dict[Path, UrgencyReader] = {}
+
+
+def get_urgency_reader() -> UrgencyReader:
+    """The reader of settings.urgency_model_dir, loaded once per process; without an
+    artifact there, the cue file alone decides (a level is never missing)."""
+    from triage.settings import get_settings
+
+    path = Path(get_settings().urgency_model_dir)
+    with _lock:
+        if path not in _cached:
+            try:
+                model: Classifier | None = Classifier.load(path)
+            except ModelNotTrained:
+                model = None
+            _cached[path] = UrgencyReader(model, load_cues())
+        return _cached[path]
+
+
+def reset_urgency_cache() -> None:
+    with _lock:
+        _cached.clear()
