@@ -20,18 +20,25 @@ from triage.classify.model import reset_classifier_cache
 from triage.settings import get_settings
 
 
-@pytest.fixture
-def app(database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
-    """The app with no trained model (the pipeline sends every case to review, which
-    makes routing in these tests depend only on what the pages send) and a private
-    data directory for report files."""
-    monkeypatch.setenv("TRIAGE_MODEL_DIR", str(tmp_path / "no-model"))
+def page_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, model: bool
+             ) -> Iterator[FastAPI]:
+    """The app with a private data directory for report files and, unless `model`, no
+    trained model (the pipeline then sends every case to review, which makes routing
+    depend only on what the pages send)."""
+    if not model:
+        monkeypatch.setenv("TRIAGE_MODEL_DIR", str(tmp_path / "no-model"))
     monkeypatch.setenv("TRIAGE_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     reset_classifier_cache()
     clear_limiters()
     yield create_app(start_runtime=False)
     reset_classifier_cache()
+
+
+@pytest.fixture
+def app(database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
+    """The app with no trained model (see page_app)."""
+    yield from page_app(tmp_path, monkeypatch, model=False)
 
 
 @pytest.fixture

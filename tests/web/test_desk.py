@@ -13,12 +13,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from tests.factories.api import clear_limiters
 from tests.factories.web import AGENCY_A, UserFactory
+from tests.web.conftest import page_app
 from triage import db
-from triage.app import create_app
-from triage.classify.model import reset_classifier_cache
-from triage.settings import get_settings
 from triage.tickets.models import Ticket
 from triage.tickets.service import get_by_code
 
@@ -29,12 +26,7 @@ TEXT = ("Đèn đường ở ấp 3 xã Mỹ Hiệp bị hư hơn một tuần n
 @pytest.fixture
 def app(database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FastAPI]:
     """The app with the shipped model (the desk's server-side suggestion needs it)."""
-    monkeypatch.setenv("TRIAGE_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    reset_classifier_cache()
-    clear_limiters()
-    yield create_app(start_runtime=False)
-    reset_classifier_cache()
+    yield from page_app(tmp_path, monkeypatch, model=True)
 
 
 def _accept(op: object, text: str, **fields: str) -> str:
