@@ -114,10 +114,11 @@ def purge_batch(session: Session, cutoff: datetime, now: datetime, *, limit: int
         erased = []
         if caller is not None:
             erased = [f for f, v in (("name", caller.name), ("phone", caller.phone_e164),
-                                     ("address", caller.address)) if v]
+                                     ("address", caller.address),
+                                     ("email", caller.email)) if v]
             if erased or caller.phone_last4:
                 session.execute(update(Caller).where(Caller.id == caller.id).values(
-                    name=None, phone_e164=None, phone_last4=None, address=None))
+                    name=None, phone_e164=None, phone_last4=None, address=None, email=None))
                 callers += 1
         changes = {}
         for column in ("text", "normalized_text", "answer"):
