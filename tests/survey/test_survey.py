@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from tests.factories.tickets import AGENCY_A, headers_for, load
+from tests.factories.tickets import headers_for, load
 from tests.survey.conftest import (
     CALLER_E164,
     CALLER_EMAIL,
@@ -157,7 +157,8 @@ def test_an_expired_link_is_refused_with_410(client: TestClient, sinks: Sinks) -
                                                  "answered_at": None}
 
 
-@pytest.mark.parametrize("forged", ["1.1.1700000000.AAAAAAAAAAAAAAAAAAAAAAAA", "not-a-token-at-all"])
+@pytest.mark.parametrize("forged", ["1.1.1700000000.AAAAAAAAAAAAAAAAAAAAAAAA",
+                                    "not-a-token-at-all"])
 def test_a_forged_link_is_unknown(client: TestClient, sinks: Sinks, forged: str) -> None:
     r = client.post(f"/api/v1/survey/{forged}", json={"satisfied": True})
     assert r.status_code == 404 and r.json()["error"]["code"] == "survey_not_found"
