@@ -122,6 +122,8 @@ def test_unsatisfied_reopens_to_the_agency_once(client: TestClient, sinks: Sinks
     staff_json = client.get(f"/api/v1/complaints/{code}", headers=headers_for("operator"))
     assert staff_json.json()["satisfaction"]["status"] == "answered"
     assert staff_json.json()["satisfaction"]["satisfied"] is False
+    inbox = client.get(f"/api/v1/inbox/tickets/{code}", headers=staff).json()
+    assert inbox["satisfaction"]["satisfied"] is False
 
 
 def test_a_used_link_is_refused_with_409(client: TestClient, sinks: Sinks) -> None:
@@ -190,6 +192,8 @@ def test_a_conduct_case_answer_never_reaches_the_agency(
     seen = client.get(f"/api/v1/complaints/{code}", headers=staff)
     assert seen.status_code == 200
     assert seen.json()["satisfaction"] is None and "hách dịch" not in seen.text
+    inbox = client.get(f"/api/v1/inbox/tickets/{code}", headers=staff)
+    assert inbox.json()["satisfaction"] is None and "hách dịch" not in inbox.text
     listed = client.get("/api/v1/complaints", headers=staff).json()["items"]
     assert all(item["satisfaction"] is None for item in listed)
     # The operators see it.
