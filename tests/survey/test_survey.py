@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from tests.factories.tickets import headers_for, load
+from tests.factories.tickets import AGENCY_A, headers_for, load
 from tests.survey.conftest import (
     CALLER_E164,
     CALLER_EMAIL,
@@ -22,7 +22,10 @@ from tests.survey.conftest import (
     deliver_all,
     routed,
 )
+from triage.agencies.models import AgencyRow
 from triage.db import session_scope, utcnow
+from triage.notify import tasks as notify_tasks
+from triage.notify.models import Notification
 from triage.outbox.models import OutboxMessage
 from triage.outbox.tasks import SURVEY_DELIVER
 from triage.survey import tokens
@@ -94,7 +97,10 @@ def test_a_zalo_complaint_is_asked_on_zalo(client: TestClient, sinks: Sinks) -> 
 
 
 def test_unsatisfied_reopens_to_the_agency_once(client: TestClient, sinks: Sinks) -> None:
-    code = routed()
+    with session_scope() as s:
+        s.add(AgencyRow(code=AGENCY_A, name="Sở Y tế", level="province", aliases=[],
+                        email="so-yt@example.vn"))
+    code = routed(email=None)
     staff = headers_for("staff_a")
     resolve(client, code, staff)
     deliver_all()
@@ -105,6 +111,14 @@ def test_unsatisfied_reopens_to_the_agency_once(client: TestClient, sinks: Sinks
     assert r.json()["outcome"] == "reopened" and "chuyển lại" in r.json()["message"]
     ticket = load(code)
     assert ticket.status == "acknowledged" and ticket.resolved_at is None
+    # The agency is told by e-mail, once, with neither the caller nor the reason.
+    with session_scope() as s:
+        told = list(s.scalars(select(Notification.id).where(Notification.kind == "reopened")))
+    assert len(told) == 1 and notify_tasks.deliver(told[0]) == "sent"
+    [mail] = sinks.mail.messages
+    assert mail["To"] == "so-yt@example.vn" and "chưa hài lòng" in mail["Subject"]
+    for private in (CALLER_NAME, CALLER_PHONE, "chờ cả buổi"):
+        assert private not in mail.get_content()
     # The agency sees the ticket open again, with the reason but not who gave it.
     mine = client.get(f"/api/v1/inbox/tickets/{code}", headers=staff).json()
     [reopened] = [e for e in mine["events"] if e["kind"] == "survey_reopened"]

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from triage.auth.policy import is_confidential
 from triage.errors import Conflict, Gone, NotFound
+from triage.notify.service import plan
 from triage.outbox.service import enqueue
-from triage.outbox.tasks import SURVEY_DELIVER
+from triage.outbox.tasks import NOTIFY_DELIVER, SURVEY_DELIVER
 from triage.routing.service import current_assignment
 from triage.scrub import scrub_public
 from triage.settings import get_settings
@@ -169,6 +170,10 @@ def _send_back(session: Session, survey: Survey, reason: str | None, now: dateti
     assignment = current_assignment(session, ticket)
     if assignment is not None and assignment.agency_code == ticket.agency_code:
         assignment.answered_at = None
+        # The agency is told as it was of the assignment: once, by e-mail and webhook.
+        for notification_id in plan(session, assignment, "reopened", now):
+            enqueue(session, NOTIFY_DELIVER, {"notification_id": notification_id},
+                    ticket_id=ticket.id, now=now)
     return "reopened"
 
 
