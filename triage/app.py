@@ -25,6 +25,7 @@ from triage.reports import views as reports_views
 from triage.review import views as review_views
 from triage.runtime import Runtime
 from triage.settings import get_settings
+from triage.survey import views as survey_views
 from triage.understand import views as understand_views
 from triage.web.security import SecurityHeaders
 
@@ -114,6 +115,7 @@ def create_app(*, start_runtime: bool = True) -> FastAPI:
     v1.include_router(open311_views.router)
     v1.include_router(understand_views.router)
     v1.include_router(reports_views.router)
+    v1.include_router(survey_views.router)
     app.include_router(v1)
     app.include_router(web.router)
     app.include_router(web.docs_router)

@@ -41,6 +41,13 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class Gone(DomainError):
+    """Something that existed and no longer may be used (an expired survey link)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class InvalidInput(DomainError):
     status_code = 422
     code = "invalid_input"

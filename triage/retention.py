@@ -33,6 +33,7 @@ from triage.auth.models import AuditEntry
 from triage.db import session_scope, utcnow
 from triage.scrub import erase_values, scrub_phones
 from triage.settings import get_settings
+from triage.survey.models import Survey
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.states import Status
 from triage.understand.models import LabelCorrection
@@ -114,10 +115,11 @@ def purge_batch(session: Session, cutoff: datetime, now: datetime, *, limit: int
         erased = []
         if caller is not None:
             erased = [f for f, v in (("name", caller.name), ("phone", caller.phone_e164),
-                                     ("address", caller.address)) if v]
+                                     ("address", caller.address),
+                                     ("email", caller.email)) if v]
             if erased or caller.phone_last4:
                 session.execute(update(Caller).where(Caller.id == caller.id).values(
-                    name=None, phone_e164=None, phone_last4=None, address=None))
+                    name=None, phone_e164=None, phone_last4=None, address=None, email=None))
                 callers += 1
         changes = {}
         for column in ("text", "normalized_text", "answer"):
@@ -138,6 +140,12 @@ def purge_batch(session: Session, cutoff: datetime, now: datetime, *, limit: int
                 session.execute(update(LabelCorrection)
                                 .where(LabelCorrection.id == correction.id)
                                 .values(text=cleaned))
+        for survey in session.scalars(select(Survey).where(Survey.ticket_id == ticket.id,
+                                                           Survey.reason.is_not(None))):
+            cleaned = scrub(survey.reason, verbatim)
+            if cleaned != survey.reason:  # a citizen's reason may name them too
+                session.execute(update(Survey).where(Survey.id == survey.id)
+                                .values(reason=cleaned))
         session.add(AuditEntry(at=now, actor=ACTOR, role=ROLE, agency_code=None,
                                action=PURGE_ACTION, ticket_id=ticket.id,
                                data={"erased": erased, "text_scrubbed": sorted(changes),

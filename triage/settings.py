@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     urgent_ack_minutes: int = Field(30, ge=1)
     notify_max_attempts: int = Field(8, ge=1)
 
+    # The citizen satisfaction survey (triage.survey): where its links point, how long
+    # a link works, where a "chưa hài lòng" sends the ticket (back to the agency once, or
+    # to the operators' review queue), and the citizen-facing transports: an SMS gateway
+    # and a Zalo webhook, each POSTed JSON {to, text}; unset, that channel is not used.
+    public_url: str = "http://localhost:8000"
+    survey_days: int = Field(14, ge=1, le=365)
+    survey_unsatisfied_to: Literal["agency", "review"] = "agency"
+    sms_gateway_url: str = ""
+    zalo_webhook_url: str = ""
+
     # Failed logins and lookups are counted in a store every API process shares:
     # `redis://…` (default: the broker's Redis), or `memory://` (the embedded default,
     # one process). Keys start with the prefix, so that deployments can share a Redis.

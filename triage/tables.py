@@ -8,6 +8,7 @@ from triage.outbox import models as outbox_models
 from triage.pipeline import models as pipeline_models
 from triage.reports import models as reports_models
 from triage.routing import models as routing_models
+from triage.survey import models as survey_models
 from triage.tickets import models as tickets_models
 from triage.understand import models as understand_models
 
@@ -20,6 +21,7 @@ __all__ = [
     "pipeline_models",
     "reports_models",
     "routing_models",
+    "survey_models",
     "tickets_models",
     "understand_models",
 ]

@@ -26,6 +26,8 @@ def schedule() -> dict[str, dict[str, Any]]:
         # Personal data of long-closed tickets; idempotent, so a missed night is caught
         # up the next one.
         "retention-purge": {"task": tasks.PURGE, "schedule": crontab(hour=2, minute=30)},
+        # Survey messages whose send failed for a while (SMS gateway, SMTP, Zalo away).
+        "survey-retry": {"task": tasks.SURVEY_RETRY, "schedule": 300.0},
         "retrain": {"task": tasks.RETRAIN,
                     "schedule": crontab(day_of_month=2, hour=2, minute=0)},
     }

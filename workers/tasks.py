@@ -87,3 +87,13 @@ def retrain() -> str:
 @shared_task(name=names.PURGE, **RETRY)
 def retention_purge() -> int:
     return TASKS[names.PURGE]()
+
+
+@shared_task(name=names.SURVEY_DELIVER, **RETRY)
+def survey_deliver(message_id: int) -> str:
+    return TASKS[names.SURVEY_DELIVER](message_id)
+
+
+@shared_task(name=names.SURVEY_RETRY, **RETRY)
+def survey_retry_due() -> int:
+    return TASKS[names.SURVEY_RETRY]()

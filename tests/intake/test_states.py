@@ -19,6 +19,8 @@ LEGAL = {
     ("acknowledged", "resolved"),
     ("reassign_requested", "routed"), ("reassign_requested", "needs_review"),
     ("resolved", "closed"), ("resolved", "acknowledged"),
+    # The citizen was not satisfied with the answer: to the operators (triage.survey).
+    ("resolved", "needs_review"),
 }
 
 

@@ -35,7 +35,7 @@ def test_right_digits_show_status_and_agency_only(client: TestClient, method: st
     assert data["agency_name"] == "Sở Y tế" and data["answer"] is None
     assert data["received_at"].endswith("+07:00") and data["due_at"]
     assert set(data) == {"code", "status", "status_name", "agency_name", "received_at",
-                         "routed_at", "due_at", "resolved_at", "answer"}
+                         "routed_at", "due_at", "resolved_at", "answer", "survey"}
     for part in private_parts(code):
         assert part not in r.text
 

@@ -15,6 +15,7 @@ from triage.agencies.directory import load_directory
 from triage.errors import Conflict, InvalidInput
 from triage.routing.models import Assignment
 from triage.routing.service import current_assignment
+from triage.survey.service import on_answered
 from triage.tickets.models import Ticket, TicketEvent, urgent_first
 from triage.tickets.service import transition
 from triage.tickets.states import STATUS_NAMES, Status
@@ -98,6 +99,7 @@ def resolve(session: Session, ticket: Ticket, answer: str, *, actor: str, agency
     if assignment is not None:
         assignment.answered_at = now
         assignment.acknowledged_at = assignment.acknowledged_at or now
+    on_answered(session, ticket, now)  # the citizen is asked whether the answer helped
 
 
 def request_reassign(

@@ -17,6 +17,7 @@ from triage.errors import Forbidden
 from triage.inbox import service
 from triage.inbox.schemas import AcknowledgeIn, InboxPage, NoteIn, ReassignIn, ResolveIn
 from triage.routing.service import visible_events
+from triage.survey import service as survey
 from triage.tickets.models import Ticket
 from triage.tickets.present import ticket_out
 from triage.tickets.schemas import EventOut, TicketOut
@@ -72,7 +73,9 @@ def get_ticket(code: str, request: Request, session: SessionDep, principal: Prin
                      source_ip=client_ip(request))
     events = [EventOut.model_validate(e, from_attributes=True)
               for e in visible_events(session, ticket, agency)]
-    return agency_view(ticket, reveal=reveal, events=events)
+    judged = survey.satisfactions(session, [ticket], for_agency=True, now=utcnow())
+    return agency_view(ticket, reveal=reveal, events=events).model_copy(
+        update={"satisfaction": judged[ticket.id]})
 
 
 def _done(session: Session, principal: Principal, request: Request, ticket: Ticket,

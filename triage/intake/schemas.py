@@ -23,6 +23,7 @@ Channel = Literal["phone", "zalo", "web", "email", "sms", "walk-in"]
 PHONE_PATTERN = r"^\s*(?:(?:\+84|0)(?:3\d|5[1689]|7[06-9]|8[1-8]|9[0-8])\d{7}\s*)?$"
 
 
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
@@ -45,6 +46,19 @@ class CallerIn(BaseModel):
     phone: str | None = Field(None, max_length=40, json_schema_extra={"pattern": PHONE_PATTERN})
     address: str | None = Field(None, max_length=500,
                                 json_schema_extra={"pattern": OPTIONAL_TEXT_PATTERN})
+    # Optional: the satisfaction survey after the answer is also e-mailed there.
+    email: str | None = Field(None, max_length=320,
+                              json_schema_extra={"pattern": EMAIL_PATTERN})
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.fullmatch(EMAIL_PATTERN, value):
+            raise PydanticCustomError("invalid_email", "Địa chỉ e-mail không hợp lệ.")
+        return value
 
     @field_validator("name", "address")
     @classmethod

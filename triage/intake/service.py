@@ -220,8 +220,8 @@ o AS (
 SELECT t.id, t.code, t.caller_id, o.id FROM t JOIN o ON o.ticket_id = t.id
 """
 _PG_CALLER_CTE = """c AS (
-  INSERT INTO callers (name, phone_e164, phone_last4, address, created_at)
-  SELECT :name, :phone, :last4, :address, :now FROM n
+  INSERT INTO callers (name, phone_e164, phone_last4, address, email, created_at)
+  SELECT :name, :phone, :last4, :address, :email, :now FROM n
   RETURNING id
 ),"""
 PG_STATEMENTS = {
@@ -287,7 +287,7 @@ def prepare_pg_submit(complaint: ComplaintIn, *, actor: str, idempotency_key: st
     }
     if caller is not None:
         params.update(name=caller.name, phone=caller.phone_e164, last4=caller.phone_last4,
-                      address=caller.address)
+                      address=caller.address, email=caller.email)
     return PgSubmit(complaint, idempotency_key, digest, received, now, caller,
                     PG_STATEMENTS[caller is not None], params)
 
@@ -333,13 +333,14 @@ def _replay(existing: Ticket, digest: str) -> Submission:
 
 def _make_caller(complaint: ComplaintIn) -> Caller | None:
     info = complaint.caller
-    if info is None or not (info.name or info.phone or info.address):
+    if info is None or not (info.name or info.phone or info.address or info.email):
         return None
     return Caller(
         name=info.name,
         phone_e164=info.phone,
         phone_last4=info.phone[-4:] if info.phone else None,
         address=info.address,
+        email=info.email,
     )
 
 

@@ -35,6 +35,7 @@ from triage.lookup.service import progress_out
 from triage.routing.service import visible_events
 from triage.sanitize import OPTIONAL_TEXT_PATTERN, clean_text
 from triage.search import service as search
+from triage.survey import service as survey
 from triage.tickets import service as tickets
 from triage.tickets.present import caller_out, ticket_out
 from triage.tickets.schemas import CallerOut, TicketOut, TicketPage
@@ -164,7 +165,10 @@ def get_complaint(
         events = visible_events(session, ticket, principal.agency_code)
     else:
         events = tickets.events_of(session, ticket.id)
-    return ticket_out(ticket, reveal_caller=reveal, events=events)
+    satisfaction = survey.satisfactions(session, [ticket], now=utcnow(),
+                                        for_agency=principal.role == "agency_staff")
+    return ticket_out(ticket, reveal_caller=reveal, events=events,
+                      satisfaction=satisfaction[ticket.id])
 
 
 class RevealIn(BaseModel):
@@ -211,8 +215,10 @@ def list_complaints(
     items, total = tickets.list_tickets(
         session, flt, page=page, per_page=per_page, scope=policy.ticket_scope(principal),
         match=found.conditions if found else (), order_by=found.order_by if found else ())
-    return TicketPage(items=[ticket_out(t) for t in items], total=total, page=page,
-                      per_page=per_page)
+    judged = survey.satisfactions(session, items, now=utcnow(),
+                                  for_agency=principal.role == "agency_staff")
+    return TicketPage(items=[ticket_out(t, satisfaction=judged[t.id]) for t in items],
+                      total=total, page=page, per_page=per_page)
 
 
 @router.post("/complaints/import", response_model=ImportResult)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage.survey.schemas import SurveyPromptOut
+
 CODE = Field(min_length=1, max_length=32)
 LAST4 = Field(pattern=r"^\d{4}$", description="Bốn chữ số cuối của số điện thoại đã gọi")
 
@@ -36,3 +38,5 @@ class LookupOut(ProgressOut):
     """Progress and, once given, the answer: for the caller, who also knows the phone."""
 
     answer: str | None
+    # Once answered: the satisfaction survey (Hài lòng / Chưa hài lòng), for the caller only.
+    survey: SurveyPromptOut | None = None

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.service import agency_name
 from triage.auth.policy import is_confidential
+from triage.db import utcnow
 from triage.lookup.schemas import LookupOut, ProgressOut
+from triage.survey.service import prompt_for
 from triage.tickets.codes import public_code
 from triage.tickets.models import Ticket
 from triage.tickets.service import find_public, local_tz
@@ -54,4 +56,5 @@ def progress_out(session: Session, ticket: Ticket) -> ProgressOut:
 def lookup_out(session: Session, ticket: Ticket) -> LookupOut:
     published = Status(ticket.status) in PUBLISHED
     return LookupOut(**progress_out(session, ticket).model_dump(),
-                     answer=ticket.answer if published else None)
+                     answer=ticket.answer if published else None,
+                     survey=prompt_for(session, ticket, utcnow()) if published else None)

@@ -21,6 +21,7 @@ SUBJECTS = {
     "reminder": "[1022] Phiếu {code}: sắp đến hạn trả lời",
     "escalation": "[1022] Phiếu {code}: quá hạn trả lời",
     "urgent_escalation": "[1022] KHẨN – Phiếu {code}: cơ quan chưa xác nhận tiếp nhận",
+    "reopened": "[1022] Phiếu {code}: công dân chưa hài lòng, đề nghị xem xét lại",
 }
 URGENT_SUBJECTS = {
     "assigned": "[1022] KHẨN – Phiếu {code}: sự cố nguy hiểm, đề nghị xử lý ngay",
@@ -66,3 +67,18 @@ def webhook_payload(kind: str, ticket: Ticket, assignment: Assignment,
             "ticket": {k: ctx[k] for k in ("code", "agency_code", "topic", "summary")}
             | {"flags": list(ticket.flags or []), "urgency": ticket.urgency or "thuong",
                "due_at": assignment.due_at.isoformat() if assignment.due_at else None}}
+
+
+SURVEY_SUBJECT = "[1022] Phiếu {code}: ông/bà có hài lòng với kết quả trả lời?"
+
+
+def render_survey(channel: str, code: str, link: str, expires_at: Any) -> tuple[str, str]:
+    """The citizen's satisfaction survey (triage.survey): a subject and a body for e-mail,
+    one short text (subject empty) for SMS and Zalo."""
+    base = get_settings().public_url.rstrip("/")
+    ctx = {"code": code, "link": link, "expires": _when(expires_at),
+           "lookup": f"{base}/tra-cuu"}
+    if channel == "email":
+        return (SURVEY_SUBJECT.format(code=code),
+                _ENV.get_template("survey_email.txt").render(ctx))
+    return "", _ENV.get_template("survey_short.txt").render(ctx).strip()

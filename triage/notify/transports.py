@@ -76,3 +76,21 @@ def post_webhook(url: str, payload: dict[str, Any], delivery_id: str | None = No
         raise TransientError(f"HTTP {response.status_code}")
     if response.status_code >= 400:
         raise PermanentError(f"HTTP {response.status_code}")
+
+
+def send_sms(to: str, text: str, delivery_id: str | None = None) -> None:
+    """A text message through the SMS gateway (TRIAGE_SMS_GATEWAY_URL): POST JSON
+    {to, text}, signed as webhooks are, so that any provider's adapter can check it."""
+    url = get_settings().sms_gateway_url
+    if not url:
+        raise PermanentError("no SMS gateway is configured (TRIAGE_SMS_GATEWAY_URL)")
+    post_webhook(url, {"to": to, "text": text}, delivery_id=delivery_id)
+
+
+def send_zalo(to: str, text: str, delivery_id: str | None = None) -> None:
+    """A Zalo message through the province's Zalo webhook (TRIAGE_ZALO_WEBHOOK_URL), which
+    sends by phone number: POST JSON {to, text}, signed."""
+    url = get_settings().zalo_webhook_url
+    if not url:
+        raise PermanentError("no Zalo webhook is configured (TRIAGE_ZALO_WEBHOOK_URL)")
+    post_webhook(url, {"to": to, "text": text}, delivery_id=delivery_id)

@@ -24,6 +24,8 @@ BUILD_REPORT = "reports.build"
 SEND_REPORT = "reports.send"
 RETRAIN = "classify.retrain"
 PURGE = "retention.purge"
+SURVEY_DELIVER = "survey.deliver"
+SURVEY_RETRY = "survey.retry_due"
 
 BODIES: dict[str, str] = {
     PROCESS_TICKET: "triage.pipeline.tasks:process_ticket",
@@ -38,6 +40,8 @@ BODIES: dict[str, str] = {
     SEND_REPORT: "triage.reports.tasks:send_report",
     RETRAIN: "triage.understand.tasks:retrain_with_corrections",
     PURGE: "triage.pipeline.tasks:purge_personal_data",
+    SURVEY_DELIVER: "triage.survey.tasks:deliver",
+    SURVEY_RETRY: "triage.survey.tasks:retry_due",
 }
 
 

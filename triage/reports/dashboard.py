@@ -22,6 +22,7 @@ from triage.reports.period import Period
 from triage.reports.ranking import as_dict, min_due
 from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, Scope, has_flag
 from triage.routing.models import Assignment
+from triage.survey import figures as satisfaction
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
 
@@ -175,7 +176,8 @@ def ranking(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]
     filter, that agency's row only, ranked among all."""
     rows = summary.on_time_table(session, Scope(f.period, f.agency_code, now),
                                  agency_names(session), topic=f.topic)
-    return [as_dict(r) for r in rows]
+    return satisfaction.with_satisfaction(session, f.period.start, f.period.end,
+                                          [as_dict(r) for r in rows], topic=f.topic)
 
 
 def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
@@ -193,4 +195,6 @@ def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
         "backlog": backlog(session, f, now),
         "ranking": ranked,
         "ranking_min_due": min_due(),
+        "satisfaction": satisfaction.dashboard_figures(
+            session, f.period.start, f.period.end, agency_code=f.agency_code, topic=f.topic),
     }

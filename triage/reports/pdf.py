@@ -221,6 +221,24 @@ class PdfSink:
             table.row((str(r.rank) if r.rank is not None else "", r.name, str(r.due),
                        str(r.on_time), str(r.late), _rate(r.rate), _rate(r.score)))
         table.end()
+        self._satisfaction(s)
+
+    def _satisfaction(self, s: Summary) -> None:
+        self._heading("5. Mức độ hài lòng của công dân với kết quả giải quyết")
+        self._paragraph("Tỷ lệ phản hồi: số khảo sát được trả lời trên số đã gửi trong tháng; "
+                        "tỷ lệ hài lòng: số trả lời «Hài lòng» trên số đã trả lời.")
+        for label, rows in (("Cơ quan", s.satisfaction_by_agency),
+                            ("Lĩnh vực", s.satisfaction_by_topic)):
+            table = Table(self.pdf, (Column(label, 75), Column("Đã gửi", 20, "R"),
+                                     Column("Phản hồi", 20, "R"), Column("Hài lòng", 20, "R"),
+                                     Column("Tỷ lệ phản hồi", 20, "R"),
+                                     Column("Tỷ lệ hài lòng", 20, "R")),
+                          size=8, row_h=5.5, header_lines=2)
+            table.start()
+            for r in rows:
+                table.row((r.name, str(r.sent), str(r.answered), str(r.satisfied),
+                           _rate(r.response_rate), _rate(r.satisfaction_rate)))
+            table.end()
 
     def _closing(self, meta: ReportMeta) -> None:
         self._heading("III. DANH SÁCH KÈM THEO")

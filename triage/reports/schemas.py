@@ -47,6 +47,10 @@ class RankingRow(BaseModel):
     score: float | None
     rank: int | None
     rank_label: str
+    # The agency's satisfaction surveys of the month (triage.survey.figures).
+    surveys_sent: int = 0
+    response_rate: float | None = None
+    satisfaction_rate: float | None = None
 
 
 class Dashboard(BaseModel):
@@ -59,3 +63,5 @@ class Dashboard(BaseModel):
     backlog: list[dict[str, Any]]
     ranking: list[RankingRow]
     ranking_min_due: int
+    # Response and satisfaction rates: {total, by_agency, by_topic} (triage.survey.figures).
+    satisfaction: dict[str, Any] | None = None

@@ -21,6 +21,7 @@ from triage.reports.period import Period
 from triage.reports.ranking import OnTimeRow, rank
 from triage.reports.service import NO_AGENCY, Scope, has_flag
 from triage.routing.models import Assignment
+from triage.survey import figures as satisfaction
 from triage.taxonomy import CHANNELS, TOPICS
 from triage.tickets.models import Ticket
 
@@ -64,6 +65,10 @@ class Summary:
     ranking: list[OnTimeRow] = field(default_factory=list)
     trend: list[tuple[Period, int, int]] = field(default_factory=list)
     top_late: list[OnTimeRow] = field(default_factory=list)
+    # Citizens' satisfaction with the answers (triage.survey.figures), surveys sent in the
+    # month, per agency and per topic.
+    satisfaction_by_agency: list[satisfaction.SatisfactionRow] = field(default_factory=list)
+    satisfaction_by_topic: list[satisfaction.SatisfactionRow] = field(default_factory=list)
 
 
 def _tickets_in(scope: Scope, period: Period) -> list[Any]:
@@ -300,4 +305,8 @@ def build_summary(session: Session, scope: Scope) -> Summary:
                                      previous: (counts_before[0], late_before)}),
         top_late=sorted((r for r in ranking if r.late), key=lambda r: (-r.late, r.code))[
             :TOP_LATE],
+        satisfaction_by_agency=satisfaction.by_agency(session, period.start, period.end,
+                                                      agency_code=scope.agency_code),
+        satisfaction_by_topic=satisfaction.by_topic(session, period.start, period.end,
+                                                    agency_code=scope.agency_code),
     )

@@ -141,6 +141,17 @@ class XlsxSink:
         for r in s.ranking:
             self._line(r.name, r.due, r.on_time, r.late, r.rate, r.score,
                        r.rank if r.rank is not None else r.rank_label)
+        self._satisfaction(s)
+
+    def _satisfaction(self, s: Summary) -> None:
+        for title, rows in (("Mức độ hài lòng theo cơ quan", s.satisfaction_by_agency),
+                            ("Mức độ hài lòng theo lĩnh vực", s.satisfaction_by_topic)):
+            self._line()
+            self._line(title, "Đã gửi khảo sát", "Đã phản hồi", "Hài lòng",
+                       "Tỷ lệ phản hồi", "Tỷ lệ hài lòng", text_format=self.bold)
+            for r in rows:
+                self._line(r.name, r.sent, r.answered, r.satisfied,
+                           r.response_rate, r.satisfaction_rate)
 
     def _block(self, key: str, rows: list[tuple[str, int, int, *tuple[int, ...]]]) -> None:
         """Write the data rows of the table `key` (label and numbers); a chart draws

@@ -22,6 +22,8 @@ class Caller(Base):
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     phone_last4: Mapped[str | None] = mapped_column(String(4))
     address: Mapped[str | None] = mapped_column(String(500))
+    # Where the answer's satisfaction survey may be e-mailed (triage.survey); optional.
+    email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

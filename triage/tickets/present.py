@@ -7,7 +7,7 @@ from datetime import datetime
 from triage.taxonomy import topic_name
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import mask_phone, national_digits
-from triage.tickets.schemas import CallerOut, EventOut, TicketOut, UrgencyOut
+from triage.tickets.schemas import CallerOut, EventOut, SatisfactionOut, TicketOut, UrgencyOut
 from triage.tickets.service import local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 
@@ -34,7 +34,8 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def ticket_out(
-    ticket: Ticket, *, reveal_caller: bool = False, events: list[TicketEvent] | None = None
+    ticket: Ticket, *, reveal_caller: bool = False, events: list[TicketEvent] | None = None,
+    satisfaction: SatisfactionOut | None = None,
 ) -> TicketOut:
     return TicketOut(
         code=ticket.code,
@@ -64,5 +65,6 @@ def ticket_out(
         caller=caller_out(ticket.caller, reveal=reveal_caller),
         events=[EventOut.model_validate(e, from_attributes=True) for e in events]
         if events is not None else None,
+        satisfaction=satisfaction,
     )
 

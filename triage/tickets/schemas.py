@@ -29,6 +29,14 @@ class UrgencyOut(BaseModel):
     reason: str | None
 
 
+class SatisfactionOut(BaseModel):
+    """The citizen's judgement of the latest answer (triage.survey): no reason, no caller."""
+
+    status: str  # sent | answered | expired
+    satisfied: bool | None
+    answered_at: datetime | None
+
+
 class TicketOut(BaseModel):
     code: str
     status: str
@@ -58,6 +66,8 @@ class TicketOut(BaseModel):
     updated_at: datetime
     caller: CallerOut | None = None
     events: list[EventOut] | None = None
+    # The satisfaction survey of the latest answer, in staff views; None: no survey.
+    satisfaction: SatisfactionOut | None = None
 
 
 class TicketPage(BaseModel):

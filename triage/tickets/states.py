@@ -39,7 +39,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     ),
     Status.ACKNOWLEDGED: frozenset({Status.ROUTED, Status.REASSIGN_REQUESTED, Status.RESOLVED}),
     Status.REASSIGN_REQUESTED: frozenset({Status.ROUTED, Status.NEEDS_REVIEW}),
-    Status.RESOLVED: frozenset({Status.CLOSED, Status.ACKNOWLEDGED}),
+    # Reopened after the citizen said the answer did not help (triage.survey): back to
+    # the agency (acknowledged) or to the operators' review queue.
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.ACKNOWLEDGED, Status.NEEDS_REVIEW}),
     Status.CLOSED: frozenset(),
 }
 

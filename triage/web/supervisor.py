@@ -22,6 +22,7 @@ from triage.reports.dashboard import Filters, dashboard
 from triage.reports.period import Period
 from triage.reports.ranking import min_due
 from triage.reports.service import Scope
+from triage.survey import figures as satisfaction
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
 from triage.tickets.service import local_tz
@@ -121,6 +122,8 @@ def ranking(request: Request, principal: PrincipalDep, session: SessionDep,
     scope = Scope(period, as_of=now)
     rows = summary.on_time_table(session, scope, names)
     months = Period.containing(now).months_back(13)[::-1]
+    judged = {r.key: r for r in satisfaction.by_agency(session, period.start, period.end)}
     return render(request, "ranking.html", principal, rows=rows, period=period,
+                  satisfaction=judged,
                   months=months, agency_names=names, min_due=min_due(),
                   cutoff=scope.cutoff, running=scope.cutoff < period.end)

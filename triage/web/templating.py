@@ -70,12 +70,15 @@ EVENT_NAMES = {
     "poison": "Xử lý tự động lỗi nhiều lần", "reminder": "Nhắc hạn",
     "escalated": "Báo cáo vượt cấp",
     "deadline_changed": "Tính lại hạn xử lý theo lịch làm việc mới",
+    "survey_reopened": "Công dân chưa hài lòng: chuyển lại cơ quan xử lý",
+    "survey_unsatisfied": "Công dân chưa hài lòng: chuyển tổng đài viên xem xét",
 }
 REASONS = {
     **REVIEW_REASONS,
     "classifier_unavailable": "Chưa có mô hình phân loại.",
     "routing_unsure": "Chưa xác định chắc chắn cơ quan xử lý.",
     "agency_reassign": "Cơ quan đề nghị chuyển lại.",
+    "citizen_unsatisfied": "Công dân chưa hài lòng với kết quả trả lời.",
     "too_many_attempts": "Xử lý tự động lỗi nhiều lần.",
 }
 

@@ -26,6 +26,7 @@ from triage.web import (
     public,
     routing_admin,
     supervisor,
+    survey,
     tickets,
 )
 from triage.web.pages import (
@@ -108,5 +109,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages)
 router.include_router(operator.api)
 for module in (operator, tickets, agency, supervisor, monthly, admin, routing_admin,
-               model_admin, imports, public, account):
+               model_admin, imports, public, survey, account):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Citizen satisfaction: a one-question survey after the agency's answer."""
