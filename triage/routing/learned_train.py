@@ -41,9 +41,6 @@ REROUTES = REPO_ROOT / "data" / "routing" / "reroutes.jsonl"  # as in learned_cl
 BLOCKS = ("syl", "syl_str")
 C = 2.0
 MIN_CONTEXT = 2  # a fact seen once is noise, not a pattern
-# A re-route is a person's explicit judgment (an operator's, or an agency's that sent the
-# ticket back); a ticket that stayed where it was sent only did not object.
-REROUTE_WEIGHT = 3.0
 SEED = 1022
 # Tickets held by an agency that has not acknowledged them, or sent back by it, have no
 # final agency yet.
@@ -145,7 +142,7 @@ def fit(reads: Sequence[Read], version: str) -> AgencyModel:
     terms = sorted(f for f, n in counts.items() if n >= MIN_CONTEXT)
     targets = sorted({r.target for r in reads})
     meta = {"version": version, "targets": targets, "blocks": list(BLOCKS), "C": C,
-            "reroute_weight": REROUTE_WEIGHT, "kind": "agency"}
+            "kind": "agency"}
     n_ctx = len(terms)
     model = AgencyModel(features, terms, {
         "weights": np.zeros((features.n_features + n_ctx, len(targets)), np.float32),
@@ -163,9 +160,7 @@ def fit(reads: Sequence[Read], version: str) -> AgencyModel:
     if len(targets) == 1:  # one target only: nothing to tell apart
         model.bias[:] = 1.0
         return model
-    weight = np.array([REROUTE_WEIGHT if r.case.first != r.case.final else 1.0 for r in reads])
-    lr = LogisticRegression(C=C, max_iter=3000, random_state=SEED).fit(X, y,
-                                                                      sample_weight=weight)
+    lr = LogisticRegression(C=C, max_iter=3000, random_state=SEED).fit(X, y)
     model.weights = lr.coef_.T.astype(np.float32)
     model.bias = lr.intercept_.astype(np.float32)
     return model
@@ -187,8 +182,9 @@ def agreement(model: AgencyModel | None, reads: Sequence[Read], router: Router
     found = suggestions(model, reads, router) if model is not None else [None] * len(reads)
     table: dict[str, dict[str, int]] = {}
     for r, s in zip(reads, found, strict=True):
-        keys = [r.decision.rule, "(fallback)" if is_fallback(r.decision, router.rules)
-                else "(rule's own choice)", "(all)"]
+        fallback = is_fallback(r.decision, router.rules)
+        keys = [r.decision.rule, "(fallback)" if fallback else "(rule's own choice)", "(all)",
+                *([f"(fallback, {r.case.source})"] if fallback else [])]
         for key in keys:
             row = table.setdefault(key, dict.fromkeys(
                 ("n", "rules", "model", "disagrees", "review"), 0))
@@ -214,7 +210,7 @@ def split_month(reads: Sequence[Read]) -> tuple[str, list[Read], list[Read]]:
 def data_version(reads: Sequence[Read]) -> str:
     digest = sha256()
     for r in reads:
-        digest.update(f"{r.case.id}\t{r.text}\t{r.case.topic}\t{r.target}\n".encode())
+        digest.update(f"{r.case.id}\t{r.text}\t{r.target}\t{' '.join(r.facts)}\n".encode())
     return "agency-" + digest.hexdigest()[:12]
 
 
