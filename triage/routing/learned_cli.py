@@ -8,31 +8,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from triage.db import session_scope, utcnow
-from triage.reports.period import Period
 from triage.settings import REPO_ROOT
-
-if TYPE_CHECKING:
-    from triage.routing.learned_train import Routed
 
 REROUTES = REPO_ROOT / "data" / "routing" / "reroutes.jsonl"
 
 HistoryOpt = Annotated[int, typer.Option(min=1, max=120, help="Số tháng lịch sử phân công "
                                          "đọc từ cơ sở dữ liệu.")]
 ReroutesOpt = Annotated[Path, typer.Option(help="Tệp JSONL các lần chuyển lại do người viết.")]
-
-
-def _cases(session: Session, months: int, reroutes: Path) -> list[Routed]:
-    # Imported here: numpy and scikit-learn cost every other command half a second.
-    from triage.routing.learned_train import history_cases, reroute_cases
-
-    since = Period.containing(utcnow()).shift(-months)
-    return history_cases(session, since) + reroute_cases(reroutes)
 
 
 def train_agency(
@@ -45,16 +32,15 @@ def train_agency(
 ) -> None:
     """Huấn luyện mô hình học cơ quan xử lý từ lịch sử phân công và các lần chuyển lại; chỉ
     thay mô hình hiện tại nếu không kém hơn trên tháng gần nhất (giữ lại để kiểm tra)."""
-    from triage.routing import overlay
+    # Imported here: numpy and scikit-learn cost every other command half a second.
     from triage.routing.learned import reset_agency_model_cache
-    from triage.routing.learned_train import share
+    from triage.routing.learned_train import gather, share
     from triage.routing.learned_train import train_agency as run_training
     from triage.settings import get_settings
 
     out = model_dir or get_settings().agency_model_dir
     with session_scope() as session:
-        cases = _cases(session, months, reroutes)
-        router = overlay.router(session, utcnow())
+        cases, router = gather(session, utcnow(), months, reroutes)
     try:
         metrics = run_training(cases, router, out, recipe=recipe)
     except ValueError as exc:
@@ -85,14 +71,12 @@ def agency_agreement(
 ) -> None:
     """In bảng so khớp cơ quan xử lý cuối cùng: theo từng quy tắc, quy tắc và mô hình học
     đúng bao nhiêu, mô hình khác quy tắc bao nhiêu lần và bao nhiêu lần chuyển xem xét."""
-    from triage.routing import overlay
     from triage.routing.learned import get_agency_model
     from triage.routing.learned_card import table
-    from triage.routing.learned_train import agreement, read_cases, split_month
+    from triage.routing.learned_train import agreement, gather, read_cases, split_month
 
     with session_scope() as session:
-        cases = _cases(session, months, reroutes)
-        router = overlay.router(session, utcnow())
+        cases, router = gather(session, utcnow(), months, reroutes)
     model = get_agency_model()
     if model is None:
         typer.echo("Chưa có mô hình học cơ quan xử lý (TRIAGE_AGENCY_MODEL_DIR).", err=True)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.classify.features import FeatureSet, make_doc
+from triage.db import session_scope, utcnow
 from triage.reports.period import Period
 from triage.routing.learned import AgencyModel, Suggestion, context, judge, place_of, target_of
 from triage.routing.models import Assignment
@@ -114,6 +115,31 @@ def reroute_cases(path: Path = REROUTES) -> list[Routed]:
                                   str(Period.parse(r["month"])), r["first"], r["final"],
                                   "reroutes"))
     return out
+
+
+def gather(session: Session, now: datetime, months: int = 24, reroutes: Path = REROUTES
+           ) -> tuple[list[Routed], Router]:
+    """The cases to learn from (history of the last ``months`` and the re-routes file) and
+    the rules in force."""
+    from triage.routing import overlay
+
+    since = Period.containing(now).shift(-months)
+    return history_cases(session, since) + reroute_cases(reroutes), overlay.router(session, now)
+
+
+def retrain() -> bool:
+    """Retrain into settings.agency_model_dir, as the topic model's retraining does (own
+    gate); True when the candidate was promoted."""
+    from triage.routing.learned import reset_agency_model_cache
+    from triage.settings import get_settings
+
+    with session_scope() as session:
+        cases, router = gather(session, utcnow())
+    metrics = train_agency(cases, router, get_settings().agency_model_dir,
+                           command="retrained with the topic model (classify.retrain)")
+    if metrics["promoted"]:
+        reset_agency_model_cache()
+    return bool(metrics["promoted"])
 
 
 def read_cases(cases: Iterable[Routed], router: Router) -> list[Read]:
