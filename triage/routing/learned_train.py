@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from triage.classify.features import FeatureSet, make_doc
@@ -84,15 +84,16 @@ def final_agency(assignments: Sequence[Assignment], status: str) -> str | None:
 
 def history_cases(session: Session, since: Period | None = None) -> list[Routed]:
     """Routed tickets with a final agency, oldest first."""
-    stmt = select(Ticket.id, Ticket.text, Ticket.topic, Ticket.flags, Ticket.received_at,
-                  Ticket.status).where(Ticket.agency_code.is_not(None))
+    wanted: list[ColumnElement[bool]] = [Ticket.agency_code.is_not(None)]
     if since is not None:
-        stmt = stmt.where(Ticket.received_at >= since.start)
-    tickets = {row.id: row for row in session.execute(stmt.order_by(Ticket.id))}
+        wanted.append(Ticket.received_at >= since.start)
+    tickets = {row.id: row for row in session.execute(
+        select(Ticket.id, Ticket.text, Ticket.topic, Ticket.flags, Ticket.received_at,
+               Ticket.status).where(*wanted).order_by(Ticket.id))}
     held: dict[int, list[Assignment]] = {}
-    for a in session.scalars(select(Assignment).order_by(Assignment.id)):
-        if a.ticket_id in tickets:
-            held.setdefault(a.ticket_id, []).append(a)
+    for a in session.scalars(select(Assignment).join(Ticket, Ticket.id == Assignment.ticket_id)
+                             .where(*wanted).order_by(Assignment.id)):
+        held.setdefault(a.ticket_id, []).append(a)
     out = []
     for ticket_id, rows in held.items():
         t = tickets[ticket_id]
