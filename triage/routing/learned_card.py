@@ -36,7 +36,7 @@ def card(m: dict[str, Any]) -> str:
 - Version: `{m['version']}`; trained {m['trained_at']} by `{m['command']}`.
 - Artifact: `model.json` + `model.npz` (plain data, SHA-256 in `SHA256SUMS`, checked on
   load, `allow_pickle=False`), read by `triage/routing/learned.py`.
-- Model: multinomial logistic regression (C from `triage/routing/learned_train.py`) over
+- Model: multinomial logistic regression (C={m.get('C', '?')}, no class weights) over
   {m['targets']} targets ("the UBND of the commune named", "the police of that commune",
   "the power company of the place's old province", or a fixed agency), from TF-IDF of
   the text (syllable 1-2-grams as written and accent-stripped) and the facts of the case
@@ -78,7 +78,11 @@ cases, the rules in {_pct(fb, 'rules')}. Promotion: {'promoted' if m['promoted']
 
 The history is synthetic (`triage demo-data` assigns agencies at random within habits)
 and the re-routes were written by this project, with phrasings repeated across months;
-the held-out agreement is an upper bound for real send-backs. The model learns only the
-agencies it has seen finally handle a case; a unit that never appears in history is never
-suggested.
+the held-out agreement is an upper bound for real send-backs. Trained on demo history, the
+model also learns the generator's habits: it hands every `dien` and `cap_thoat_nuoc`
+complaint to the utility, so it disagrees with the commune rules for street lights and
+drains (`R3-den-duong`, `R3-ngap-cuc-bo`) and sends such tickets to review when sure; the
+re-routes of hamlet lights and drains sent back to the commune weigh against it. Train on
+the province's own history before relying on it. The model learns only the agencies it has
+seen finally handle a case; a unit that never appears in history is never suggested.
 """

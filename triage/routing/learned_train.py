@@ -261,7 +261,7 @@ def train_agency(cases: Sequence[Routed], router: Router, out: Path,
         "months": [min(r.case.month for r in reads), month],
         "train_cases": len(train), "held_out_cases": len(held),
         "sources": {s: sum(r.case.source == s for r in reads) for s in ("history", "reroutes")},
-        "targets": len(candidate.targets),
+        "targets": len(candidate.targets), "C": C,
         "held_out": agreement(candidate, held, router),
         "current_model": None if now is None or current is None else
         {"version": current.version, "agree": share(now, "model")},
