@@ -14,6 +14,7 @@ import typer
 
 from triage.agencies import cli as agency_cli
 from triage.reports import cli as reports_cli
+from triage.routing import learned_cli
 from triage.settings import DEV_SECRET, get_settings
 from triage.understand import cli as understand_cli
 
@@ -229,6 +230,8 @@ app.command("classify")(understand_cli.classify)
 app.command("train")(understand_cli.train)
 app.command("evaluate")(understand_cli.evaluate)
 app.command("train-urgency")(understand_cli.train_urgency)
+app.command("train-agency")(learned_cli.train_agency)
+app.command("agency-agreement")(learned_cli.agency_agreement)
 app.command("report")(reports_cli.report)
 app.command("demo-data")(reports_cli.demo_data)
 agencies_app.command("load")(agency_cli.agencies_load)

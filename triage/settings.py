@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     model_dir: Path = REPO_ROOT / "models" / "topic-flags"
     urgency_model_dir: Path = REPO_ROOT / "models" / "urgency"
+    # The learned agency (triage.routing.learned): no artifact there, no suggestion. A
+    # ticket goes to review when the model names another agency than the rules with at
+    # least the first score where the rules fell back, the second against a rule's choice.
+    agency_model_dir: Path = REPO_ROOT / "models" / "agency"
+    agency_model_fallback_score: float = Field(0.5, ge=0.0, le=1.0)
+    agency_model_disagree_score: float = Field(0.9, ge=0.0, le=1.0)
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     timezone: str = "Asia/Ho_Chi_Minh"
     code_prefix: str = "1022"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from triage.classify.model import ModelNotTrained, get_classifier
 from triage.routing import overlay
+from triage.routing.learned import review_reasons as model_reasons
 from triage.routing.rules import RoutingDecision
 from triage.routing.service import assign
 from triage.tickets.models import Ticket
@@ -40,7 +41,8 @@ def classify(session: Session, ticket: Ticket, now: datetime) -> Understanding |
     assert result is not None
     if result.needs_review:
         suggest_route(ticket, seen)
-        to_review(session, ticket, result.review_reasons or ["low_confidence"], now)
+        reasons = result.review_reasons or ["low_confidence"]
+        to_review(session, ticket, [*reasons, *model_reasons(seen.agency_model)], now)
         return seen
     transition(session, ticket, Status.CLASSIFIED, actor=ACTOR, kind="classified", now=now,
                data={"topic": result.topic, "flags": list(result.flags),
@@ -54,6 +56,8 @@ def suggest_route(ticket: Ticket, seen: Understanding) -> RoutingDecision:
     location = seen.location.as_dict()
     if decision.agency_code:
         location["suggested_agency"] = decision.agency_code
+    if seen.agency_model is not None:
+        location["agency_model"] = seen.agency_model.as_location()
     ticket.location = location
     ticket.ward_code = location.get("ward_code")
     ticket.routing_rule = decision.rule
@@ -69,8 +73,10 @@ def route(session: Session, ticket: Ticket, now: datetime,
         seen = understand(ticket.text, topic=ticket.topic, flags=ticket.flags or [],
                           router=overlay.router(session, now))
     decision = suggest_route(ticket, seen)
-    if not (decision.confident and decision.agency_code):
-        to_review(session, ticket, ["routing_unsure"], now)
+    learned = model_reasons(seen.agency_model)  # never a route: a disagreement is reviewed
+    if not (decision.confident and decision.agency_code) or learned:
+        unsure = [] if decision.confident and decision.agency_code else ["routing_unsure"]
+        to_review(session, ticket, [*unsure, *learned], now)
         return
     assign(session, ticket, decision.agency_code, rule=decision.rule, reason=decision.reason,
            actor=ACTOR, now=now)

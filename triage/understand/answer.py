@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from triage.classify.model import Classifier, get_classifier
+from triage.routing.learned import review_reasons as model_reasons
 from triage.routing.rules import Router
 from triage.settings import get_settings
 from triage.understand.service import understand
@@ -52,16 +53,18 @@ def result_for(text: str, classifier: Classifier | None = None,
     review_reasons = list(c.review_reasons)
     if not agency["confident"] and "routing_unsure" not in review_reasons:
         review_reasons.append("routing_unsure")
+    review_reasons += [r for r in model_reasons(seen.agency_model) if r not in review_reasons]
     return {
         "topic": c.topic,
         "topic_confidence": c.topic_confidence,
         "flags": c.flags,
         "flag_scores": c.flag_scores,
-        "needs_review": c.needs_review or not agency["confident"],
+        "needs_review": bool(review_reasons) or not agency["confident"],
         "review_reasons": review_reasons,
         "explanation": c.explanation,
         "model_version": c.model_version,
         "location": seen.location.as_dict(),
         "agency": agency,
         "urgency": seen.urgency.to_dict() if seen.urgency else None,
+        "agency_model": seen.agency_model.to_dict() if seen.agency_model else None,
     }

@@ -12,16 +12,19 @@ import numpy as np
 from triage.classify.corpus import Example
 from triage.classify.evaluate import _r, flag_report, topic_report
 from triage.classify.model import Classifier
+from triage.routing.learned import review_reasons as model_reasons
 from triage.text.normalize import strip_accents
 from triage.understand.service import understand
 
 
 def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Sequence[str]
                  ) -> dict[str, Any]:
-    """Scores of what ``triage classify`` answers: review counts an unsure route too."""
+    """Scores of what ``triage classify`` answers: review counts an unsure route too, and
+    the learned agency's disagreement with the rules."""
     seen = [understand(text, classifier) for text in texts]
     preds = [s.classification for s in seen if s.classification is not None]
-    review = [c.needs_review or not s.decision.confident for s, c in zip(seen, preds, strict=True)]
+    review = [c.needs_review or not s.decision.confident or bool(model_reasons(s.agency_model))
+              for s, c in zip(seen, preds, strict=True)]
     places: dict[str, int] = {}
     for s in seen:
         places[s.location.status] = places.get(s.location.status, 0) + 1

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
+from triage.routing.learned import Suggestion, suggest
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
 from triage.text.normalize import analyze, prepare
 
@@ -28,6 +29,7 @@ class Understanding:
     location: LocationMatch
     decision: RoutingDecision
     urgency: Urgency | None = None  # read with the classification (None: no classifier)
+    agency_model: Suggestion | None = None  # the learned agency (None: no artifact)
 
 
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
@@ -51,4 +53,6 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     labels = list(flags or [])
     place = read_place(repaired[0])
     decision = decide_place(topic, labels, place, router)
-    return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency)
+    learned = suggest(repaired[0], topic, labels, place, decision, router)
+    return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency,
+                         learned)

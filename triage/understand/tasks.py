@@ -1,5 +1,6 @@
 """Retraining from corrections as a task: train a candidate, promote it only if it is not
-worse on the fixed test split (the training module decides and records it)."""
+worse on the fixed test split (the training module decides and records it). The learned
+agency (triage.routing.learned) is retrained with it, gated on its held-out month."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from triage.understand.record import all_corrections
 
 
 def retrain_with_corrections() -> str:
+    from triage.routing.learned_train import retrain as retrain_agency
+
+    retrain_agency()  # the learned agency is retrained with the topic model, on its own gate
     extra = all_corrections()
     if not extra:
         return "no_corrections"

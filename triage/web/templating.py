@@ -77,6 +77,7 @@ REASONS = {
     **REVIEW_REASONS,
     "classifier_unavailable": "Chưa có mô hình phân loại.",
     "routing_unsure": "Chưa xác định chắc chắn cơ quan xử lý.",
+    "agency_model_disagrees": "Mô hình học từ các lần chuyển lại gợi ý cơ quan khác quy tắc.",
     "agency_reassign": "Cơ quan đề nghị chuyển lại.",
     "citizen_unsatisfied": "Công dân chưa hài lòng với kết quả trả lời.",
     "too_many_attempts": "Xử lý tự động lỗi nhiều lần.",
