@@ -25,12 +25,14 @@ def test_a_disagreement_with_a_default_department_is_shown_and_reviewed() -> Non
     assert answer["agency"]["code"] == "so-yt" and answer["agency"]["rule"] == "R4-y-te"
     assert answer["agency_model"]["code"] == "bhxh-tinh"
     assert 0.5 <= answer["agency_model"]["score"] <= 1.0
+    assert answer["agency_model"]["disagrees"] is True
     assert REASON in answer["review_reasons"] and answer["needs_review"]
 
 
 def test_agreement_adds_nothing() -> None:
     answer = result_for(RUBBISH)
     assert answer["agency_model"]["code"] == answer["agency"]["code"] == "ubnd-28393"
+    assert answer["agency_model"]["disagrees"] is False
     assert REASON not in answer["review_reasons"]
 
 

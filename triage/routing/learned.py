@@ -55,8 +55,10 @@ class Suggestion:
     disagrees: bool  # shown to the operator, and the ticket goes to review
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``agency_model`` object of ``triage classify`` output."""
-        return {"code": self.code, "score": self.score}
+        """The ``agency_model`` object of ``triage classify`` output; ``disagrees``: the
+        pick differs from the rules' with enough weight to send the case to review (a
+        lower-scored different pick is shown, not acted on)."""
+        return {"code": self.code, "score": self.score, "disagrees": self.disagrees}
 
     def as_location(self) -> dict[str, Any]:
         """Kept in the ticket's ``location`` for the review queue and the desk."""
