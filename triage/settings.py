@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     model_dir: Path = REPO_ROOT / "models" / "topic-flags"
     urgency_model_dir: Path = REPO_ROOT / "models" / "urgency"
+    conduct_model_dir: Path = REPO_ROOT / "models" / "conduct"
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     timezone: str = "Asia/Ho_Chi_Minh"
     code_prefix: str = "1022"

@@ -64,4 +64,5 @@ def result_for(text: str, classifier: Classifier | None = None,
         "location": seen.location.as_dict(),
         "agency": agency,
         "urgency": seen.urgency.to_dict() if seen.urgency else None,
+        "conduct_kinds": [k.to_dict() for k in seen.conduct_kinds],
     }
