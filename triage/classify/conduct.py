@@ -45,7 +45,7 @@ FLAG = "thai_do"  # the only flag whose complaints are read
 @dataclass(frozen=True)
 class ConductKind:
     kind: str
-    score: float  # the model's probability of the kind; 1.0 when a cue added it
+    score: float  # the model's probability of the kind; 1.0 when only a cue found it
     cue: str  # the cue phrase or the model's strongest words, in Vietnamese
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,7 +73,8 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
 
 
 # A cue right after a negation does not count: praise says "không hề hách dịch".
-_NEGATED = re.compile(r"(?<!\w)(?:khong|chang|cha|chua|ko|k|hok|kg|khg)(?:\s+\w+){0,2}\s*$")
+_NEGATED = re.compile(
+    r"(?<!\w)(?:khong|chang|chua|ko|k|hok|kg|khg)(?:\s+(?:he|bao gio|tung|co|phai))?\s*$")
 
 
 def _found(cue: Cue, stripped: str) -> bool:
@@ -125,9 +126,10 @@ class ConductReader:
         norm, problem = analyzed or analyze(text, prepared=prepared)
         found = self._model_kinds(norm) if self.model is not None and problem is None else {}
         for kind, cue in match_cues(norm.stripped, self.cues).items():
-            if kind not in found:
-                note = f" ({cue.note})" if cue.note else ""
-                found[kind] = ConductKind(kind, 1.0, f"Cụm từ “{cue.phrase}”{note}")
+            # The phrase reads better than the model's words; the model's score is kept.
+            note = f" ({cue.note})" if cue.note else ""
+            score = found[kind].score if kind in found else 1.0
+            found[kind] = ConductKind(kind, score, f"Cụm từ “{cue.phrase}”{note}")
         return [found[k] for k in KINDS if k in found]
 
 
