@@ -141,3 +141,27 @@ def test_eval_set_f1_is_at_least_080_per_kind(stripped: bool) -> None:
     result = scores(get_conduct_reader(), read_eval(), stripped=stripped)
     for kind in KINDS:
         assert result[kind]["f1"] >= 0.80, (kind, result[kind])
+
+
+def test_the_pipeline_stores_the_kinds_of_a_thai_do_complaint(database: str) -> None:
+    from triage.db import session_scope, utcnow
+    from triage.intake import service as intake
+    from triage.intake.schemas import ComplaintIn
+    from triage.pipeline import tasks
+    from triage.tickets.models import Ticket
+
+    texts = ["Cán bộ một cửa phường Mỹ Phú quát tháo, chửi bới người dân, thái độ hách dịch.",
+             "Đèn đường ở ấp 3 xã Mỹ Hiệp bị hư cả tuần nay, ban đêm tối om."]
+    ids = []
+    with session_scope() as s:
+        for text in texts:
+            ids.append(intake.submit(s, ComplaintIn(text=text, channel="web"), actor="test",
+                                     now=utcnow()).ticket.id)
+    for ticket_id in ids:
+        tasks.process_ticket(ticket_id)
+    with session_scope() as s:
+        rude, plain = (s.get_one(Ticket, i) for i in ids)
+        assert "thai_do" in rude.flags
+        assert [k["kind"] for k in rude.conduct_kinds or []] == ["thieu_ton_trong"]
+        assert rude.conduct_kinds and rude.conduct_kinds[0]["cue"]
+        assert plain.conduct_kinds is None
