@@ -242,9 +242,11 @@ def card(metrics: dict[str, Any]) -> str:
 
 ## Data
 
-`thai_do` lines with `conduct_kinds` in `data/corpus/*.jsonl` and `data/corpus-staged/*.jsonl`
-(see `data/corpus/GUIDE.md`; praise lines, `khen`, are cases with none of the four kinds),
-split by the corpus's fixed hash of the case id: {metrics['train_cases']} training cases
+`thai_do` lines with `conduct_kinds` in `data/corpus/*.jsonl`, `data/corpus-staged/*.jsonl`
+(round r15: conduct told without the usual words) and `data/conduct/train/*.jsonl` (104 lines
+written for this model: not doing the job, several kinds in one complaint), see
+`data/corpus/GUIDE.md`; praise lines (`khen`) are cases with none of the four kinds. Split
+by the corpus's fixed hash of the case id: {metrics['train_cases']} training cases
 (plus an accent-stripped copy of each), {metrics['test_cases']} test cases never trained on
 ({support}).
 
