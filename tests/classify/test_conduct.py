@@ -165,3 +165,19 @@ def test_the_pipeline_stores_the_kinds_of_a_thai_do_complaint(database: str) -> 
         assert [k["kind"] for k in rude.conduct_kinds or []] == ["thieu_ton_trong"]
         assert rude.conduct_kinds and rude.conduct_kinds[0]["cue"]
         assert plain.conduct_kinds is None
+
+
+def test_a_person_setting_thai_do_in_review_gets_the_kinds_read(database: str) -> None:
+    from tests.factories.tickets import AGENCY_B, make_ticket
+    from triage.db import session_scope, utcnow
+    from triage.review.service import Labels, route
+    from triage.tickets.models import Ticket
+
+    text = "Cán bộ địa chính xã gợi ý phải bồi dưỡng 2 triệu thì sổ đỏ mới ra nhanh."
+    code = make_ticket(topic="dat_dai", flags=[], text=text)
+    with session_scope() as s:
+        ticket = s.query(Ticket).filter_by(code=code).one()
+        assert ticket.conduct_kinds is None
+        route(s, ticket, Labels(flags=["thai_do"], agency_code=AGENCY_B), actor="op",
+              now=utcnow())
+        assert [k["kind"] for k in ticket.conduct_kinds or []] == ["nhung_nhieu"]
