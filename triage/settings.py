@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     agency_model_dir: Path = REPO_ROOT / "models" / "agency"
     agency_model_fallback_score: float = Field(0.5, ge=0.0, le=1.0)
     agency_model_disagree_score: float = Field(0.9, ge=0.0, le=1.0)
+    conduct_model_dir: Path = REPO_ROOT / "models" / "conduct"
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     timezone: str = "Asia/Ho_Chi_Minh"
     code_prefix: str = "1022"

@@ -15,6 +15,9 @@ from triage.text.normalize import normalize
 
 TEST_PERCENT = 20
 URGENCY_LEVELS = ("khan", "dong_nguoi", "thuong")
+# What a conduct complaint (thai_do) is about (triage.classify.conduct); praise ("khen")
+# is a conduct_kinds value of the corpus too, and is none of these.
+CONDUCT_KINDS = ("thieu_ton_trong", "gay_kho_de", "nhung_nhieu", "vo_trach_nhiem")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Example:
     style: str = ""  # how it is written, when known (real-text yardsticks)
     when: date | None = None  # when it was received (a province's history)
     urgency: str = ""  # khan, dong_nguoi or thuong when the line is labelled (urgency model)
+    # The conduct kinds of a thai_do line; None when the line carries no conduct_kinds.
+    conduct_kinds: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -58,8 +63,11 @@ def _parse(line: str) -> Example | None:
     if not isinstance(flags, list) or any(f not in FLAGS for f in flags):
         return None
     urgency = row.get("urgency")
+    kinds = row.get("conduct_kinds")
     return Example(str(row.get("id") or ""), text, topic, tuple(sorted(set(flags))),
-                   urgency=urgency if urgency in URGENCY_LEVELS else "")
+                   urgency=urgency if urgency in URGENCY_LEVELS else "",
+                   conduct_kinds=tuple(k for k in CONDUCT_KINDS if k in kinds)
+                   if isinstance(kinds, list) else None)
 
 
 def dedupe_key(text: str) -> str:

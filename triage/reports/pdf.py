@@ -17,7 +17,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from triage.reports import charts
+from triage.reports import charts, conduct
 from triage.reports.pdf_table import FONT, Column, Table
 from triage.reports.ranking import TOO_FEW, min_due
 from triage.reports.render import HOTLINE, ReportMeta
@@ -25,7 +25,7 @@ from triage.reports.service import ListSpec, ReportRow
 from triage.reports.summary import CountRow, Summary, Totals
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-APPENDIX = {"1": "I", "2a": "II.a", "2b": "II.b", "3": "III"}
+APPENDIX = {"1": "I", "2a": "II.a", "2b": "II.b", "3": "III", **conduct.APPENDIX}
 LIST_COLUMNS = (
     Column("STT", 10, "R"), Column("Mã phiếu", 24), Column("Ngày tiếp nhận", 19),
     Column("Nội dung tóm tắt", 88), Column("Địa bàn", 27), Column("Kênh", 16),

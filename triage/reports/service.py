@@ -1,7 +1,8 @@
 """The report's lists, streamed from the database a batch at a time.
 
 1. complaints flagged tre_han received in the month;
-2. complaints flagged thai_do received in the month, complaints (2a) apart from praise (2b);
+2. complaints flagged thai_do received in the month, complaints (2a, one list per kind:
+   triage.reports.conduct) apart from praise (2b); nhung_nhieu also apart (2c);
 3. assignments due in the month that their agency answered late or held unanswered past
    the deadline (each assignment counts for the agency that held it).
 
@@ -22,7 +23,7 @@ from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
 from triage.db import utcnow
 from triage.locations.tokens import fold
-from triage.reports import lateness
+from triage.reports import conduct, lateness
 from triage.reports.cells import summary
 from triage.reports.period import Period
 from triage.routing import overlay
@@ -67,10 +68,11 @@ class ListSpec:
 LISTS: tuple[ListSpec, ...] = (
     ListSpec("tre_han", "1", "Danh sách phản ánh về giải quyết TTHC trễ hạn, quá hạn",
              "1. TTHC trễ hạn"),
-    ListSpec("thai_do", "2a", "Danh sách phản ánh về thái độ, tác phong của công chức, "
-             "viên chức", "2a. Thái độ - phản ánh"),
+    # List 2a, conduct complaints, grouped by kind (triage.reports.conduct).
+    *(ListSpec(*group) for group in conduct.GROUPED),
     ListSpec("khen", "2b", "Danh sách ý kiến khen ngợi thái độ, tác phong của công chức, "
              "viên chức", "2b. Thái độ - khen ngợi"),
+    ListSpec(*conduct.SEPARATE),  # nhung_nhieu, for the inspectorate
     ListSpec("tre_xu_ly", "3", "Danh sách phiếu chuyển xử lý trễ hạn", "3. Phiếu trễ hạn"),
 )
 
@@ -256,6 +258,10 @@ def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
     keep: Callable[[str], bool] = (
         (lambda _t: True) if key == "tre_han" else is_praise if key == "khen"
         else (lambda t: not is_praise(t)))
-    for r in _stream(session, flagged_stmt(scope, flag)):
+    stmt = flagged_stmt(scope, flag)
+    kind = conduct.kind_of(key)  # a conduct list grouped by kind
+    if kind is not None:
+        stmt = stmt.where(conduct.kind_condition(kind))
+    for r in _stream(session, stmt):
         if keep(r[4] or ""):
             yield _flagged_row(r, cutoff, clock, calendar)

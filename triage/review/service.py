@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
+from triage.classify.conduct import kinds_for_labels
 from triage.errors import Conflict, InvalidInput
 from triage.routing import overlay
 from triage.routing.models import Assignment
@@ -65,6 +66,7 @@ def _set_labels(session: Session, ticket: Ticket, topic: str | None, flags: list
     ticket.topic = topic
     ticket.flags = flags
     ticket.labels_source = "operator"
+    ticket.conduct_kinds = kinds_for_labels(ticket.text, flags, ticket.conduct_kinds)
 
 
 def _reason(text: str, note: str | None) -> str:

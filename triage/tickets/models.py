@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, Text, and_, case, false
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.db import Base, utcnow
@@ -73,6 +84,9 @@ class Ticket(Base):
     urgency: Mapped[str | None] = mapped_column(String(16))
     urgency_score: Mapped[float | None]
     urgency_reason: Mapped[str | None] = mapped_column(String(300))
+    # A thai_do complaint's kinds, [{kind, score, cue}] (triage.classify.conduct); None:
+    # not flagged thai_do, or not read yet.
+    conduct_kinds: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     location: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ward_code: Mapped[str | None] = mapped_column(String(16))

@@ -67,4 +67,5 @@ def result_for(text: str, classifier: Classifier | None = None,
         "agency": agency,
         "urgency": seen.urgency.to_dict() if seen.urgency else None,
         "agency_model": seen.agency_model.to_dict() if seen.agency_model else None,
+        "conduct_kinds": [k.to_dict() for k in seen.conduct_kinds],
     }

@@ -17,7 +17,7 @@ from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.understand.answer import InvalidText, result_for
 
-__all__ = ["classify", "classify_lines", "evaluate", "train", "train_urgency"]
+__all__ = ["classify", "classify_lines", "evaluate", "train", "train_conduct", "train_urgency"]
 
 
 def _line_result(raw: bytes, classifier: Classifier) -> dict[str, Any]:
@@ -271,3 +271,27 @@ def train_urgency(
         typer.echo(f"  {level}: độ chính xác {s['precision']}, độ phủ {s['recall']} "
                    f"({s['support']} phản ánh)")
     typer.echo(f"  Phản ánh thường bị coi là khẩn: {metrics['reader']['ordinary_called_khan']:.1%}")
+
+
+def train_conduct(
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Thư mục mô hình loại hành vi (mặc định: "
+                                       "TRIAGE_CONDUCT_MODEL_DIR).")
+    ] = None,
+) -> None:
+    """Huấn luyện lại mô hình loại hành vi (thái độ công chức) từ các dòng `thai_do` có nhãn
+    `conduct_kinds` trong data/corpus và data/corpus-staged."""
+    from triage.classify.conduct import KINDS, reset_conduct_cache
+    from triage.classify.conduct_train import train_conduct as run_training
+    from triage.settings import get_settings
+
+    settings = get_settings()
+    metrics = run_training(settings.corpus_dir, model_dir or settings.conduct_model_dir)
+    reset_conduct_cache()
+    typer.echo(f"Mô hình {metrics['version']}: {metrics['train_cases']} phản ánh huấn luyện, "
+               f"{metrics['test_cases']} phản ánh kiểm tra.")
+    for name, title in (("reader", "tập kiểm tra"), ("eval", "tập đánh giá viết tay"),
+                        ("eval_stripped", "tập đánh giá, bỏ dấu")):
+        if name in metrics:
+            f1 = ", ".join(f"{k} {metrics[name][k]['f1']}" for k in KINDS)
+            typer.echo(f"  F1 trên {title}: {f1}")

@@ -37,6 +37,7 @@ def record_classification(session: Session, ticket: Ticket, seen: Understanding,
     if seen.urgency is not None:
         ticket.urgency, ticket.urgency_score = seen.urgency.level, seen.urgency.score
         ticket.urgency_reason = seen.urgency.reason[:300] or None
+    ticket.conduct_kinds = [k.to_dict() for k in seen.conduct_kinds] or None
     session.add(Classification(ticket_id=ticket.id, model_version=result.model_version,
                                topic=result.topic, topic_confidence=result.topic_confidence,
                                flags=list(result.flags), scores=ticket.scores, created_at=now))

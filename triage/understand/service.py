@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from triage.classify.conduct import ConductKind, conduct_kinds
 from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
@@ -30,6 +31,9 @@ class Understanding:
     decision: RoutingDecision
     urgency: Urgency | None = None  # read with the classification (None: no classifier)
     agency_model: Suggestion | None = None  # the learned agency (None: no artifact)
+    # What kind of conduct a thai_do complaint reports (triage.classify.conduct); empty
+    # without thai_do among the flags.
+    conduct_kinds: tuple[ConductKind, ...] = ()
 
 
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
@@ -42,9 +46,9 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     holds the rules in force (triage.routing.overlay.router); without one, the shipped
     rules decide (a command that opens no database)."""
     repaired = prepare(text)
-    result = urgency = None
+    result = urgency = analyzed = None
     if classifier is not None:
-        analyzed = analyze(text, prepared=repaired)  # both models read the same words
+        analyzed = analyze(text, prepared=repaired)  # the models read the same words
         result = classifier.classify(text, analyzed=analyzed)
         urgency = get_urgency_reader().read(text, analyzed=analyzed)
     if result is not None:
@@ -54,5 +58,7 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     place = read_place(repaired[0])
     decision = decide_place(topic, labels, place, router)
     learned = suggest(repaired[0], topic, labels, place, decision, router)
+    kinds = tuple(conduct_kinds(text, labels, analyzed or analyze(text, prepared=repaired))
+                  ) if "thai_do" in labels else ()
     return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency,
-                         learned)
+                         learned, kinds)

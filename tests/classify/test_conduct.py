@@ -1,0 +1,183 @@
+"""Conduct kinds: the shipped model plus the cue file read a thai_do complaint's kinds, with
+and without diacritics, each with its cue; only thai_do complaints are read; the
+hand-written evaluation set scores F1 >= 0.80 per kind and shares no text with training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from triage.classify.conduct import (
+    KINDS,
+    ConductReader,
+    conduct_kinds,
+    get_conduct_reader,
+    kinds_for_labels,
+    load_cues,
+    match_cues,
+    reset_conduct_cache,
+)
+from triage.classify.conduct_train import (
+    EVAL_PATH,
+    EXTRA_DIR,
+    STAGED_DIR,
+    labelled,
+    near_duplicates,
+    read_eval,
+    scores,
+)
+from triage.classify.model import Classifier, get_classifier
+from triage.settings import get_settings
+from triage.text.normalize import normalize, strip_accents
+from triage.understand.answer import result_for
+from triage.understand.service import understand
+
+CLEAR = [
+    ("Cán bộ một cửa quát tháo, xưng mày tao với người dân đến làm giấy khai sinh.",
+     {"thieu_ton_trong"}),
+    ("Hồ sơ xin phép xây dựng bị trả về bốn lần, mỗi lần bắt bổ sung một loại giấy không có "
+     "trong quy định, hết phòng này chỉ sang phòng khác.", {"gay_kho_de"}),
+    ("Cán bộ địa chính xã gợi ý phải bồi dưỡng 2 triệu thì sổ đỏ mới ra nhanh.",
+     {"nhung_nhieu"}),
+    ("Chín giờ sáng thứ Ba phòng một cửa xã vẫn khóa cửa, cán bộ vắng mặt, gọi không ai "
+     "nghe máy.", {"vo_trach_nhiem"}),
+    ("Cán bộ tư pháp yêu cầu bổ sung giấy tờ ba lần, rồi nói muốn nhanh thì gửi tiền cà phê "
+     "cho anh em.", {"gay_kho_de", "nhung_nhieu"}),
+]
+
+
+@pytest.mark.parametrize(("text", "kinds"), CLEAR)
+@pytest.mark.parametrize("accents", [True, False])
+def test_clear_cases_get_their_kinds_with_or_without_diacritics(
+        text: str, kinds: set[str], accents: bool) -> None:
+    found = get_conduct_reader().read(text if accents else strip_accents(text))
+    assert {k.kind for k in found} == kinds
+    assert all(0 < k.score <= 1 and k.cue for k in found)
+    assert [k.kind for k in found] == [k for k in KINDS if k in kinds]  # in KINDS order
+
+
+def test_a_cue_names_its_phrase_and_adds_a_kind_the_model_missed() -> None:
+    model = Classifier.load(Path(get_settings().conduct_model_dir))
+    text = "Cán bộ xã nói chuyện với dân, đòi tiền chung chi mới ký giấy"
+    with_cues = ConductReader(model, load_cues()).read(text)
+    cue = next(k for k in with_cues if k.kind == "nhung_nhieu")
+    assert cue.cue.startswith("Cụm từ “đòi tiền”")
+    no_model = ConductReader(None, load_cues()).read("can bo tiep dan hach dich, quat thao")
+    assert [(k.kind, k.score) for k in no_model] == [("thieu_ton_trong", 1.0)]
+    assert no_model[0].cue.startswith("Cụm từ")
+
+
+def test_a_negated_cue_does_not_count_but_otherwise_does() -> None:
+    cues = load_cues()
+    praise = normalize("Chị cán bộ rất tận tình, không hề hách dịch với người già.").stripped
+    assert "thieu_ton_trong" not in match_cues(praise, cues)
+    # "không thì" is "otherwise": the cue after it counts.
+    text = normalize("Đưa tiền thì có ngay, không thì bắt bổ sung hoài.").stripped
+    assert "gay_kho_de" in match_cues(text, cues)
+
+
+def test_kinds_are_read_only_for_thai_do() -> None:
+    text = CLEAR[2][0]
+    assert conduct_kinds(text, []) == []
+    assert conduct_kinds(text, ["tre_han"]) == []
+    assert [k.kind for k in conduct_kinds(text, ["thai_do"])] == ["nhung_nhieu"]
+    # Flags a person set: the kinds follow thai_do, with no classifier at all.
+    assert understand(text, flags=["tre_han"]).conduct_kinds == ()
+    assert [k.kind for k in understand(text, flags=["thai_do"]).conduct_kinds] == \
+        ["nhung_nhieu"]
+    # Stored kinds after a person's labels: dropped without thai_do, kept, or read anew.
+    kept = [{"kind": "gay_kho_de", "score": 0.9, "cue": "x"}]
+    assert kinds_for_labels(text, ["tre_han"], kept) is None
+    assert kinds_for_labels(text, ["thai_do"], kept) == kept
+    assert [d["kind"] for d in kinds_for_labels(text, ["thai_do"], None) or []] == \
+        ["nhung_nhieu"]
+
+
+def test_result_for_answers_conduct_kinds_with_the_classifier_flag() -> None:
+    rude = result_for("Cán bộ phường quát tháo, chửi bới người dân đến làm thủ tục, "
+                      "thái độ hách dịch.", get_classifier())
+    assert "thai_do" in rude["flags"]
+    assert [k["kind"] for k in rude["conduct_kinds"]] == ["thieu_ton_trong"]
+    assert set(rude["conduct_kinds"][0]) == {"kind", "score", "cue"}
+    plain = result_for("Đèn đường hẻm 12 hư mấy tuần nay, tối đi lại khó", get_classifier())
+    assert plain["conduct_kinds"] == []
+
+
+def test_without_an_artifact_the_cues_still_read(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_CONDUCT_MODEL_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    reset_conduct_cache()
+    try:
+        reader = get_conduct_reader()
+        assert reader.model is None and reader.version == "cues-only"
+        assert [k.kind for k in reader.read("cán bộ đòi phong bì")] == ["nhung_nhieu"]
+    finally:
+        monkeypatch.delenv("TRIAGE_CONDUCT_MODEL_DIR")
+        get_settings.cache_clear()
+        reset_conduct_cache()
+
+
+def test_eval_set_is_large_varied_and_labelled() -> None:
+    rows = [json.loads(line) for line in EVAL_PATH.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 240
+    for kind in KINDS:
+        assert sum(kind in r["kinds"] for r in rows) >= 60, kind
+    assert sum(len(r["kinds"]) > 1 for r in rows) >= 30
+    assert sum(not r["diacritics"] for r in rows) >= 20
+    assert all(r["kinds"] and set(r["kinds"]) <= set(KINDS) for r in rows)
+
+
+def test_eval_text_is_disjoint_from_training_text() -> None:
+    """No evaluation line is (nearly) a line the model was trained on."""
+    training = [e.text for e in labelled(get_settings().corpus_dir, STAGED_DIR, EXTRA_DIR)]
+    assert near_duplicates([c.text for c in read_eval()], training, share=0.5) == []
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_eval_set_f1_is_at_least_080_per_kind(stripped: bool) -> None:
+    result = scores(get_conduct_reader(), read_eval(), stripped=stripped)
+    for kind in KINDS:
+        assert result[kind]["f1"] >= 0.80, (kind, result[kind])
+
+
+def test_the_pipeline_stores_the_kinds_of_a_thai_do_complaint(database: str) -> None:
+    from triage.db import session_scope, utcnow
+    from triage.intake import service as intake
+    from triage.intake.schemas import ComplaintIn
+    from triage.pipeline import tasks
+    from triage.tickets.models import Ticket
+
+    texts = ["Cán bộ một cửa phường Mỹ Phú quát tháo, chửi bới người dân, thái độ hách dịch.",
+             "Đèn đường ở ấp 3 xã Mỹ Hiệp bị hư cả tuần nay, ban đêm tối om."]
+    ids = []
+    with session_scope() as s:
+        for text in texts:
+            ids.append(intake.submit(s, ComplaintIn(text=text, channel="web"), actor="test",
+                                     now=utcnow()).ticket.id)
+    for ticket_id in ids:
+        tasks.process_ticket(ticket_id)
+    with session_scope() as s:
+        rude, plain = (s.get_one(Ticket, i) for i in ids)
+        assert "thai_do" in rude.flags
+        assert [k["kind"] for k in rude.conduct_kinds or []] == ["thieu_ton_trong"]
+        assert rude.conduct_kinds and rude.conduct_kinds[0]["cue"]
+        assert plain.conduct_kinds is None
+
+
+def test_a_person_setting_thai_do_in_review_gets_the_kinds_read(database: str) -> None:
+    from tests.factories.tickets import AGENCY_B, make_ticket
+    from triage.db import session_scope, utcnow
+    from triage.review.service import Labels, route
+    from triage.tickets.models import Ticket
+
+    text = "Cán bộ địa chính xã gợi ý phải bồi dưỡng 2 triệu thì sổ đỏ mới ra nhanh."
+    code = make_ticket(topic="dat_dai", flags=[], text=text)
+    with session_scope() as s:
+        ticket = s.query(Ticket).filter_by(code=code).one()
+        assert ticket.conduct_kinds is None
+        route(s, ticket, Labels(flags=["thai_do"], agency_code=AGENCY_B), actor="op",
+              now=utcnow())
+        assert [k["kind"] for k in ticket.conduct_kinds or []] == ["nhung_nhieu"]

@@ -1,0 +1,178 @@
+"""What kind of conduct a ``thai_do`` complaint reports, several where several apply:
+``thieu_ton_trong`` (rude, shouting, dismissive), ``gay_kho_de`` (obstruction, needless
+papers, shirking, sending people from desk to desk), ``nhung_nhieu`` (harassment, asking or
+hinting for money, bribes, "bồi dưỡng") and ``vo_trach_nhiem`` (absent, late, asleep, not
+doing the job).
+
+Read the way urgency is (triage.classify.urgency): a small linear model (models/conduct, the
+topic model's artifact format: a ``Classifier`` whose flags are the four kinds) reads the
+whole text; cue phrases a person can read and edit (data/conduct/cues.csv) can add a kind
+the model missed, never remove one. Cues match on the accent-stripped, lower-cased text
+word by word. Each kind comes with its cue: the phrase that added it, or the words that
+pushed the model hardest towards it. Only complaints flagged ``thai_do`` are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage.classify.corpus import CONDUCT_KINDS
+from triage.classify.features import make_doc
+from triage.classify.model import Classifier, ModelNotTrained
+from triage.classify.urgency import _cue_pattern
+from triage.settings import REPO_ROOT
+from triage.text.normalize import NormalizedText, analyze
+
+KINDS = CONDUCT_KINDS
+CUES_PATH = REPO_ROOT / "data" / "conduct" / "cues.csv"
+LABELS = {
+    "thieu_ton_trong": "Thiếu tôn trọng, hách dịch",
+    "gay_kho_de": "Gây khó dễ, phiền hà",
+    "nhung_nhieu": "Nhũng nhiễu, đòi hoặc gợi ý tiền",
+    "vo_trach_nhiem": "Vô trách nhiệm, vắng mặt, chậm trễ",
+}
+FLAG = "thai_do"  # the only flag whose complaints are read
+
+
+@dataclass(frozen=True)
+class ConductKind:
+    kind: str
+    score: float  # the model's probability of the kind; 1.0 when only a cue found it
+    cue: str  # the cue phrase or the model's strongest words, in Vietnamese
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str
+    phrase: str  # as written in the file, shown in the cue
+    note: str
+    pattern: re.Pattern[str]
+
+
+@lru_cache(maxsize=4)
+def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
+    cues: list[Cue] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            kind, phrase = row["kind"].strip(), row["phrase"].strip()
+            if kind not in KINDS or not phrase:
+                raise ValueError(f"conduct cue needs a kind of {', '.join(KINDS)}: {row}")
+            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), _cue_pattern(phrase)))
+    return tuple(cues)
+
+
+# A cue right after a negation does not count: praise says "không hề hách dịch".
+_NEGATED = re.compile(
+    r"(?<!\w)(?:khong|chang|chua|ko|k|hok|kg|khg)(?:\s+(?:he|bao gio|tung|co|phai))?\s*$")
+
+
+def _found(cue: Cue, stripped: str) -> bool:
+    return any(not _NEGATED.search(stripped[max(0, m.start() - 24):m.start()])
+               for m in cue.pattern.finditer(stripped))
+
+
+def match_cues(stripped: str, cues: tuple[Cue, ...]) -> dict[str, Cue]:
+    """The first cue of each kind found (not negated) in the text."""
+    found: dict[str, Cue] = {}
+    for cue in cues:
+        if cue.kind not in found and _found(cue, stripped):
+            found[cue.kind] = cue
+    return found
+
+
+class ConductReader:
+    def __init__(self, model: Classifier | None, cues: tuple[Cue, ...]) -> None:
+        self.model = model  # None: no artifact, the cues alone decide
+        self.cues = cues
+
+    @property
+    def version(self) -> str:
+        return self.model.version if self.model is not None else "cues-only"
+
+    def _model_kinds(self, norm: NormalizedText) -> dict[str, ConductKind]:
+        model = self.model
+        assert model is not None
+        doc = make_doc(norm, model.features.segmented)
+        idx, val = model.features.transform_one(doc)
+        if not len(idx):
+            return {}
+        decision = val @ model.weights[idx] + model.bias
+        _, flag_p = model.probabilities(decision[None, :])
+        out: dict[str, ConductKind] = {}
+        n = len(model.topics)
+        for j in np.flatnonzero(flag_p[0] >= model.flag_thresholds):
+            words = ", ".join(model.explain(idx, val, [n + int(j)], doc)[:3])
+            kind = model.flags[int(j)]
+            out[kind] = ConductKind(kind, round(float(flag_p[0][j]), 4),
+                                    f"Mô hình: {words}" if words else "Mô hình")
+        return out
+
+    def read(self, text: str, prepared: tuple[str, str | None] | None = None,
+             analyzed: tuple[NormalizedText, str | None] | None = None
+             ) -> list[ConductKind]:
+        """The kinds `text` reports, in KINDS order (empty: none recognised, e.g. praise).
+        ``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+        norm, problem = analyzed or analyze(text, prepared=prepared)
+        found = self._model_kinds(norm) if self.model is not None and problem is None else {}
+        for kind, cue in match_cues(norm.stripped, self.cues).items():
+            # The phrase reads better than the model's words; the model's score is kept.
+            note = f" ({cue.note})" if cue.note else ""
+            score = found[kind].score if kind in found else 1.0
+            found[kind] = ConductKind(kind, score, f"Cụm từ “{cue.phrase}”{note}")
+        return [found[k] for k in KINDS if k in found]
+
+
+def conduct_kinds(text: str, flags: list[str] | tuple[str, ...],
+                  analyzed: tuple[NormalizedText, str | None] | None = None
+                  ) -> list[ConductKind]:
+    """The kinds of a complaint flagged thai_do (by a model or a person); none otherwise."""
+    if FLAG not in flags:
+        return []
+    return get_conduct_reader().read(text, analyzed=analyzed)
+
+
+def kinds_for_labels(text: str, flags: list[str], current: list[dict[str, Any]] | None
+                     ) -> list[dict[str, Any]] | None:
+    """A ticket's stored kinds after a person set its flags: none without thai_do, those
+    it had when it keeps thai_do, read now when thai_do is new."""
+    if FLAG not in flags:
+        return None
+    if current:
+        return current
+    return [k.to_dict() for k in conduct_kinds(text, flags)] or None
+
+
+_lock = threading.Lock()
+_cached: dict[Path, ConductReader] = {}
+
+
+def get_conduct_reader() -> ConductReader:
+    """The reader of settings.conduct_model_dir, loaded once per process; without an
+    artifact there, the cue file alone decides."""
+    from triage.settings import get_settings
+
+    path = Path(get_settings().conduct_model_dir)
+    with _lock:
+        if path not in _cached:
+            try:
+                model: Classifier | None = Classifier.load(path)
+            except ModelNotTrained:
+                model = None
+            _cached[path] = ConductReader(model, load_cues())
+        return _cached[path]
+
+
+def reset_conduct_cache() -> None:
+    with _lock:
+        _cached.clear()

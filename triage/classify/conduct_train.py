@@ -1,0 +1,274 @@
+"""Training the conduct-kind model from the ``thai_do`` lines that carry ``conduct_kinds``.
+
+Same steps as the urgency model: the corpus reader and its fixed hash split (the test cases
+are never trained on), an accent-stripped copy of each training case, TF-IDF blocks from
+triage.classify.features, the artifact written by ``Classifier.save``. Besides
+data/corpus, the staged round data/corpus-staged (r15: conduct told without the usual
+words) is read: its conduct labels are sound, only its topic effect was not a clear gain;
+and data/conduct/train, lines written for this model.
+
+The artifact is a ``Classifier`` with one placeholder topic (``thai_do``, probability 1)
+and the four kinds as flags: one binary logistic regression per kind (a probability
+already, so the Platt scaling is the identity), each with the threshold that gave the best
+F1 on a validation part of the training split. Scores are given on the corpus test split
+and on the hand-written evaluation set data/conduct/eval.jsonl, as written and
+accent-stripped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from triage.classify.conduct import FLAG, KINDS, ConductReader, load_cues
+from triage.classify.corpus import (
+    Example,
+    data_hash,
+    dedupe,
+    dedupe_key,
+    load_corpus,
+    split,
+)
+from triage.classify.features import FeatureSet, make_doc
+from triage.classify.model import Classifier
+from triage.classify.train import augmented
+from triage.settings import REPO_ROOT
+from triage.text.normalize import normalize, strip_accents
+
+BLOCKS = ("syl", "syl_str", "chr_str")
+C = 4.0
+SEED = 1022
+CLASS_WEIGHT = "balanced"
+STAGED_DIR = REPO_ROOT / "data" / "corpus-staged"
+EVAL_PATH = REPO_ROOT / "data" / "conduct" / "eval.jsonl"
+# Lines written for this model alone (corpus format, topic left "khac"): kinds the corpus
+# has few of (not doing the job, several kinds in one complaint).
+EXTRA_DIR = REPO_ROOT / "data" / "conduct" / "train"
+THRESHOLDS = [round(0.2 + 0.05 * i, 2) for i in range(13)]
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    kinds: tuple[str, ...]
+
+
+def labelled(*dirs: Path) -> list[Example]:
+    """thai_do lines with conduct_kinds from `dirs`, one copy of each text."""
+    found = [e for d in dirs if d.is_dir() for e in load_corpus(d).examples
+             if FLAG in e.flags and e.conduct_kinds is not None]
+    return dedupe(found)
+
+
+def read_eval(path: Path = EVAL_PATH) -> list[Case]:
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            cases.append(Case(row["text"], tuple(k for k in KINDS if k in row["kinds"])))
+    return cases
+
+
+def _grams(text: str, n: int = 4) -> set[str]:
+    words = dedupe_key(text).split()
+    return {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 1))}
+
+
+def near_duplicates(texts: Sequence[str], others: Sequence[str], share: float = 0.5
+                    ) -> list[tuple[str, str]]:
+    """(text, other) pairs where a text of `texts` shares at least `share` of its
+    accent-stripped word 4-grams with one line of `others`: a copied or lightly edited line."""
+    index: dict[str, list[int]] = {}
+    for i, other in enumerate(others):
+        for gram in _grams(other):
+            index.setdefault(gram, []).append(i)
+    found = []
+    for text in texts:
+        grams = _grams(text)
+        hits: dict[int, int] = {}
+        for gram in grams:
+            for i in index.get(gram, ()):
+                hits[i] = hits.get(i, 0) + 1
+        best = max(hits, key=hits.__getitem__, default=None)
+        if best is not None and hits[best] >= share * len(grams):
+            found.append((text, others[best]))
+    return found
+
+
+def is_validation(example: Example) -> bool:
+    digest = hashlib.sha256(f"conduct-valid:{example.id}".encode()).hexdigest()
+    return int(digest[:8], 16) % 5 == 0
+
+
+def fit(train: Sequence[Example], version: str, thresholds: dict[str, float]) -> Classifier:
+    from sklearn.linear_model import LogisticRegression
+
+    examples, texts, _ = augmented(train)
+    docs = [make_doc(normalize(t), False) for t in texts]
+    features, X = FeatureSet.fit_transform(BLOCKS, docs, min_df=2)
+    weights = [np.zeros(X.shape[1])]
+    bias = [0.0]
+    for kind in KINDS:
+        y = [int(kind in (e.conduct_kinds or ())) for e in examples]
+        lr = LogisticRegression(C=C, max_iter=3000, class_weight=CLASS_WEIGHT,
+                                random_state=SEED).fit(X, y)
+        weights.append(lr.coef_[0])
+        bias.append(float(lr.intercept_[0]))
+    n = len(KINDS) + 1
+    meta = {"version": version, "topics": [FLAG], "flags": list(KINDS),
+            "flag_thresholds": {k: thresholds.get(k, 0.5) for k in KINDS},
+            "flag_nb_share": {k: 0.0 for k in KINDS}, "review_threshold": 0.0,
+            "kind": "conduct", "blocks": list(BLOCKS), "C": C, "class_weight": CLASS_WEIGHT}
+    return Classifier(features, {
+        "weights": np.stack(weights, axis=1).astype(np.float32),
+        "bias": np.asarray(bias, np.float32),
+        "platt_a": np.ones(n, np.float32), "platt_b": np.zeros(n, np.float32),
+    }, meta)
+
+
+def choose_thresholds(train: Sequence[Example]) -> dict[str, float]:
+    """Per kind, the threshold of best F1 on a validation fifth of the training split
+    (read as written and accent-stripped), the model fitted on the other four fifths."""
+    part = [e for e in train if not is_validation(e)]
+    valid = [e for e in train if is_validation(e)]
+    model = fit(part, "validation", {})
+    texts = [e.text for e in valid] + [strip_accents(e.text) for e in valid]
+    want = [e.conduct_kinds or () for e in valid] * 2
+    p = np.array([[c.flag_scores.get(k, 0.0) for k in KINDS]
+                  for c in model.classify_many(texts)])
+    out = {}
+    for j, kind in enumerate(KINDS):
+        truth = np.array([kind in w for w in want])
+        best = max(THRESHOLDS, key=lambda t: (_f1(p[:, j] >= t, truth), -abs(t - 0.5)))
+        out[kind] = best
+    return out
+
+
+def _f1(got: np.ndarray, truth: np.ndarray) -> float:
+    tp = float((got & truth).sum())
+    return 2 * tp / max(float(got.sum() + truth.sum()), 1.0)
+
+
+def scores(reader: ConductReader, cases: Sequence[Case], stripped: bool = False
+           ) -> dict[str, Any]:
+    """Precision, recall and F1 per kind; exact: the share of cases whose kinds all match."""
+    got = [{k.kind for k in reader.read(strip_accents(c.text) if stripped else c.text)}
+           for c in cases]
+    out: dict[str, Any] = {"cases": len(cases)}
+    for kind in KINDS:
+        tp = sum(kind in g and kind in c.kinds for g, c in zip(got, cases, strict=True))
+        n_got = sum(kind in g for g in got)
+        n_want = sum(kind in c.kinds for c in cases)
+        out[kind] = {"precision": round(tp / n_got, 4) if n_got else None,
+                     "recall": round(tp / n_want, 4) if n_want else None,
+                     "f1": round(2 * tp / (n_got + n_want), 4) if n_got + n_want else None,
+                     "support": n_want}
+    out["exact"] = round(sum(g == set(c.kinds) for g, c in zip(got, cases, strict=True))
+                         / max(len(cases), 1), 4)
+    return out
+
+
+def cases_of(examples: Sequence[Example]) -> list[Case]:
+    return [Case(e.text, e.conduct_kinds or ()) for e in examples]
+
+
+def train_conduct(corpus_dir: Path, out: Path, staged_dir: Path = STAGED_DIR,
+                  eval_path: Path = EVAL_PATH) -> dict[str, Any]:
+    train, test = split(labelled(corpus_dir, staged_dir, EXTRA_DIR))
+    version = "conduct-" + data_hash(train)[:12]
+    model = fit(train, version, choose_thresholds(train))
+    cues = load_cues()
+    reader, test_cases = ConductReader(model, cues), cases_of(test)
+    metrics: dict[str, Any] = {
+        "version": version, "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "train_cases": len(train), "test_cases": len(test),
+        "thresholds": model.meta["flag_thresholds"],
+        "model_only": scores(ConductReader(model, ()), test_cases),
+        "reader": scores(reader, test_cases),
+        "reader_stripped": scores(reader, test_cases, stripped=True),
+        "cues_only": scores(ConductReader(None, cues), test_cases),
+    }
+    if eval_path.exists():
+        written = read_eval(eval_path)
+        metrics["eval"] = scores(reader, written)
+        metrics["eval_stripped"] = scores(reader, written, stripped=True)
+    # The artifact is fitted on the training split only: its test scores stay honest.
+    model.save(out)
+    (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n",
+                                      encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(card(metrics), encoding="utf-8")
+    return metrics
+
+
+def _row(label: str, m: dict[str, Any]) -> str:
+    cells = [f"{m[k]['precision']} / {m[k]['recall']} / **{m[k]['f1']}**" for k in KINDS]
+    return f"| {label} | {' | '.join(cells)} | {m['exact']:.1%} |"
+
+
+def card(metrics: dict[str, Any]) -> str:
+    rows = [_row(label, metrics[name]) for name, label in (
+        ("reader", "model + cues (what the service uses)"),
+        ("reader_stripped", "model + cues, accent-stripped"),
+        ("model_only", "model alone"), ("cues_only", "cues alone"))]
+    evals = [_row(label, metrics[name]) for name, label in (
+        ("eval", "as written"), ("eval_stripped", "accent-stripped")) if name in metrics]
+    support = ", ".join(f"{k} {metrics['reader'][k]['support']}" for k in KINDS)
+    eval_support = ", ".join(f"{k} {metrics['eval'][k]['support']}" for k in KINDS) \
+        if "eval" in metrics else "none"
+    thresholds = ", ".join(f"{k} {v}" for k, v in metrics["thresholds"].items())
+    header = "| reader | " + " | ".join(KINDS) + " | exact |\n|" + " --- |" * (len(KINDS) + 2)
+    return f"""# Model card: conduct kinds of 1022 complaints
+
+- Version: `{metrics['version']}`; trained {metrics['trained_at']} by `triage train-conduct`.
+- Artifact: `model.json` + `model.npz` in the topic model's format (plain data, SHA-256 in
+  `SHA256SUMS`, checked on load): a `Classifier` with one placeholder topic (`thai_do`) and
+  the kinds `thieu_ton_trong`, `gay_kho_de`, `nhung_nhieu`, `vo_trach_nhiem` as flags.
+- Model: one binary logistic regression per kind (C={C}, class weights {CLASS_WEIGHT}) over
+  TF-IDF blocks {", ".join(BLOCKS)} (syllable 1-2-grams as written and accent-stripped,
+  accent-stripped character 2-5-grams). Multi-label: every kind over its threshold is kept.
+- Thresholds ({thresholds}): per kind, the best F1 on a validation fifth of the training
+  split (by a hash of the id), read as written and accent-stripped.
+- Cues: `data/conduct/cues.csv`, matched on the accent-stripped text word by word; a cue
+  adds its kind (score 1.0), never removes one. Each kind's cue names the phrase, or the
+  three words that pushed the model hardest towards it.
+- Runs only on complaints flagged `thai_do` (by the topic model or by a person).
+
+## Data
+
+`thai_do` lines with `conduct_kinds` in `data/corpus/*.jsonl`, `data/corpus-staged/*.jsonl`
+(round r15: conduct told without the usual words) and `data/conduct/train/*.jsonl` (104 lines
+written for this model: not doing the job, several kinds in one complaint), see
+`data/corpus/GUIDE.md`; praise lines (`khen`) are cases with none of the four kinds. Split
+by the corpus's fixed hash of the case id: {metrics['train_cases']} training cases
+(plus an accent-stripped copy of each), {metrics['test_cases']} test cases never trained on
+({support}).
+
+## Corpus test split: precision / recall / F1 per kind
+
+{header}
+{chr(10).join(rows)}
+
+## Hand-written evaluation set (`data/conduct/eval.jsonl`)
+
+Conduct complaints written for this evaluation only, in every register (operator notes,
+letters, reader desks, portal records; with and without diacritics, abbreviations, typos),
+none taken from the corpus (near duplicates checked by `tests/classify/test_conduct.py`);
+support {eval_support}.
+
+{header}
+{chr(10).join(evals)}
+
+## Limits
+
+All labelled text was written by this project; real complaints carry no conduct kinds yet,
+so these scores are an upper bound. Kinds told only by implication ("anh biết rồi đấy",
+a file that "nằm im" in a drawer) are the weak point; a cue file entry fixes a phrase the
+model keeps missing.
+"""
