@@ -165,6 +165,10 @@ def test_the_pipeline_stores_the_kinds_of_a_thai_do_complaint(database: str) -> 
         assert [k["kind"] for k in rude.conduct_kinds or []] == ["thieu_ton_trong"]
         assert rude.conduct_kinds and rude.conduct_kinds[0]["cue"]
         assert plain.conduct_kinds is None
+        # Staff ticket JSON carries them too.
+        from triage.tickets.present import ticket_out
+        assert [k.kind for k in ticket_out(rude).conduct_kinds] == ["thieu_ton_trong"]
+        assert ticket_out(plain).conduct_kinds == []
 
 
 def test_a_person_setting_thai_do_in_review_gets_the_kinds_read(database: str) -> None:

@@ -7,7 +7,14 @@ from datetime import datetime
 from triage.taxonomy import topic_name
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import mask_phone, national_digits
-from triage.tickets.schemas import CallerOut, EventOut, SatisfactionOut, TicketOut, UrgencyOut
+from triage.tickets.schemas import (
+    CallerOut,
+    ConductKindOut,
+    EventOut,
+    SatisfactionOut,
+    TicketOut,
+    UrgencyOut,
+)
 from triage.tickets.service import local_tz
 from triage.tickets.states import STATUS_NAMES, Status
 
@@ -52,6 +59,7 @@ def ticket_out(
         model_version=ticket.model_version,
         urgency=UrgencyOut(level=ticket.urgency, score=ticket.urgency_score,
                            reason=ticket.urgency_reason) if ticket.urgency else None,
+        conduct_kinds=[ConductKindOut.model_validate(k) for k in ticket.conduct_kinds or []],
         review_reasons=list(ticket.review_reasons or []),
         location=dict(ticket.location or {}),
         agency_code=ticket.agency_code,

@@ -37,6 +37,12 @@ class SatisfactionOut(BaseModel):
     answered_at: datetime | None
 
 
+class ConductKindOut(BaseModel):
+    kind: str  # thieu_ton_trong | gay_kho_de | nhung_nhieu | vo_trach_nhiem
+    score: float
+    cue: str
+
+
 class TicketOut(BaseModel):
     code: str
     status: str
@@ -54,6 +60,8 @@ class TicketOut(BaseModel):
     model_version: str | None
     # How urgent the complaint was read to be; None for tickets not read yet.
     urgency: UrgencyOut | None = None
+    # What kind of conduct a thai_do complaint reports ({kind, score, cue}); empty otherwise.
+    conduct_kinds: list[ConductKindOut] = []
     review_reasons: list[str]
     location: dict[str, Any]
     agency_code: str | None
