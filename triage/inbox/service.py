@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
+from triage.cases.service import answer_case
 from triage.errors import Conflict, InvalidInput
 from triage.routing.models import Assignment
 from triage.routing.service import current_assignment
@@ -98,6 +99,7 @@ def resolve(session: Session, ticket: Ticket, answer: str, *, actor: str, agency
     if assignment is not None:
         assignment.answered_at = now
         assignment.acknowledged_at = assignment.acknowledged_at or now
+    answer_case(session, ticket, actor=actor, agency_code=agency_code, now=now)
 
 
 def request_reassign(

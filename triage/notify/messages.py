@@ -21,6 +21,7 @@ SUBJECTS = {
     "reminder": "[1022] Phiếu {code}: sắp đến hạn trả lời",
     "escalation": "[1022] Phiếu {code}: quá hạn trả lời",
     "urgent_escalation": "[1022] KHẨN – Phiếu {code}: cơ quan chưa xác nhận tiếp nhận",
+    "reraised_escalation": "[1022] Phiếu {code}: vụ việc bị tái phản ánh nhiều lần",
 }
 URGENT_SUBJECTS = {
     "assigned": "[1022] KHẨN – Phiếu {code}: sự cố nguy hiểm, đề nghị xử lý ngay",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from triage.cases import service as cases
 from triage.classify.model import ModelNotTrained, get_classifier
 from triage.routing import overlay
 from triage.routing.rules import RoutingDecision
@@ -69,8 +70,11 @@ def route(session: Session, ticket: Ticket, now: datetime,
         seen = understand(ticket.text, topic=ticket.topic, flags=ticket.flags or [],
                           router=overlay.router(session, now))
     decision = suggest_route(ticket, seen)
+    if cases.link_repeat(session, ticket, now):
+        return  # a repeat report: routed with its case, the agency was told for the case
     if not (decision.confident and decision.agency_code):
         to_review(session, ticket, ["routing_unsure"], now)
         return
-    assign(session, ticket, decision.agency_code, rule=decision.rule, reason=decision.reason,
-           actor=ACTOR, now=now)
+    assignment = assign(session, ticket, decision.agency_code, rule=decision.rule,
+                        reason=decision.reason, actor=ACTOR, now=now)
+    cases.after_route(session, ticket, assignment, now)

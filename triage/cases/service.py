@@ -1,0 +1,295 @@
+"""Repeat reports: the lookup at intake and in /classify, automatic links into cases,
+re-raised complaints, and the operator's one-click link and unlink.
+
+A linked report takes its case's agency and deadline and goes to ROUTED without an
+assignment of its own: the agency was told once, for the case (its primary's
+assignment), so neither the notification sweep nor the deadline scan sees the repeat.
+Everything here runs inside the caller's transaction (the pipeline's route step, the
+operator's request), so a retried step links once or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from triage.cases.models import Case, CaseKey, CaseReport, LinkCorrection
+from triage.cases.similarity import describe, parse, score, stored, words
+from triage.errors import Conflict
+from triage.settings import get_settings
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+
+ACTOR = "hệ thống"
+# Tickets a repeat can join: the agency holds them, or answered them lately.
+OPEN = (Status.ROUTED.value, Status.ACKNOWLEDGED.value)
+FINISHED = (Status.RESOLVED.value, Status.CLOSED.value)
+# Candidates scored per lookup, the most alike first (PostgreSQL: by pg_trgm's similarity
+# of the stored words; SQLite: the newest). Few tickets share a ward and a topic.
+CANDIDATE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Candidate:
+    ticket_id: int
+    code: str  # the case's code when the ticket is in one, else the ticket's
+    case_id: int | None
+    score: float
+    reason: str
+    finished: bool  # answered already: a match re-raises it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "score": round(self.score, 3), "reason": self.reason}
+
+
+def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> None:
+    """Put the ticket in the repeat index (once; a re-route updates its place and topic)."""
+    key = session.get(CaseKey, ticket.id)
+    if key is None:
+        key = CaseKey(ticket_id=ticket.id, received_at=ticket.received_at)
+        session.add(key)
+    key.ward_code, key.topic, key.words = ticket.ward_code, ticket.topic, stored(key_words)
+    key.phone_e164 = ticket.caller.phone_e164 if ticket.caller else None
+
+
+def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | None,
+               topic: str | None, phone: str | None, now: datetime,
+               exclude: int | None = None) -> list[Candidate]:
+    """Open tickets and tickets finished within the window on the same place and topic,
+    or from the same phone, best first, one per case, with their score and reason."""
+    if not key_words:
+        return []
+    cutoff = now - timedelta(days=get_settings().case_window_days)
+    live = or_(Ticket.status.in_(OPEN),
+               (Ticket.status.in_(FINISHED)) & (Ticket.resolved_at >= cutoff))
+    pg = session.get_bind().dialect.name == "postgresql"
+    order = (func.similarity(CaseKey.words, literal(stored(key_words))).desc()
+             if pg else CaseKey.received_at.desc())
+    base = (select(CaseKey.ticket_id, CaseKey.words, CaseKey.phone_e164, Ticket.code,
+                   Ticket.status, CaseReport.case_id, Case.code)
+            .join(Ticket, Ticket.id == CaseKey.ticket_id)
+            .outerjoin(CaseReport, CaseReport.ticket_id == CaseKey.ticket_id)
+            .outerjoin(Case, Case.id == CaseReport.case_id)
+            .where(live))
+    if exclude is not None:
+        base = base.where(CaseKey.ticket_id != exclude)
+    rows: list[Any] = []
+    if ward_code and topic:
+        rows += session.execute(base.where(CaseKey.ward_code == ward_code,
+                                           CaseKey.topic == topic)
+                                .order_by(order).limit(CANDIDATE_LIMIT)).all()
+    if phone:
+        rows += session.execute(base.where(CaseKey.phone_e164 == phone)
+                                .order_by(CaseKey.received_at.desc()).limit(20)).all()
+    best: dict[Any, Candidate] = {}
+    for tid, stored_words, row_phone, code, status, case_id, case_code in rows:
+        found = score(key_words, parse(stored_words))
+        same_phone = bool(phone) and row_phone == phone
+        reason = _reason(found.shared, same_phone)
+        candidate = Candidate(tid, case_code or code, case_id, found.value, reason,
+                              status in FINISHED)
+        group = case_id if case_id is not None else f"t{tid}"
+        if group not in best or best[group].score < candidate.score:
+            best[group] = candidate
+    return sorted(best.values(), key=lambda c: (-c.score, c.ticket_id))
+
+
+def _reason(shared: tuple[str, ...], same_phone: bool) -> str:
+    parts = ["Cùng phường/xã và lĩnh vực"]
+    if shared:
+        parts.append("cùng nói về: " + describe(shared))
+    if same_phone:
+        parts.append("cùng số điện thoại người phản ánh")
+    return "; ".join(parts) + "."
+
+
+def lookup(session: Session, ticket: Ticket, key_words: frozenset[str],
+           now: datetime) -> list[Candidate]:
+    phone = ticket.caller.phone_e164 if ticket.caller else None
+    return candidates(session, key_words, ward_code=ticket.ward_code, topic=ticket.topic,
+                      phone=phone, now=now, exclude=ticket.id)
+
+
+def case_of(session: Session, ticket_id: int) -> Case | None:
+    report = session.get(CaseReport, ticket_id)
+    return session.get(Case, report.case_id) if report is not None else None
+
+
+def _open_case(session: Session, primary: Ticket, now: datetime, *, actor: str,
+               parent: Case | None = None) -> Case:
+    case = Case(code=f"VV-{primary.code}", primary_ticket_id=primary.id,
+                ward_code=primary.ward_code, topic=primary.topic, report_count=1,
+                reraised=parent.reraised if parent else 0,
+                parent_case_id=parent.id if parent else None, opened_at=now, updated_at=now,
+                status="resolved" if primary.status in FINISHED else "open",
+                resolved_at=primary.resolved_at if primary.status in FINISHED else None)
+    session.add(case)
+    session.flush()
+    session.add(CaseReport(ticket_id=primary.id, case_id=case.id, how="primary",
+                           linked_at=now, linked_by=actor))
+    return case
+
+
+def _join(session: Session, case: Case, ticket: Ticket, *, how: str, score_: float | None,
+          actor: str, now: datetime) -> None:
+    session.add(CaseReport(ticket_id=ticket.id, case_id=case.id, how=how, score=score_,
+                           linked_at=now, linked_by=actor))
+    case.report_count += 1
+    case.updated_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="case_linked",
+                            data={"case_code": case.code, "how": how, "score": score_}))
+
+
+def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
+    """The pipeline's route step, first: index the ticket, and if an open case (or an
+    open ticket) strongly matches, join it, take its agency and deadline and end the
+    route step there (True). A strong match with a case answered within the window
+    re-raises it (False: the ticket is routed as usual, see ``after_route``)."""
+    key_words = words(ticket.text)
+    if ticket.ward_code and ticket.topic:
+        remember(session, ticket, key_words)
+    found = [c for c in lookup(session, ticket, key_words, now)
+             if c.score >= get_settings().case_link_threshold]
+    if not found:
+        return False
+    best = found[0]
+    target = session.get_one(Ticket, best.ticket_id)
+    case = case_of(session, target.id) or _open_case(session, target, now, actor=ACTOR)
+    if case.status == "resolved":
+        _reraise(session, case, ticket, best.score, now)
+        return False
+    primary = session.get_one(Ticket, case.primary_ticket_id)
+    _join(session, case, ticket, how="auto", score_=best.score, actor=ACTOR, now=now)
+    ticket.agency_code, ticket.due_at, ticket.routed_at = primary.agency_code, primary.due_at, now
+    ticket.routing_rule = "case"
+    ticket.routing_reason = f"Phản ánh lặp lại của vụ việc {case.code}: {best.reason}"[:500]
+    transition(session, ticket, Status.ROUTED, actor=ACTOR, kind="routed", now=now,
+               data={"agency_code": primary.agency_code, "rule": "case",
+                     "case_code": case.code, "score": best.score})
+    return True
+
+
+def _reraise(session: Session, case: Case, ticket: Ticket, score_: float,
+             now: datetime) -> None:
+    """A report on a case answered within the window: reopen it with this report as its
+    primary (the agency is told again through the route), or open a follow-up case."""
+    if get_settings().case_reraise_mode == "follow_up":
+        follow = _open_case(session, ticket, now, actor=ACTOR, parent=case)
+        follow.reraised = case.reraised + 1
+        case = follow
+    else:
+        _join(session, case, ticket, how="reraised", score_=score_, actor=ACTOR, now=now)
+        case.reraised += 1
+        case.primary_ticket_id, case.status, case.resolved_at = ticket.id, "open", None
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=ACTOR, kind="case_reraised",
+                            data={"case_code": case.code, "reraised": case.reraised,
+                                  "score": score_}))
+
+
+def after_route(session: Session, ticket: Ticket, assignment: Any, now: datetime) -> None:
+    """Once a re-raising report is routed: escalate the case to the province office when
+    it has been re-raised TRIAGE_CASE_ESCALATE_RERAISED times (once per case)."""
+    from triage.notify.service import plan  # notify reads routing, which reads nothing here
+
+    case = case_of(session, ticket.id)
+    if case is None or case.primary_ticket_id != ticket.id or case.escalated_at is not None:
+        return
+    if case.reraised < get_settings().case_escalate_reraised:
+        return
+    case.escalated_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=ACTOR, kind="case_escalated",
+                            data={"case_code": case.code, "reraised": case.reraised}))
+    plan(session, assignment, "reraised_escalation", now)
+
+
+def answer_case(session: Session, ticket: Ticket, *, actor: str, agency_code: str,
+                now: datetime) -> int:
+    """The agency answered one report of a case: every open report of the case gets the
+    same answer (each caller reads it in the lookup); returns how many more were closed."""
+    case = case_of(session, ticket.id)
+    if case is None:
+        return 0
+    case.status, case.resolved_at, case.updated_at = "resolved", now, now
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id, Ticket.id != ticket.id,
+                   Ticket.status.in_(OPEN)))
+    answered = 0
+    for other in session.scalars(stmt):
+        transition(session, other, Status.RESOLVED, actor=actor, kind="resolved", now=now,
+                   data={"agency_code": agency_code, "case_code": case.code,
+                         "public": ticket.answer_public})
+        other.answer, other.answer_public, other.resolved_at = (ticket.answer,
+                                                                ticket.answer_public, now)
+        answered += 1
+    return answered
+
+
+def link(session: Session, ticket: Ticket, target: Ticket, *, actor: str,
+         now: datetime) -> Case:
+    """The operator links `ticket` into `target`'s case (made if there is none)."""
+    if case_of(session, ticket.id) is not None:
+        raise Conflict("Phiếu này đã thuộc một vụ việc; hãy tách ra trước.",
+                       code="already_linked")
+    if ticket.id == target.id:
+        raise Conflict("Không thể gộp phiếu vào chính nó.", code="same_ticket")
+    case = case_of(session, target.id) or _open_case(session, target, now, actor=actor)
+    found = score(words(ticket.text), words(target.text)).value
+    _join(session, case, ticket, how="operator", score_=found, actor=actor, now=now)
+    session.add(LinkCorrection(ticket_id=ticket.id, case_id=case.id, action="link",
+                               score=found, was_automatic=False, actor=actor, at=now))
+    return case
+
+
+def unlink(session: Session, ticket: Ticket, *, actor: str, now: datetime) -> Case:
+    """The operator takes `ticket` out of its case; a report that was routed only as
+    part of the case is given an assignment of its own (and its agency is told)."""
+    from triage.routing.service import assign, current_assignment
+
+    report = session.get(CaseReport, ticket.id)
+    if report is None:
+        raise Conflict("Phiếu này không thuộc vụ việc nào.", code="not_linked")
+    if report.how == "primary":
+        raise Conflict("Không thể tách phiếu gốc của vụ việc.", code="primary_report")
+    case = session.get_one(Case, report.case_id)
+    session.add(LinkCorrection(ticket_id=ticket.id, case_id=case.id, action="unlink",
+                               score=report.score, was_automatic=report.how == "auto",
+                               actor=actor, at=now))
+    session.delete(report)
+    case.report_count -= 1
+    case.updated_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="case_unlinked",
+                            data={"case_code": case.code}))
+    if (ticket.status in OPEN and ticket.agency_code
+            and current_assignment(session, ticket) is None):
+        assign(session, ticket, ticket.agency_code, rule="case_unlinked",
+               reason="Tách khỏi vụ việc " + case.code + ".", actor=actor, now=now)
+    return case
+
+
+def reports_of(session: Session, case: Case) -> list[Ticket]:
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id).order_by(Ticket.id))
+    return list(session.scalars(stmt))
+
+
+def related_for_text(session: Session, text: str, *, ward_code: str | None,
+                     topic: str | None, now: datetime) -> list[dict[str, Any]]:
+    """/classify's `related`: cases and tickets a complaint not filed yet would join or
+    be shown beside (at least the propose threshold)."""
+    floor = get_settings().case_propose_threshold
+    found = candidates(session, words(text), ward_code=ward_code, topic=topic, phone=None,
+                       now=now)
+    return [c.as_dict() for c in found if c.score >= floor][:5]
+
+
+def proposals(session: Session, ticket: Ticket, now: datetime) -> list[Candidate]:
+    """What the desk shows the operator beside a ticket: the weaker matches (and any the
+    pipeline did not link because the ticket was not routed)."""
+    if case_of(session, ticket.id) is not None:
+        return []
+    floor = get_settings().case_propose_threshold
+    return [c for c in lookup(session, ticket, words(ticket.text), now) if c.score >= floor][:5]
