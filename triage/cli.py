@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from triage.agencies import cli as agency_cli
+from triage.cases import cli as cases_cli
 from triage.reports import cli as reports_cli
 from triage.settings import DEV_SECRET, get_settings
 from triage.understand import cli as understand_cli
@@ -231,6 +232,8 @@ app.command("evaluate")(understand_cli.evaluate)
 app.command("train-urgency")(understand_cli.train_urgency)
 app.command("report")(reports_cli.report)
 app.command("demo-data")(reports_cli.demo_data)
+app.command("cases-eval")(cases_cli.cases_eval)
+app.command("cases-idf")(cases_cli.cases_idf)
 agencies_app.command("load")(agency_cli.agencies_load)
 agencies_app.command("import")(agency_cli.agencies_import)
 agencies_app.command("export")(agency_cli.agencies_export)

@@ -276,13 +276,15 @@ def reports_of(session: Session, case: Case) -> list[Ticket]:
     return list(session.scalars(stmt))
 
 
-def related_for_text(session: Session, text: str, *, ward_code: str | None,
-                     topic: str | None, now: datetime) -> list[dict[str, Any]]:
-    """/classify's `related`: cases and tickets a complaint not filed yet would join or
-    be shown beside (at least the propose threshold)."""
+def related_for(session: Session, text: str, seen: Any) -> list[dict[str, Any]]:
+    """/classify's `related`: the cases and tickets a complaint not filed yet would join
+    or be shown beside (at least the propose threshold), read on the place and topic of
+    its understanding (triage.understand.service.Understanding)."""
+    from triage.db import utcnow
+
     floor = get_settings().case_propose_threshold
-    found = candidates(session, words(text), ward_code=ward_code, topic=topic, phone=None,
-                       now=now)
+    found = candidates(session, words(text), ward_code=seen.location.as_dict().get("ward_code"),
+                       topic=seen.topic, phone=None, now=utcnow())
     return [c.as_dict() for c in found if c.score >= floor][:5]
 
 

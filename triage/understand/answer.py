@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from triage.cases.service import related_for
 from triage.classify.model import Classifier, get_classifier
 from triage.routing.rules import Router
 from triage.settings import get_settings
@@ -41,9 +44,11 @@ def validate_text(text: str) -> None:
 
 
 def result_for(text: str, classifier: Classifier | None = None,
-               router: Router | None = None) -> dict[str, Any]:
+               router: Router | None = None, session: Session | None = None
+               ) -> dict[str, Any]:
     """The answer for one complaint text (raises InvalidText, ModelNotTrained), routed
-    on `router` (the rules in force; the shipped ones when None)."""
+    on `router` (the rules in force; the shipped ones when None); `related` lists the
+    cases it would join, read in `session`'s database (none without one)."""
     validate_text(text)
     seen = understand(text, classifier or get_classifier(), router=router)
     c = seen.classification
@@ -64,4 +69,5 @@ def result_for(text: str, classifier: Classifier | None = None,
         "location": seen.location.as_dict(),
         "agency": agency,
         "urgency": seen.urgency.to_dict() if seen.urgency else None,
+        "related": related_for(session, text, seen) if session is not None else [],
     }
