@@ -36,6 +36,7 @@ CANDIDATE_LIMIT = 100
 @dataclass(frozen=True)
 class Candidate:
     ticket_id: int
+    ticket_code: str
     code: str  # the case's code when the ticket is in one, else the ticket's
     case_id: int | None
     score: float
@@ -90,7 +91,7 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
         found = score(key_words, parse(stored_words))
         same_phone = bool(phone) and row_phone == phone
         reason = _reason(found.shared, same_phone)
-        candidate = Candidate(tid, case_code or code, case_id, found.value, reason,
+        candidate = Candidate(tid, code, case_code or code, case_id, found.value, reason,
                               status in FINISHED)
         group = case_id if case_id is not None else f"t{tid}"
         if group not in best or best[group].score < candidate.score:

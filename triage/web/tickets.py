@@ -14,6 +14,7 @@ from triage.agencies.service import agency_names
 from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip, visible_ticket
 from triage.auth.service import Principal
+from triage.cases.views import panel as case_panel
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import Forbidden
@@ -80,7 +81,8 @@ def _ticket_page(session: Session, principal: Principal, ticket: Ticket, request
                   holds=holds, confidential_case=policy.is_confidential(ticket),
                   reviewer=reviewer, reassign_reason=reassign,
                   agency_names=agency_names(session), agency_groups=agency_groups(),
-                  may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None)
+                  may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None,
+                  cases=case_panel(session, principal, ticket))
 
 
 @router.post("/phieu/{code}/nguoi-phan-anh")
