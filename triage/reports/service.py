@@ -3,7 +3,8 @@
 1. complaints flagged tre_han received in the month;
 2. complaints flagged thai_do received in the month, complaints (2a) apart from praise (2b);
 3. assignments due in the month that their agency answered late or held unanswered past
-   the deadline (each assignment counts for the agency that held it).
+   the deadline (each assignment counts for the agency that held it);
+4. re-raised cases and 5. collective complaints (triage.cases.report).
 
 Rows come ordered by agency code, so every format can group them while streaming."""
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
+from triage.cases import report as case_lists
 from triage.db import utcnow
 from triage.locations.tokens import fold
 from triage.reports import lateness
@@ -72,6 +74,8 @@ LISTS: tuple[ListSpec, ...] = (
     ListSpec("khen", "2b", "Danh sách ý kiến khen ngợi thái độ, tác phong của công chức, "
              "viên chức", "2b. Thái độ - khen ngợi"),
     ListSpec("tre_xu_ly", "3", "Danh sách phiếu chuyển xử lý trễ hạn", "3. Phiếu trễ hạn"),
+    ListSpec("tai_phan_anh", "4", "Danh sách vụ việc bị tái phản ánh", "4. Tái phản ánh"),
+    ListSpec("dong_nguoi", "5", "Danh sách phản ánh đông người", "5. Đông người"),
 )
 
 COLUMNS: tuple[str, ...] = (
@@ -251,6 +255,9 @@ def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
     if key == "tre_xu_ly":
         for r in _stream(session, late_assignments_stmt(scope)):
             yield _late_row(r, cutoff, clock, calendar)
+        return
+    if key in case_lists.KEYS:
+        yield from case_lists.iter_rows(session, scope, key, cutoff, clock, calendar)
         return
     flag = "tre_han" if key == "tre_han" else "thai_do"
     keep: Callable[[str], bool] = (
