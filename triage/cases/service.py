@@ -78,14 +78,15 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
             .where(live))
     if exclude is not None:
         base = base.where(CaseKey.ticket_id != exclude)
-    rows: list[Any] = []
-    if ward_code and topic:
-        rows += session.execute(base.where(CaseKey.ward_code == ward_code,
-                                           CaseKey.topic == topic)
-                                .order_by(order).limit(CANDIDATE_LIMIT)).all()
-    if phone:
-        rows += session.execute(base.where(CaseKey.phone_e164 == phone)
-                                .order_by(CaseKey.received_at.desc()).limit(20)).all()
+    place = (CaseKey.ward_code == ward_code) & (CaseKey.topic == topic) \
+        if ward_code and topic else None
+    caller = CaseKey.phone_e164 == phone if phone else None
+    ways = [c for c in (place, caller) if c is not None]
+    if not ways:
+        return []
+    # One round trip: PostgreSQL reads both indexes (a BitmapOr) for the two ways in.
+    rows = session.execute(base.where(or_(*ways)).order_by(order)
+                           .limit(CANDIDATE_LIMIT)).all()
     best: dict[Any, Candidate] = {}
     for tid, stored_words, row_phone, code, status, case_id, case_code in rows:
         found = score(key_words, parse(stored_words))

@@ -106,26 +106,26 @@ def weight(word: str) -> float:
     return table.get(word, unseen)
 
 
-def _weighted_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    union = sum(weight(w) for w in a | b)
-    return sum(weight(w) for w in a & b) / union if union else 0.0
-
-
 def score(a: frozenset[str], b: frozenset[str]) -> Score:
     """Mostly whether the two name the same problems, then how many rare words they
     share; texts naming no known problem are compared on their words alone."""
     if not a or not b:
         return Score(0.0, ())
-    ca, cb = {w for w in a if w.startswith("#")}, {w for w in b if w.startswith("#")}
-    wa, wb = a - ca, b - cb
-    text = _weighted_jaccard(wa, wb)
+    table, unseen = idf_table()
+    shared, union = a & b, a | b
+    ca = sum(1 for w in a if w[0] == "#")
+    cb = sum(1 for w in b if w[0] == "#")
+    both = sum(1 for w in shared if w[0] == "#")
+    inter = sum(table.get(w, unseen) for w in shared if w[0] != "#")
+    total = sum(table.get(w, unseen) for w in union if w[0] != "#")
+    text = inter / total if total else 0.0
     if ca or cb:
-        named = len(ca & cb) / math.sqrt(len(ca) * len(cb)) if ca and cb else 0.0
+        named = both / math.sqrt(ca * cb) if ca and cb else 0.0
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
     else:
         value = text
-    shared = a & b
-    rarest = tuple(sorted(shared, key=lambda w: (-weight(w), w))[:4])
+    # The shared words name the reason shown to people; none is read below this score.
+    rarest = tuple(sorted(shared, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
     return Score(round(value, 4), rarest)
 
 
