@@ -159,3 +159,17 @@ def test_a_retried_route_step_links_once(database: str) -> None:
     with session_scope() as s:
         assert s.scalars(select(Case)).one().report_count == 2
         assert s.scalar(select(func.count()).select_from(CaseReport)) == 2
+
+
+def test_the_retention_purge_drops_the_repeat_index_row(database: str) -> None:
+    from triage.retention import purge
+
+    tid = routed(FLOOD[0], PHONES[0])
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, tid)
+        resolve(s, ticket, "Đã xử lý.", actor="can-bo", agency_code=ticket.agency_code or "",
+                now=utcnow() - timedelta(days=800))
+        assert s.get(CaseKey, tid) is not None
+    assert purge(days=730).tickets == 1
+    with session_scope() as s:
+        assert s.get(CaseKey, tid) is None
