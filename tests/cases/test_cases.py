@@ -173,3 +173,18 @@ def test_the_retention_purge_drops_the_repeat_index_row(database: str) -> None:
     assert purge(days=730).tickets == 1
     with session_scope() as s:
         assert s.get(CaseKey, tid) is None
+
+
+def test_a_repeat_the_classifier_is_unsure_of_joins_the_case_without_review(
+        database: str) -> None:
+    first = routed(FLOOD[0], PHONES[0])
+    unsure = report("ngap duong nguyen hue p my phu, xe ko chay dc", PHONES[1])
+    assert tasks.process_ticket(unsure) == "routed"
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, unsure)
+        case = case_of(s, unsure)
+        assert case is not None and case.primary_ticket_id == first
+        assert ticket.agency_code == s.get_one(Ticket, first).agency_code
+        assert [e.kind for e in s.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == unsure).order_by(TicketEvent.id))] == [
+            "received", "case_linked", "classified", "routed"]

@@ -57,11 +57,26 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
     key.phone_e164 = ticket.caller.phone_e164 if ticket.caller else None
 
 
+def _same_place(ward_code: str | None, topic: str | None,
+                key_words: frozenset[str]) -> Any:
+    """Same ward, and the same topic or one of the problems the text names: two callers'
+    reports of one flood may be filed under drainage and under traffic."""
+    if not ward_code:
+        return None
+    padded = literal(" ") + CaseKey.words + literal(" ")
+    named = [padded.like(f"% {w} %") for w in sorted(key_words) if w.startswith("#")]
+    same = [CaseKey.topic == topic] if topic else []
+    if not (same or named):
+        return None
+    return (CaseKey.ward_code == ward_code) & or_(*same, *named)
+
+
 def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | None,
                topic: str | None, phone: str | None, now: datetime,
                exclude: int | None = None) -> list[Candidate]:
-    """Open tickets and tickets finished within the window on the same place and topic,
-    or from the same phone, best first, one per case, with their score and reason."""
+    """Open tickets and tickets finished within the window on the same place and topic
+    (or naming the same problem), or from the same phone, best first, one per case, with
+    their score and reason."""
     if not key_words:
         return []
     cutoff = now - timedelta(days=get_settings().case_window_days)
@@ -78,8 +93,7 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
             .where(live))
     if exclude is not None:
         base = base.where(CaseKey.ticket_id != exclude)
-    place = (CaseKey.ward_code == ward_code) & (CaseKey.topic == topic) \
-        if ward_code and topic else None
+    place = _same_place(ward_code, topic, key_words)
     caller = CaseKey.phone_e164 == phone if phone else None
     ways = [c for c in (place, caller) if c is not None]
     if not ways:
@@ -147,13 +161,17 @@ def _join(session: Session, case: Case, ticket: Ticket, *, how: str, score_: flo
 
 
 def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
-    """The pipeline's route step, first: index the ticket, and if an open case (or an
-    open ticket) strongly matches, join it, take its agency and deadline and end the
-    route step there (True). A strong match with a case answered within the window
-    re-raises it (False: the ticket is routed as usual, see ``after_route``)."""
+    """The pipeline, once it knows the ticket's place and topic: index the ticket, and if
+    an open case (or an open ticket) strongly matches, join it, take its agency and
+    deadline and end the pipeline there (True). A strong match with a case answered
+    within the window re-raises it (False: the ticket is routed as usual, see
+    ``after_route``). A ticket the classifier was unsure of is linked too: the case says
+    what it is about (its topic becomes the case's)."""
     key_words = words(ticket.text)
     if ticket.ward_code and ticket.topic:
         remember(session, ticket, key_words)
+    if case_of(session, ticket.id) is not None:
+        return False
     found = [c for c in lookup(session, ticket, key_words, now)
              if c.score >= get_settings().case_link_threshold]
     if not found:
@@ -166,6 +184,10 @@ def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
         return False
     primary = session.get_one(Ticket, case.primary_ticket_id)
     _join(session, case, ticket, how="auto", score_=best.score, actor=ACTOR, now=now)
+    if ticket.status == Status.RECEIVED:
+        ticket.topic = primary.topic
+        transition(session, ticket, Status.CLASSIFIED, actor=ACTOR, kind="classified",
+                   now=now, data={"topic": primary.topic, "case_code": case.code})
     ticket.agency_code, ticket.due_at, ticket.routed_at = primary.agency_code, primary.due_at, now
     ticket.routing_rule = "case"
     ticket.routing_reason = f"Phản ánh lặp lại của vụ việc {case.code}: {best.reason}"[:500]

@@ -123,7 +123,7 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         named = both / math.sqrt(ca * cb) if ca and cb else 0.0
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
     else:
-        value = text
+        value = min(1.0, 2 * text)
     # The shared words name the reason shown to people; none is read below this score.
     rarest = tuple(sorted(shared, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
     return Score(round(value, 4), rarest)

@@ -41,7 +41,8 @@ def classify(session: Session, ticket: Ticket, now: datetime) -> Understanding |
     assert result is not None
     if result.needs_review:
         suggest_route(ticket, seen)
-        to_review(session, ticket, result.review_reasons or ["low_confidence"], now)
+        if not cases.link_repeat(session, ticket, now):  # a repeat needs no operator
+            to_review(session, ticket, result.review_reasons or ["low_confidence"], now)
         return seen
     transition(session, ticket, Status.CLASSIFIED, actor=ACTOR, kind="classified", now=now,
                data={"topic": result.topic, "flags": list(result.flags),
