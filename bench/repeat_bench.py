@@ -75,11 +75,17 @@ def fill(url: str, texts: list[tuple[str, str, str]], n: int, seed: int = 7) -> 
                       " words) FROM STDIN") as copy:
             for tid, ward, topic, at in keys:
                 copy.write_row((tid, ward, topic, None, at, texts[tid % len(texts)][2]))
+        with cur.copy("COPY case_problems (ward_code, problem, ticket_id) FROM STDIN") as copy:
+            for tid, ward, _topic, _at in keys:
+                for word in texts[tid % len(texts)][2].split():
+                    if word.startswith("#"):
+                        copy.write_row((ward, word, tid))
         cur.execute("SELECT setval('tickets_id_seq', %s)", (n,))
         conn.commit()
         conn.autocommit = True
         cur.execute("VACUUM ANALYZE tickets")
         cur.execute("VACUUM ANALYZE case_keys")
+        cur.execute("VACUUM ANALYZE case_problems")
     return time.perf_counter() - t0
 
 

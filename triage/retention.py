@@ -30,7 +30,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from triage.auth.models import AuditEntry
-from triage.cases.models import CaseKey
+from triage.cases.models import CaseKey, CaseProblem
 from triage.db import session_scope, utcnow
 from triage.scrub import erase_values, scrub_phones
 from triage.settings import get_settings
@@ -142,6 +142,7 @@ def purge_batch(session: Session, cutoff: datetime, now: datetime, *, limit: int
         # The repeat index's copy of the words (and the caller's phone) goes too: a ticket
         # finished this long ago is no repeat's candidate any more (triage.cases).
         session.execute(delete(CaseKey).where(CaseKey.ticket_id == ticket.id))
+        session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
         session.add(AuditEntry(at=now, actor=ACTOR, role=ROLE, agency_code=None,
                                action=PURGE_ACTION, ticket_id=ticket.id,
                                data={"erased": erased, "text_scrubbed": sorted(changes),

@@ -63,6 +63,18 @@ class CaseKey(Base):
     words: Mapped[str] = mapped_column(Text)  # folded content words, sorted, unique
 
 
+class CaseProblem(Base):
+    """The problems a ticket of the repeat index names ("#ngap"), by ward: the way in for
+    a report of the same event filed under another topic."""
+
+    __tablename__ = "case_problems"
+
+    ward_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    problem: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True,
+                                           index=True)
+
+
 class LinkCorrection(Base):
     """An operator's link or unlink, with the score the lookup gave: the data for tuning
     TRIAGE_CASE_LINK_THRESHOLD (a link below it, an unlink above it, is a miss)."""

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import delete, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
-from triage.cases.models import Case, CaseKey, CaseReport, LinkCorrection
+from triage.cases.models import Case, CaseKey, CaseProblem, CaseReport, LinkCorrection
 from triage.cases.similarity import describe, parse, score, stored, words
 from triage.errors import Conflict
 from triage.settings import get_settings
@@ -55,20 +55,28 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
         session.add(key)
     key.ward_code, key.topic, key.words = ticket.ward_code, ticket.topic, stored(key_words)
     key.phone_e164 = ticket.caller.phone_e164 if ticket.caller else None
+    session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
+    if ticket.ward_code:
+        session.add_all(CaseProblem(ward_code=ticket.ward_code, problem=w, ticket_id=ticket.id)
+                        for w in sorted(key_words) if w.startswith("#"))
 
 
-def _same_place(ward_code: str | None, topic: str | None,
-                key_words: frozenset[str]) -> Any:
-    """Same ward, and the same topic or one of the problems the text names: two callers'
-    reports of one flood may be filed under drainage and under traffic."""
-    if not ward_code:
-        return None
-    padded = literal(" ") + CaseKey.words + literal(" ")
-    named = [padded.like(f"% {w} %") for w in sorted(key_words) if w.startswith("#")]
-    same = [CaseKey.topic == topic] if topic else []
-    if not (same or named):
-        return None
-    return (CaseKey.ward_code == ward_code) & or_(*same, *named)
+def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
+             key_words: frozenset[str]) -> list[Any]:
+    """The ticket ids worth scoring, each way through its own index: the same ward and
+    topic; the same ward and a problem the text names (two callers' reports of one flood
+    may be filed under drainage and under traffic); the same caller phone."""
+    ways: list[Any] = []
+    if ward_code and topic:
+        ways.append(select(CaseKey.ticket_id).where(CaseKey.ward_code == ward_code,
+                                                    CaseKey.topic == topic))
+    problems = sorted(w for w in key_words if w.startswith("#"))
+    if ward_code and problems:
+        ways.append(select(CaseProblem.ticket_id).where(CaseProblem.ward_code == ward_code,
+                                                        CaseProblem.problem.in_(problems)))
+    if phone:
+        ways.append(select(CaseKey.ticket_id).where(CaseKey.phone_e164 == phone))
+    return ways
 
 
 def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | None,
@@ -93,14 +101,12 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
             .where(live))
     if exclude is not None:
         base = base.where(CaseKey.ticket_id != exclude)
-    place = _same_place(ward_code, topic, key_words)
-    caller = CaseKey.phone_e164 == phone if phone else None
-    ways = [c for c in (place, caller) if c is not None]
+    ways = _ways_in(ward_code, topic, phone, key_words)
     if not ways:
         return []
-    # One round trip: PostgreSQL reads both indexes (a BitmapOr) for the two ways in.
-    rows = session.execute(base.where(or_(*ways)).order_by(order)
-                           .limit(CANDIDATE_LIMIT)).all()
+    # One round trip; a UNION of ids, so that each way in reads its own index.
+    rows = session.execute(base.where(CaseKey.ticket_id.in_(union(*ways)))
+                           .order_by(order).limit(CANDIDATE_LIMIT)).all()
     best: dict[Any, Candidate] = {}
     for tid, stored_words, row_phone, code, status, case_id, case_code in rows:
         found = score(key_words, parse(stored_words))

@@ -4,7 +4,8 @@ Revision ID: c4e5a1f2b7d9
 Revises: 5e2a9c7d1b30
 Create Date: 2026-12-07 03:36:04.388961
 
-New tables only (triage.cases.models); tickets are not altered: a ticket's case is its
+New tables only (triage.cases.models; case_problems: the problems each indexed ticket
+names, by ward); tickets are not altered: a ticket's case is its
 case_reports row. The repeat index is found by (ward_code, topic); on PostgreSQL its
 candidates are ordered by pg_trgm's similarity(), the extension the forgiving-search
 revision installed.
@@ -38,6 +39,16 @@ def upgrade() -> None:
     with op.batch_alter_table('case_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_keys_phone_e164'), ['phone_e164'], unique=False)
         batch_op.create_index('ix_case_keys_place', ['ward_code', 'topic', 'received_at'], unique=False)
+
+    op.create_table('case_problems',
+    sa.Column('ward_code', sa.String(length=16), nullable=False),
+    sa.Column('problem', sa.String(length=40), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_case_problems_ticket_id_tickets')),
+    sa.PrimaryKeyConstraint('ward_code', 'problem', 'ticket_id', name=op.f('pk_case_problems'))
+    )
+    with op.batch_alter_table('case_problems', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_problems_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -100,6 +111,10 @@ def downgrade() -> None:
 
     op.drop_table('case_link_corrections')
     op.drop_table('cases')
+    with op.batch_alter_table('case_problems', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_problems_ticket_id'))
+
+    op.drop_table('case_problems')
     with op.batch_alter_table('case_keys', schema=None) as batch_op:
         batch_op.drop_index('ix_case_keys_place')
         batch_op.drop_index(batch_op.f('ix_case_keys_phone_e164'))
