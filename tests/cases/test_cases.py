@@ -188,3 +188,19 @@ def test_a_repeat_the_classifier_is_unsure_of_joins_the_case_without_review(
         assert [e.kind for e in s.scalars(select(TicketEvent).where(
             TicketEvent.ticket_id == unsure).order_by(TicketEvent.id))] == [
             "received", "case_linked", "classified", "routed"]
+
+
+def test_the_agency_inbox_lists_the_case_once_and_its_acknowledgement_is_shared(
+        database: str) -> None:
+    from triage.inbox.service import InboxFilter, acknowledge, list_inbox
+
+    ids = [routed(text, phone) for text, phone in zip(FLOOD[:3], PHONES[:3], strict=True)]
+    with session_scope() as s:
+        first = s.get_one(Ticket, ids[0])
+        agency = first.agency_code or ""
+        items, total = list_inbox(s, Ticket.agency_code == agency, InboxFilter(),
+                                  now=utcnow(), page=1, per_page=20)
+        assert ([t.id for t in items], total) == ([ids[0]], 1)
+        acknowledge(s, first, actor="can-bo", agency_code=agency, now=utcnow())
+    with session_scope() as s:
+        assert {s.get_one(Ticket, i).status for i in ids} == {"acknowledged"}

@@ -325,3 +325,30 @@ def proposals(session: Session, ticket: Ticket, now: datetime) -> list[Candidate
         return []
     floor = get_settings().case_propose_threshold
     return [c for c in lookup(session, ticket, words(ticket.text), now) if c.score >= floor][:5]
+
+
+def not_a_repeat() -> Any:
+    """A condition on Ticket: not a repeat report of a case (the agency's inbox lists the
+    case once, by its primary report; the ticket page lists the others)."""
+    return ~select(CaseReport.ticket_id).where(CaseReport.ticket_id == Ticket.id,
+                                               CaseReport.how != "primary").exists()
+
+
+def acknowledge_case(session: Session, ticket: Ticket, *, actor: str, agency_code: str,
+                     now: datetime) -> None:
+    """The agency acknowledged a case's report: its repeats say so too (each caller's
+    lookup shows it)."""
+    case = case_of(session, ticket.id)
+    if case is None:
+        return
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id, Ticket.id != ticket.id,
+                   Ticket.status == Status.ROUTED.value))
+    from triage.routing.service import current_assignment
+
+    for other in session.scalars(stmt):
+        transition(session, other, Status.ACKNOWLEDGED, actor=actor, kind="acknowledged",
+                   now=now, data={"agency_code": agency_code, "case_code": case.code})
+        assignment = current_assignment(session, other)
+        if assignment is not None and assignment.acknowledged_at is None:
+            assignment.acknowledged_at = now
