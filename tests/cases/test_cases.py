@@ -204,3 +204,21 @@ def test_the_agency_inbox_lists_the_case_once_and_its_acknowledgement_is_shared(
         acknowledge(s, first, actor="can-bo", agency_code=agency, now=utcnow())
     with session_scope() as s:
         assert {s.get_one(Ticket, i).status for i in ids} == {"acknowledged"}
+
+
+def test_a_complaint_routed_at_the_desk_is_found_by_its_repeats_and_the_desk_shows_them(
+        database: str) -> None:
+    from triage.intake import desk
+
+    with session_scope() as s:
+        complaint = ComplaintIn(text=FLOOD[0], channel="phone", caller=CallerIn(phone=PHONES[0]))
+        choice = desk.Choice(topic="cap_thoat_nuoc", flags=(), agency_code="ubnd-29888")
+        first = desk.submit(s, complaint, choice, actor="tdv", now=utcnow())
+        first_id, first_code = first.id, first.code
+    with session_scope() as s:
+        suggestion = desk.suggest(FLOOD[3], session=s)
+        assert suggestion.related and suggestion.related[0]["code"] == first_code
+    again = routed(FLOOD[2], PHONES[2])
+    with session_scope() as s:
+        case = case_of(s, again)
+        assert case is not None and case.primary_ticket_id == first_id

@@ -79,6 +79,19 @@ def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
     return ways
 
 
+def index_routed(session: Session, ticket: Ticket) -> None:
+    """Every route (an operator's at the desk or from review, a re-route) keeps the
+    repeat index current: a ticket not in it yet is added, one whose place or topic
+    changed is moved (its words stay as they were read)."""
+    if not (ticket.ward_code and ticket.topic):
+        return
+    key = session.get(CaseKey, ticket.id)
+    if key is None:
+        remember(session, ticket, words(ticket.text))
+    elif (key.ward_code, key.topic) != (ticket.ward_code, ticket.topic):
+        remember(session, ticket, parse(key.words))
+
+
 def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | None,
                topic: str | None, phone: str | None, now: datetime,
                exclude: int | None = None) -> list[Candidate]:
