@@ -222,3 +222,21 @@ def test_a_complaint_routed_at_the_desk_is_found_by_its_repeats_and_the_desk_sho
     with session_scope() as s:
         case = case_of(s, again)
         assert case is not None and case.primary_ticket_id == first_id
+
+
+def test_repeats_handled_by_two_workers_at_once_make_one_case(pg: str) -> None:
+    """Two reports of one flood routed at the same moment (PostgreSQL, two sessions):
+    the per-ward lock makes the second wait for the first's case, so there is one."""
+    from tests.conftest import run_together
+
+    first = routed(FLOOD[0], PHONES[0])
+    pending = [report(FLOOD[1], PHONES[1]), report(FLOOD[2], PHONES[2])]
+
+    def work() -> None:
+        tasks.process_ticket(pending.pop())
+
+    assert run_together(work, 2, timeout=60) == []
+    with session_scope() as s:
+        case = s.scalars(select(Case)).one()
+        assert case.primary_ticket_id == first and case.report_count == 3
+        assert s.scalar(select(func.count()).select_from(Assignment)) == 1

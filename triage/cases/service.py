@@ -9,6 +9,7 @@ operator's request), so a retried step links once or not at all."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,6 +180,20 @@ def _join(session: Session, case: Case, ticket: Ticket, *, how: str, score_: flo
                             data={"case_code": case.code, "how": how, "score": score_}))
 
 
+def _serialize(session: Session, ticket: Ticket) -> None:
+    """PostgreSQL: one linking transaction at a time per ward (or caller, without a
+    ward), until it commits. Five callers' reports of one flood handled by two workers at
+    once would otherwise each miss the other's uncommitted report and make two cases, or
+    both make the case of the first (one then failing on its unique code). The lock is
+    taken before the lookup, whose statements then see what the previous holder
+    committed (READ COMMITTED). SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = ticket.ward_code or (ticket.caller.phone_e164 if ticket.caller else None)
+    if key:
+        session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(f"case:{key}".encode()))))
+
+
 def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
     """The pipeline, once it knows the ticket's place and topic: index the ticket, and if
     an open case (or an open ticket) strongly matches, join it, take its agency and
@@ -187,6 +202,7 @@ def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
     ``after_route``). A ticket the classifier was unsure of is linked too: the case says
     what it is about (its topic becomes the case's)."""
     key_words = words(ticket.text)
+    _serialize(session, ticket)
     if ticket.ward_code and ticket.topic:
         remember(session, ticket, key_words)
     if case_of(session, ticket.id) is not None:
