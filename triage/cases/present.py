@@ -1,4 +1,5 @@
-"""What a ticket's JSON for staff says of its case (triage.tickets.present)."""
+"""What a ticket's JSON for staff says of its case: the views that show staff a ticket
+pass it through ``with_case`` (the ticket core knows nothing of cases)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import object_session
 
 from triage.cases.models import Case, CaseReport
 from triage.tickets.models import Ticket
+from triage.tickets.schemas import TicketOut
 
 
 def case_fields(ticket: Ticket) -> dict[str, Any]:
@@ -20,3 +22,7 @@ def case_fields(ticket: Ticket) -> dict[str, Any]:
         return {"case_code": None, "report_count": 1, "reraised": 0}
     return {"case_code": case.code, "report_count": case.report_count,
             "reraised": case.reraised}
+
+
+def with_case(out: TicketOut, ticket: Ticket) -> TicketOut:
+    return out.model_copy(update=case_fields(ticket))

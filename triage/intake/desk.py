@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
-from triage.cases.service import related_for
+from triage.cases.service import index_routed, related_for
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.classify.urgency import LABELS as URGENCY_NAMES
 from triage.errors import InvalidInput
@@ -212,4 +212,5 @@ def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, a
         name = load_directory().name(choice.agency_code)
         rule, reason = OPERATOR_RULE, f"Tổng đài viên chọn {name}."
     assign(session, ticket, choice.agency_code, rule=rule, reason=reason, actor=actor, now=now)
+    index_routed(session, ticket)  # later repeats of this complaint will find it
     return ticket

@@ -22,6 +22,7 @@ from triage.auth.deps import (
     token_holder,
 )
 from triage.auth.service import ANONYMOUS
+from triage.cases.present import with_case
 from triage.db import get_one_statement_sessionmaker, utcnow
 from triage.deps import SessionDep
 from triage.errors import InvalidInput
@@ -164,7 +165,7 @@ def get_complaint(
         events = visible_events(session, ticket, principal.agency_code)
     else:
         events = tickets.events_of(session, ticket.id)
-    return ticket_out(ticket, reveal_caller=reveal, events=events)
+    return with_case(ticket_out(ticket, reveal_caller=reveal, events=events), ticket)
 
 
 class RevealIn(BaseModel):
@@ -211,7 +212,7 @@ def list_complaints(
     items, total = tickets.list_tickets(
         session, flt, page=page, per_page=per_page, scope=policy.ticket_scope(principal),
         match=found.conditions if found else (), order_by=found.order_by if found else ())
-    return TicketPage(items=[ticket_out(t) for t in items], total=total, page=page,
+    return TicketPage(items=[with_case(ticket_out(t), t) for t in items], total=total, page=page,
                       per_page=per_page)
 
 

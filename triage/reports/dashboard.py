@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.agencies.service import agency_names
-from triage.cases import report as case_lists
-from triage.reports import summary
+from triage.reports import case_lists, summary
 from triage.reports.period import Period
 from triage.reports.ranking import as_dict, min_due
 from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, Scope, has_flag

@@ -4,7 +4,7 @@
 2. complaints flagged thai_do received in the month, complaints (2a) apart from praise (2b);
 3. assignments due in the month that their agency answered late or held unanswered past
    the deadline (each assignment counts for the agency that held it);
-4. re-raised cases and 5. collective complaints (triage.cases.report).
+4. re-raised cases and 5. collective complaints (triage.reports.case_lists).
 
 Rows come ordered by agency code, so every format can group them while streaming."""
 
@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
-from triage.cases import report as case_lists
 from triage.db import utcnow
 from triage.locations.tokens import fold
-from triage.reports import lateness
+from triage.reports import case_lists, lateness
 from triage.reports.cells import summary
 from triage.reports.period import Period
 from triage.routing import overlay

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
-from triage.cases.service import index_routed
 from triage.errors import InvalidInput
 from triage.outbox.service import enqueue
 from triage.outbox.tasks import NOTIFY_ASSIGNED
@@ -65,7 +64,6 @@ def assign(
                      "due_at": deadline.isoformat(),
                      "previous_agency": previous.agency_code if previous else None})
     session.flush()
-    index_routed(session, ticket)  # later repeats of this complaint will find it
     enqueue(session, NOTIFY_ASSIGNED, {"assignment_id": assignment.id}, ticket_id=ticket.id,
             now=now)
     return assignment

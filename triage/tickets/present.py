@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triage.cases.present import case_fields
 from triage.taxonomy import topic_name
 from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import mask_phone, national_digits
@@ -65,6 +64,5 @@ def ticket_out(
         caller=caller_out(ticket.caller, reveal=reveal_caller),
         events=[EventOut.model_validate(e, from_attributes=True) for e in events]
         if events is not None else None,
-        **case_fields(ticket),
     )
 

@@ -14,7 +14,6 @@ from triage.agencies.service import agency_names
 from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip, visible_ticket
 from triage.auth.service import Principal
-from triage.cases.views import panel as case_panel
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import Forbidden
@@ -29,6 +28,7 @@ from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import InvalidPhone, canonical_phone
 from triage.tickets.present import caller_out, ticket_out
 from triage.tickets.schemas import CallerOut, TicketOut
+from triage.web.cases import panel as case_panel
 from triage.web.operator import agency_groups
 from triage.web.pages import FormPrincipal, PageRoute, require
 from triage.web.templating import render

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from triage.auth import service as auth_service
 from triage.auth.deps import SESSION_COOKIE, PrincipalDep
 from triage.auth.views import LoginIn, login_user
-from triage.cases import views as cases_views
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import DomainError
@@ -20,6 +19,7 @@ from triage.web import (
     account,
     admin,
     agency,
+    cases,
     imports,
     model_admin,
     monthly,
@@ -109,5 +109,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages)
 router.include_router(operator.api)
 for module in (operator, tickets, agency, supervisor, monthly, admin, routing_admin,
-               model_admin, imports, public, account, cases_views):
+               model_admin, imports, public, account, cases):
     router.include_router(module.router)
