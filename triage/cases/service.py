@@ -107,8 +107,8 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
     pg = session.get_bind().dialect.name == "postgresql"
     order = (func.similarity(CaseKey.words, literal(stored(key_words))).desc()
              if pg else CaseKey.received_at.desc())
-    base = (select(CaseKey.ticket_id, CaseKey.words, CaseKey.phone_e164, Ticket.code,
-                   Ticket.status, CaseReport.case_id, Case.code)
+    base = (select(CaseKey.ticket_id, CaseKey.words, CaseKey.phone_e164, CaseKey.ward_code,
+                   CaseKey.topic, Ticket.code, Ticket.status, CaseReport.case_id, Case.code)
             .join(Ticket, Ticket.id == CaseKey.ticket_id)
             .outerjoin(CaseReport, CaseReport.ticket_id == CaseKey.ticket_id)
             .outerjoin(Case, Case.id == CaseReport.case_id)
@@ -122,10 +122,12 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
     rows = session.execute(base.where(CaseKey.ticket_id.in_(union(*ways)))
                            .order_by(order).limit(CANDIDATE_LIMIT)).all()
     best: dict[Any, Candidate] = {}
-    for tid, stored_words, row_phone, code, status, case_id, case_code in rows:
+    for tid, stored_words, row_phone, row_ward, row_topic, code, status, case_id, case_code \
+            in rows:
         found = score(key_words, parse(stored_words))
-        same_phone = bool(phone) and row_phone == phone
-        reason = _reason(found.shared, same_phone)
+        same = (bool(ward_code) and row_ward == ward_code, bool(topic) and row_topic == topic,
+                bool(phone) and row_phone == phone)
+        reason = _reason(found.shared, *same)
         candidate = Candidate(tid, code, case_code or code, case_id, found.value, reason,
                               status in FINISHED)
         group = case_id if case_id is not None else f"t{tid}"
@@ -134,8 +136,10 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
     return sorted(best.values(), key=lambda c: (-c.score, c.ticket_id))
 
 
-def _reason(shared: tuple[str, ...], same_phone: bool) -> str:
-    parts = ["Cùng phường/xã và lĩnh vực"]
+def _reason(shared: tuple[str, ...], same_ward: bool, same_topic: bool,
+            same_phone: bool) -> str:
+    parts = ["Cùng phường/xã và lĩnh vực" if same_ward and same_topic
+             else "Cùng phường/xã" if same_ward else "Khác địa bàn"]
     if shared:
         parts.append("cùng nói về: " + describe(shared))
     if same_phone:
