@@ -127,7 +127,7 @@ def build(url: str, per_month: int, months: int) -> dict[str, float]:
     from triage import db, migrate
     from triage.reports import models  # noqa: F401  (the table and the index it needs)
     from triage.reports.demo import demo_data
-    from triage.reports.period import Period
+    from triage.tickets.period import Period
 
     migrate.upgrade(url)
     t0 = time.perf_counter()
@@ -170,8 +170,8 @@ def measure(url: str, formats: str, agency: str | None, workers: int) -> None:
     os.environ["TRIAGE_DATABASE_URL"] = url
     from triage import db
     from triage.reports.build import write_formats
-    from triage.reports.period import Period
     from triage.reports.service import Scope
+    from triage.tickets.period import Period
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = Path(tempfile.mkdtemp(prefix="report-bench-"))

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from triage.agencies import cli as agency_cli
+from triage.cases import cli as cases_cli
 from triage.reports import cli as reports_cli
 from triage.routing import learned_cli
 from triage.settings import DEV_SECRET, get_settings
@@ -235,6 +236,8 @@ app.command("agency-agreement")(learned_cli.agency_agreement)
 app.command("train-conduct")(understand_cli.train_conduct)
 app.command("report")(reports_cli.report)
 app.command("demo-data")(reports_cli.demo_data)
+app.command("cases-eval")(cases_cli.cases_eval)
+app.command("cases-idf")(cases_cli.cases_idf)
 agencies_app.command("load")(agency_cli.agencies_load)
 agencies_app.command("import")(agency_cli.agencies_import)
 agencies_app.command("export")(agency_cli.agencies_export)

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from triage.auth.models import AuditEntry
+from triage.cases.models import CaseKey, CaseProblem
 from triage.db import session_scope, utcnow
 from triage.scrub import erase_values, scrub_phones
 from triage.settings import get_settings
@@ -146,6 +147,10 @@ def purge_batch(session: Session, cutoff: datetime, now: datetime, *, limit: int
             if cleaned != survey.reason:  # a citizen's reason may name them too
                 session.execute(update(Survey).where(Survey.id == survey.id)
                                 .values(reason=cleaned))
+        # The repeat index's copy of the words (and the caller's phone) goes too: a ticket
+        # finished this long ago is no repeat's candidate any more (triage.cases).
+        session.execute(delete(CaseKey).where(CaseKey.ticket_id == ticket.id))
+        session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
         session.add(AuditEntry(at=now, actor=ACTOR, role=ROLE, agency_code=None,
                                action=PURGE_ACTION, ticket_id=ticket.id,
                                data={"erased": erased, "text_scrubbed": sorted(changes),

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     survey_unsatisfied_to: Literal["agency", "review"] = "agency"
     sms_gateway_url: str = ""
     zalo_webhook_url: str = ""
+    # Repeat reports (triage.cases): a candidate scoring at least the link threshold is
+    # linked into its case at intake; one at least the propose threshold is shown to the
+    # operator. Finished tickets are looked for this many days back; a report on a case
+    # answered within that window re-raises it: "reopen" the case, or open a "follow_up".
+    case_link_threshold: float = Field(0.45, gt=0, le=1)
+    case_propose_threshold: float = Field(0.25, gt=0, le=1)
+    case_window_days: int = Field(30, ge=1)
+    case_reraise_mode: Literal["reopen", "follow_up"] = "reopen"
+    # A case re-raised this many times is escalated to the province office.
+    case_escalate_reraised: int = Field(2, ge=1)
 
     # Failed logins and lookups are counted in a store every API process shares:
     # `redis://…` (default: the broker's Redis), or `memory://` (the embedded default,

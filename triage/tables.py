@@ -2,6 +2,7 @@
 
 from triage.agencies import models as agencies_models
 from triage.auth import models as auth_models
+from triage.cases import models as cases_models
 from triage.db import Base
 from triage.notify import models as notify_models
 from triage.outbox import models as outbox_models
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "agencies_models",
     "auth_models",
+    "cases_models",
     "notify_models",
     "outbox_models",
     "pipeline_models",

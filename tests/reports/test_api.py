@@ -12,7 +12,7 @@ from tests.factories.api import client_fixture
 from tests.factories.users import issue_token
 from triage.db import session_scope
 from triage.reports import store, tasks
-from triage.reports.period import Period
+from triage.tickets.period import Period
 
 NOW = f.local(2026, 11, 1, 7, 0)
 

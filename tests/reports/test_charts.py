@@ -19,11 +19,11 @@ from tests.reports.conftest import poppler, soffice
 from triage.db import session_scope
 from triage.reports import charts
 from triage.reports.build import write_formats
-from triage.reports.period import Period
 from triage.reports.ranking import OnTimeRow
 from triage.reports.service import LISTS, Scope
 from triage.reports.summary import CountRow
 from triage.reports.xlsx_charts import integer_step
+from triage.tickets.period import Period
 
 OCT = Period(2026, 10)
 

@@ -12,8 +12,8 @@ from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import conduct
 from triage.reports.build import write_formats
-from triage.reports.period import Period
 from triage.reports.service import LISTS, Scope, iter_list
+from triage.tickets.period import Period
 
 OCT = Period(2026, 10)
 

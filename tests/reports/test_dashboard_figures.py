@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import dashboard as board
-from triage.reports.period import Period
 from triage.reports.service import Scope
+from triage.tickets.period import Period
 from triage.web.supervisor import DAYS, daily
 
 JAN = Period(2027, 1)

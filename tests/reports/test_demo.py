@@ -13,13 +13,13 @@ from tests.factories import reports as f
 from triage.db import session_scope, utcnow
 from triage.reports import cli
 from triage.reports.demo import demo_data
-from triage.reports.period import Period
 from triage.reports.service import Scope, iter_list
 from triage.reports.summary import build_summary
 from triage.review.service import review_queue
 from triage.routing.models import Assignment
 from triage.tickets.codes import next_code
 from triage.tickets.models import Caller, Ticket, TicketEvent
+from triage.tickets.period import Period
 from triage.web.templating import REASONS
 
 NOW = f.local(2026, 11, 1, 7, 0)

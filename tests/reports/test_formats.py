@@ -19,8 +19,8 @@ from triage.db import session_scope
 from triage.reports.build import write_formats
 from triage.reports.cells import neutralise
 from triage.reports.csv_export import csv_value
-from triage.reports.period import Period
 from triage.reports.service import COLUMNS, LISTS, Scope, iter_list
+from triage.tickets.period import Period
 
 OCT = Period(2026, 10)
 FULL_PHONES = ("912345678", "987654321", "0987 654 321", "0912 345 678")

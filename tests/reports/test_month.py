@@ -10,9 +10,9 @@ import pytest
 from tests.factories import reports as f
 from triage.db import session_scope
 from triage.reports import lateness
-from triage.reports.period import Period
 from triage.reports.service import Scope, iter_list
 from triage.reports.summary import build_summary
+from triage.tickets.period import Period
 
 OCT, NOV = Period(2026, 10), Period(2026, 11)
 

@@ -19,11 +19,11 @@ from tests.factories.users import issue_token
 from tests.reports.conftest import poppler
 from triage.db import session_scope
 from triage.reports.build import write_formats
-from triage.reports.period import Period
 from triage.reports.ranking import TOO_FEW, OnTimeRow, rank, wilson_lower
 from triage.reports.service import Scope
 from triage.reports.summary import build_summary
 from triage.settings import get_settings
+from triage.tickets.period import Period
 
 OCT = Period(2026, 10)
 NOW = f.local(2026, 11, 2, 9, 0)

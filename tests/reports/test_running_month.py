@@ -18,10 +18,10 @@ from triage.db import session_scope
 from triage.reports import dashboard as board
 from triage.reports import lateness, tasks
 from triage.reports.models import MonthlyReport
-from triage.reports.period import Period
 from triage.reports.service import Scope, iter_list
 from triage.reports.summary import build_summary, trend
 from triage.settings import get_settings
+from triage.tickets.period import Period
 
 DEC = Period(2026, 12)
 NOW = f.local(2026, 12, 7, 10, 0)

@@ -18,7 +18,7 @@ from triage.db import session_scope
 from triage.reports import store, tasks
 from triage.reports.mail import FileMailer
 from triage.reports.models import MonthlyReport
-from triage.reports.period import Period
+from triage.tickets.period import Period
 
 # Beat was down over 00:05 on the 1st and came back at 00:20 (local time).
 NOW = f.local(2026, 11, 1, 0, 20)

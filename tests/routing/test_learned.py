@@ -21,7 +21,6 @@ from triage.db import session_scope, utcnow
 from triage.inbox import service as inbox
 from triage.pipeline import steps
 from triage.reports.demo import demo_data
-from triage.reports.period import Period
 from triage.routing.learned import (
     REASON,
     AgencyModel,
@@ -42,6 +41,7 @@ from triage.routing.learned_train import (
 from triage.routing.rules import decide, load_router
 from triage.settings import REPO_ROOT, get_settings
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 
 SHIPPED = REPO_ROOT / "models" / "agency"
 NOW = datetime(2026, 12, 7, tzinfo=UTC)

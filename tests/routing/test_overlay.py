@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from tests.factories import reports as f
 from triage.db import session_scope
-from triage.reports.period import Period
 from triage.reports.service import Scope, iter_list
 from triage.routing import overlay
 from triage.routing.changes import ChangeError
@@ -21,6 +20,7 @@ from triage.routing.deadlines import get_calendar
 from triage.routing.models import Assignment, RoutingOverlay
 from triage.routing.service import assign
 from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.period import Period
 from triage.understand.service import understand
 
 NOW = f.local(2026, 12, 7, 10, 0)

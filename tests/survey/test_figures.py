@@ -16,8 +16,8 @@ from triage import db
 from triage.auth import service as auth
 from triage.db import session_scope, utcnow
 from triage.reports.build import write_formats
-from triage.reports.period import Period
 from triage.reports.service import Scope
+from triage.tickets.period import Period
 
 
 def judged_month(client: TestClient, sinks: Sinks) -> None:

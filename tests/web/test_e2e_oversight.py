@@ -25,11 +25,11 @@ from tests.factories.web import AGENCY_A, AGENCY_B
 from tests.web.test_e2e import Browser, Server, browser, log_in, server, shot
 from triage import db
 from triage.auth.models import AuditEntry
-from triage.reports.period import Period
 from triage.routing import overlay
 from triage.routing.deadlines import TZ, get_calendar
 from triage.routing.service import assign
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "server"]  # the module's fixtures, shared with test_e2e

@@ -12,7 +12,7 @@ from tests.factories import reports as f
 from tests.factories.web import UserFactory
 from triage.db import session_scope
 from triage.reports import store
-from triage.reports.period import Period
+from triage.tickets.period import Period
 
 NOW = f.local(2026, 12, 7, 10, 0)
 

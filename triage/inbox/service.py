@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
+from triage.cases.service import acknowledge_case, answer_case, not_a_repeat
 from triage.errors import Conflict, InvalidInput
 from triage.routing.models import Assignment
 from triage.routing.service import current_assignment
@@ -34,7 +35,7 @@ class InboxFilter:
 def list_inbox(session: Session, scope: Any, flt: InboxFilter, *, now: datetime, page: int,
                per_page: int) -> tuple[list[Ticket], int]:
     """`scope` limits rows and the total alike, so a count never reveals other agencies."""
-    conditions: list[Any] = [scope]
+    conditions: list[Any] = [scope, not_a_repeat()]
     if flt.status:
         conditions.append(Ticket.status == flt.status)
     if flt.due:
@@ -72,6 +73,7 @@ def acknowledge(session: Session, ticket: Ticket, *, actor: str, agency_code: st
     assignment = _assignment(session, ticket)
     if assignment is not None:
         assignment.acknowledged_at = now
+    acknowledge_case(session, ticket, actor=actor, agency_code=agency_code, now=now)
 
 
 def add_note(session: Session, ticket: Ticket, note: str, *, actor: str, agency_code: str,
@@ -99,7 +101,11 @@ def resolve(session: Session, ticket: Ticket, answer: str, *, actor: str, agency
     if assignment is not None:
         assignment.answered_at = now
         assignment.acknowledged_at = assignment.acknowledged_at or now
-    on_answered(session, ticket, now)  # the citizen is asked whether the answer helped
+    # Every open report of the case gets the answer too, and each caller is asked whether
+    # it helped.
+    for answered in (ticket, *answer_case(session, ticket, actor=actor,
+                                          agency_code=agency_code, now=now)):
+        on_answered(session, answered, now)
 
 
 def request_reassign(

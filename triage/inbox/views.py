@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from triage.auth import audit, policy
 from triage.auth.deps import PrincipalDep, client_ip, held_ticket
 from triage.auth.service import Principal
+from triage.cases.present import with_case
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import Forbidden
@@ -37,7 +38,7 @@ def _agency(principal: Principal) -> str:
 def agency_view(ticket: Ticket, *, reveal: bool, events: list[EventOut] | None = None
                 ) -> TicketOut:
     """Denouncers (thái độ, tố cáo) stay unknown to the agency: no caller at all."""
-    out = ticket_out(ticket, reveal_caller=reveal)
+    out = with_case(ticket_out(ticket, reveal_caller=reveal), ticket)
     update: dict[str, object] = {"events": events}
     if policy.is_confidential(ticket):
         update["caller"] = None

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
+from triage.cases.service import index_routed, related_for
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.classify.urgency import LABELS as URGENCY_NAMES
 from triage.errors import InvalidInput
@@ -55,6 +56,8 @@ class Suggestion:
     # How urgent the text reads (triage.classify.urgency): level, score, reason, and the
     # level's name for the operator; None without a model.
     urgency: dict[str, Any] | None = None
+    # Cases and tickets this complaint may repeat (triage.cases): code, score, reason.
+    related: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,9 +99,10 @@ def _classifier() -> Classifier | None:
         return None
 
 
-def suggest(text: str, router: Router | None = None) -> Suggestion:
+def suggest(text: str, router: Router | None = None,
+            session: Session | None = None) -> Suggestion:
     """Topic, flags, place and agency for `text` (on the rules of `router`, those in
-    force); usable without a trained model."""
+    force), and with `session` the cases it may repeat; usable without a trained model."""
     try:
         validate_text(text)
     except InvalidText as exc:
@@ -121,6 +125,8 @@ def suggest(text: str, router: Router | None = None) -> Suggestion:
     decision = seen.decision
     out.agency_code, out.agency_name = decision.agency_code, decision.agency_name
     out.rule, out.reason, out.confident = decision.rule, decision.reason, decision.confident
+    if session is not None:
+        out.related = related_for(session, text, seen)
     return out
 
 
@@ -206,4 +212,5 @@ def submit(session: Session, complaint: ComplaintIn, choice: Choice | None, *, a
         name = load_directory().name(choice.agency_code)
         rule, reason = OPERATOR_RULE, f"Tổng đài viên chọn {name}."
     assign(session, ticket, choice.agency_code, rule=rule, reason=reason, actor=actor, now=now)
+    index_routed(session, ticket)  # later repeats of this complaint will find it
     return ticket

@@ -22,6 +22,7 @@ from triage.auth.deps import (
     token_holder,
 )
 from triage.auth.service import ANONYMOUS
+from triage.cases.present import with_case
 from triage.db import get_one_statement_sessionmaker, utcnow
 from triage.deps import SessionDep
 from triage.errors import InvalidInput
@@ -167,8 +168,8 @@ def get_complaint(
         events = tickets.events_of(session, ticket.id)
     satisfaction = survey.satisfactions(session, [ticket], now=utcnow(),
                                         for_agency=principal.role == "agency_staff")
-    return ticket_out(ticket, reveal_caller=reveal, events=events,
-                      satisfaction=satisfaction[ticket.id])
+    return with_case(ticket_out(ticket, reveal_caller=reveal, events=events,
+                                satisfaction=satisfaction[ticket.id]), ticket)
 
 
 class RevealIn(BaseModel):
@@ -217,8 +218,8 @@ def list_complaints(
         match=found.conditions if found else (), order_by=found.order_by if found else ())
     judged = survey.satisfactions(session, items, now=utcnow(),
                                   for_agency=principal.role == "agency_staff")
-    return TicketPage(items=[ticket_out(t, satisfaction=judged[t.id]) for t in items],
-                      total=total, page=page, per_page=per_page)
+    return TicketPage(items=[with_case(ticket_out(t, satisfaction=judged[t.id]), t)
+                             for t in items], total=total, page=page, per_page=per_page)
 
 
 @router.post("/complaints/import", response_model=ImportResult)

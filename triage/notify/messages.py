@@ -22,6 +22,7 @@ SUBJECTS = {
     "escalation": "[1022] Phiếu {code}: quá hạn trả lời",
     "urgent_escalation": "[1022] KHẨN – Phiếu {code}: cơ quan chưa xác nhận tiếp nhận",
     "reopened": "[1022] Phiếu {code}: công dân chưa hài lòng, đề nghị xem xét lại",
+    "reraised_escalation": "[1022] Phiếu {code}: vụ việc bị tái phản ánh nhiều lần",
 }
 URGENT_SUBJECTS = {
     "assigned": "[1022] KHẨN – Phiếu {code}: sự cố nguy hiểm, đề nghị xử lý ngay",

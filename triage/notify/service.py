@@ -22,7 +22,7 @@ from triage.tickets.models import Ticket, TicketEvent
 log = logging.getLogger(__name__)
 OPEN_STATUSES = ("routed", "acknowledged")
 # Messages to the province office; they are sent even once the assignment has ended.
-ESCALATIONS = ("escalation", "urgent_escalation")
+ESCALATIONS = ("escalation", "urgent_escalation", "reraised_escalation")
 # A claim is held while its sender lives: the sending task renews it every RENEW_EVERY
 # (triage.notify.tasks), so a claim left by a worker killed mid-send expires within
 # LEASE, and the next sweep hands the message to another worker (seconds, not the

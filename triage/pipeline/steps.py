@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from triage.cases import service as cases
 from triage.classify.model import ModelNotTrained, get_classifier
 from triage.routing import overlay
 from triage.routing.learned import review_reasons as model_reasons
@@ -41,8 +42,9 @@ def classify(session: Session, ticket: Ticket, now: datetime) -> Understanding |
     assert result is not None
     if result.needs_review:
         suggest_route(ticket, seen)
-        reasons = result.review_reasons or ["low_confidence"]
-        to_review(session, ticket, [*reasons, *model_reasons(seen.agency_model)], now)
+        if not cases.link_repeat(session, ticket, now):  # a repeat needs no operator
+            reasons = result.review_reasons or ["low_confidence"]
+            to_review(session, ticket, [*reasons, *model_reasons(seen.agency_model)], now)
         return seen
     transition(session, ticket, Status.CLASSIFIED, actor=ACTOR, kind="classified", now=now,
                data={"topic": result.topic, "flags": list(result.flags),
@@ -73,10 +75,13 @@ def route(session: Session, ticket: Ticket, now: datetime,
         seen = understand(ticket.text, topic=ticket.topic, flags=ticket.flags or [],
                           router=overlay.router(session, now))
     decision = suggest_route(ticket, seen)
+    if cases.link_repeat(session, ticket, now):
+        return  # a repeat report: routed with its case, the agency was told for the case
     learned = model_reasons(seen.agency_model)  # never a route: a disagreement is reviewed
     if not (decision.confident and decision.agency_code) or learned:
         unsure = [] if decision.confident and decision.agency_code else ["routing_unsure"]
         to_review(session, ticket, [*unsure, *learned], now)
         return
-    assign(session, ticket, decision.agency_code, rule=decision.rule, reason=decision.reason,
-           actor=ACTOR, now=now)
+    assignment = assign(session, ticket, decision.agency_code, rule=decision.rule,
+                        reason=decision.reason, actor=ACTOR, now=now)
+    cases.after_route(session, ticket, assignment, now)

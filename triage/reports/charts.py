@@ -13,8 +13,8 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from triage.reports.period import Period
 from triage.reports.summary import CountRow, OnTimeRow
+from triage.tickets.period import Period
 
 DPI = 150
 BLUE, RED = "#2f6fb0", "#c0392b"

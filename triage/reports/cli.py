@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from triage.db import session_scope, utcnow
 from triage.reports.models import FORMATS
-from triage.reports.period import Period
 from triage.reports.service import Scope
+from triage.tickets.period import Period
 
 
 def _period(month: str) -> Period:

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.models import AgencyRow
 from triage.agencies.service import agency_names
-from triage.reports import summary
-from triage.reports.period import Period
+from triage.reports import case_lists, summary
 from triage.reports.ranking import as_dict, min_due
 from triage.reports.service import NO_AGENCY, STATUS_BY_CODE, Scope, has_flag
 from triage.routing.models import Assignment
 from triage.survey import figures as satisfaction
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 
 OPEN_STATUSES = ("routed", "acknowledged", "reassign_requested")
 # A month that is over is judged at its end (lateness.cutoff), so its trend figures stay
@@ -77,8 +77,12 @@ def counts(session: Session, f: Filters) -> dict[str, Any]:
         by_topic[topic] += int(n)
         tre_han += int(late_flag or 0)
         thai_do += int(manner_flag or 0)
+    received = sum(by_status.values())
     return {
-        "received": sum(by_status.values()), "tre_han": tre_han, "thai_do": thai_do,
+        "received": received, "tre_han": tre_han, "thai_do": thai_do,
+        # Reports and the cases they make (repeat reports linked into one, triage.cases).
+        "reports": received,
+        "cases": received - case_lists.repeats(session, _ticket_where(f, f.period)),
         "by_status": [{"status": s, "name": STATUS_BY_CODE.get(s, s), "count": n}
                       for s, n in sorted(by_status.items())],
         "by_topic": sorted(({"topic": t, "name": TOPICS.get(t or "", t or "Chưa phân loại"),

@@ -18,11 +18,11 @@ from triage.agencies.models import AgencyRow
 from triage.reports import demo_text as words
 from triage.reports.demo_bulk import BulkWriter
 from triage.reports.demo_rows import DemoTicket, UnsureTicket, Ward, review_rows, ticket_rows
-from triage.reports.period import Period
 from triage.routing import deadlines, overlay
 from triage.routing.rules import Router
 from triage.settings import REPO_ROOT, get_settings
 from triage.tickets.models import CodeCounter
+from triage.tickets.period import Period
 from triage.tickets.service import local_tz
 from triage.understand.service import understand
 

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import and_, or_
 
-from triage.reports.period import Period
 from triage.routing import deadlines
 from triage.routing.deadlines import WorkCalendar
 from triage.routing.models import Assignment
+from triage.tickets.period import Period
 
 A = Assignment
 

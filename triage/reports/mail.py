@@ -19,8 +19,8 @@ from triage.agencies.models import AgencyRow
 from triage.agencies.seed import PROVINCE_OFFICE
 from triage.reports import build
 from triage.reports.models import FORMATS, MonthlyReport
-from triage.reports.period import Period
 from triage.settings import get_settings
+from triage.tickets.period import Period
 
 SENDER = "Đường dây nóng 1022 <khong-tra-loi@1022.invalid>"
 MIME = {"xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

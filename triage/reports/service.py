@@ -4,7 +4,8 @@
 2. complaints flagged thai_do received in the month, complaints (2a, one list per kind:
    triage.reports.conduct) apart from praise (2b); nhung_nhieu also apart (2c);
 3. assignments due in the month that their agency answered late or held unanswered past
-   the deadline (each assignment counts for the agency that held it).
+   the deadline (each assignment counts for the agency that held it);
+4. re-raised cases and 5. collective complaints (triage.reports.case_lists).
 
 Rows come ordered by agency code, so every format can group them while streaming."""
 
@@ -23,14 +24,14 @@ from triage.agencies.models import AgencyRow
 from triage.auth.policy import CONFIDENTIAL_FLAGS
 from triage.db import utcnow
 from triage.locations.tokens import fold
-from triage.reports import conduct, lateness
+from triage.reports import case_lists, conduct, lateness
 from triage.reports.cells import summary
-from triage.reports.period import Period
 from triage.routing import overlay
 from triage.routing.deadlines import WorkCalendar
 from triage.routing.models import Assignment
 from triage.taxonomy import CHANNELS
 from triage.tickets.models import Caller, Ticket
+from triage.tickets.period import Period
 from triage.tickets.phones import mask_phone
 from triage.tickets.service import local_tz
 from triage.tickets.states import STATUS_NAMES
@@ -74,6 +75,8 @@ LISTS: tuple[ListSpec, ...] = (
              "viên chức", "2b. Thái độ - khen ngợi"),
     ListSpec(*conduct.SEPARATE),  # nhung_nhieu, for the inspectorate
     ListSpec("tre_xu_ly", "3", "Danh sách phiếu chuyển xử lý trễ hạn", "3. Phiếu trễ hạn"),
+    ListSpec("tai_phan_anh", "4", "Danh sách vụ việc bị tái phản ánh", "4. Tái phản ánh"),
+    ListSpec("dong_nguoi", "5", "Danh sách phản ánh đông người", "5. Đông người"),
 )
 
 COLUMNS: tuple[str, ...] = (
@@ -253,6 +256,9 @@ def iter_list(session: Session, scope: Scope, key: str) -> Iterator[ReportRow]:
     if key == "tre_xu_ly":
         for r in _stream(session, late_assignments_stmt(scope)):
             yield _late_row(r, cutoff, clock, calendar)
+        return
+    if key in case_lists.KEYS:
+        yield from case_lists.iter_rows(session, scope, key, cutoff, clock, calendar)
         return
     flag = "tre_han" if key == "tre_han" else "thai_do"
     keep: Callable[[str], bool] = (

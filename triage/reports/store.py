@@ -11,10 +11,10 @@ from sqlalchemy import and_, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from triage.reports.models import FORMATS, MonthlyReport
-from triage.reports.period import Period
 from triage.reports.service import Scope
 from triage.routing.models import Assignment
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 
 R = MonthlyReport
 BUILD_LEASE = timedelta(minutes=30)

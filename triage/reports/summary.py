@@ -17,13 +17,13 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from triage.agencies.models import AgencyRow
 from triage.reports import lateness
-from triage.reports.period import Period
 from triage.reports.ranking import OnTimeRow, rank
 from triage.reports.service import NO_AGENCY, Scope, has_flag
 from triage.routing.models import Assignment
 from triage.survey import figures as satisfaction
 from triage.taxonomy import CHANNELS, TOPICS
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 
 TREND_MONTHS = 12
 TOP_LATE = 10

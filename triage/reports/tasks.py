@@ -18,8 +18,8 @@ from triage.db import session_scope, utcnow
 from triage.reports import build, store
 from triage.reports.mail import FileMailer, Mailer, recipient_of, report_message
 from triage.reports.models import MonthlyReport
-from triage.reports.period import Period
 from triage.reports.service import Scope
+from triage.tickets.period import Period
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from triage.deps import SessionDep
 from triage.errors import Conflict, Forbidden, InvalidInput, NotFound
 from triage.reports import build, dashboard, store, tasks
 from triage.reports.models import FORMATS, MonthlyReport
-from triage.reports.period import Period
 from triage.reports.schemas import Dashboard, GenerateIn, ReportFile, ReportOut
 from triage.reports.service import Scope
 from triage.taxonomy import TOPICS
+from triage.tickets.period import Period
 
 router = APIRouter(tags=["reports"])
 

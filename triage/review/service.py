@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
+from triage.cases.service import index_routed
 from triage.classify.conduct import kinds_for_labels
 from triage.errors import Conflict, InvalidInput
 from triage.routing import overlay
@@ -110,8 +111,11 @@ def accept(session: Session, ticket: Ticket, *, actor: str, now: datetime,
                        code="no_suggestion")
     reason = _reason(f"{ticket.routing_reason or ''} Tổng đài viên xác nhận gợi ý.".strip(),
                      note)
-    return assign(session, ticket, str(suggested), rule=ticket.routing_rule or "suggestion",
-                  reason=reason, actor=actor, now=now)
+    assignment = assign(session, ticket, str(suggested),
+                        rule=ticket.routing_rule or "suggestion", reason=reason, actor=actor,
+                        now=now)
+    index_routed(session, ticket)  # later repeats of this complaint will find it
+    return assignment
 
 
 def _route_with(session: Session, ticket: Ticket, labels: Labels, *, actor: str, now: datetime,
@@ -123,8 +127,10 @@ def _route_with(session: Session, ticket: Ticket, labels: Labels, *, actor: str,
     record_correction(session, ticket, source="operator", actor=actor, topic=topic, flags=flags,
                       agency=agency, old_agency=old_agency, reason=note, now=now)
     _set_labels(session, ticket, topic, flags, actor=actor, now=now)
-    return assign(session, ticket, agency, rule=rule, reason=_reason(reason, note), actor=actor,
-                  now=now, kind=kind)
+    assignment = assign(session, ticket, agency, rule=rule, reason=_reason(reason, note),
+                        actor=actor, now=now, kind=kind)
+    index_routed(session, ticket)
+    return assignment
 
 
 def route(session: Session, ticket: Ticket, labels: Labels, *, actor: str, now: datetime,

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from triage.classify.features import FeatureSet, make_doc
 from triage.db import session_scope, utcnow
-from triage.reports.period import Period
 from triage.routing.learned import AgencyModel, Suggestion, context, judge, place_of, target_of
 from triage.routing.models import Assignment
 from triage.routing.rules import Place, Router, RoutingDecision, decide_place, read_place
@@ -37,6 +36,7 @@ from triage.scrub import scrub_phones
 from triage.settings import REPO_ROOT
 from triage.text.normalize import normalize, prepare
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 
 REROUTES = REPO_ROOT / "data" / "routing" / "reroutes.jsonl"  # as in learned_cli
 BLOCKS = ("syl", "syl_str")

@@ -62,6 +62,11 @@ class TicketOut(BaseModel):
     urgency: UrgencyOut | None = None
     # What kind of conduct a thai_do complaint reports ({kind, score, cue}); empty otherwise.
     conduct_kinds: list[ConductKindOut] = []
+    # The case the ticket is a report of (triage.cases), how many reports it has and how
+    # often it was re-raised; None, 1 and 0 for a report on its own.
+    case_code: str | None = None
+    report_count: int = 1
+    reraised: int = 0
     review_reasons: list[str]
     location: dict[str, Any]
     agency_code: str | None

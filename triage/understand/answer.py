@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from triage.cases.service import related_for
 from triage.classify.model import Classifier, get_classifier
 from triage.routing.learned import review_reasons as model_reasons
 from triage.routing.rules import Router
@@ -42,9 +45,11 @@ def validate_text(text: str) -> None:
 
 
 def result_for(text: str, classifier: Classifier | None = None,
-               router: Router | None = None) -> dict[str, Any]:
+               router: Router | None = None, session: Session | None = None
+               ) -> dict[str, Any]:
     """The answer for one complaint text (raises InvalidText, ModelNotTrained), routed
-    on `router` (the rules in force; the shipped ones when None)."""
+    on `router` (the rules in force; the shipped ones when None); `related` lists the
+    cases it would join, read in `session`'s database (none without one)."""
     validate_text(text)
     seen = understand(text, classifier or get_classifier(), router=router)
     c = seen.classification
@@ -68,4 +73,5 @@ def result_for(text: str, classifier: Classifier | None = None,
         "urgency": seen.urgency.to_dict() if seen.urgency else None,
         "agency_model": seen.agency_model.to_dict() if seen.agency_model else None,
         "conduct_kinds": [k.to_dict() for k in seen.conduct_kinds],
+        "related": related_for(session, text, seen) if session is not None else [],
     }

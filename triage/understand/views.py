@@ -40,6 +40,6 @@ class ClassifyRequest(BaseModel):
 def classify(body: ClassifyRequest, session: SessionDep) -> dict[str, Any]:
     """Lĩnh vực, dấu hiệu (trễ hạn, thái độ), độ tin cậy và lý do cần xem lại."""
     try:
-        return result_for(body.text, router=overlay.router(session, utcnow()))
+        return result_for(body.text, router=overlay.router(session, utcnow()), session=session)
     except ModelNotTrained as exc:
         raise HTTPException(status_code=exc.status_code, detail=str(exc)) from exc

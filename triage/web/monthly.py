@@ -19,7 +19,7 @@ from triage.deps import SessionDep
 from triage.errors import InvalidInput, NotFound
 from triage.reports import build, store, tasks
 from triage.reports.models import FORMATS, MonthlyReport
-from triage.reports.period import PERIOD, Period
+from triage.tickets.period import PERIOD, Period
 from triage.web import jobs
 from triage.web.pages import FormPrincipal, PageRoute, redirect, require
 from triage.web.templating import render

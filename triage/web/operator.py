@@ -98,7 +98,7 @@ def entry_submit(
     values = {"channel": channel if channel in CHANNELS else "phone", "name": name,
               "phone": phone, "address": address, "text": text, "topic": topic,
               "flags": flags, "agency": agency}
-    suggestion = desk.suggest(text, overlay.router(session, utcnow())) if text.strip() \
+    suggestion = desk.suggest(text, overlay.router(session, utcnow()), session) if text.strip() \
         else None
     if action not in ("accept", "queue"):
         return _entry_page(request, principal, values=values, suggestion=suggestion)
@@ -138,7 +138,8 @@ def suggest_json(body: SuggestIn, request: Request, principal: PrincipalDep,
             raise Forbidden("Vai trò của bạn không được dùng chức năng này.")
     except DomainError as exc:
         return JSONResponse(exc.to_dict(), status_code=exc.status_code)
-    return JSONResponse(desk.suggest(body.text, overlay.router(session, utcnow())).as_dict())
+    return JSONResponse(desk.suggest(body.text, overlay.router(session, utcnow()),
+                                     session).as_dict())
 
 
 @api.get("/co-quan/tim")

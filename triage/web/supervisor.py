@@ -19,12 +19,12 @@ from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.reports import lateness, summary
 from triage.reports.dashboard import Filters, dashboard
-from triage.reports.period import Period
 from triage.reports.ranking import min_due
 from triage.reports.service import Scope
 from triage.survey import figures as satisfaction
 from triage.taxonomy import TOPICS
 from triage.tickets.models import Ticket
+from triage.tickets.period import Period
 from triage.tickets.service import local_tz
 from triage.web.charts import Chart, bar_chart
 from triage.web.operator import agency_groups

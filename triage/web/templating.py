@@ -45,6 +45,8 @@ NAV: dict[str, list[tuple[str, str]]] = {
 # user text ever travels in a URL.
 NOTICES = {
     "routed": "Đã chuyển phiếu tới cơ quan xử lý.",
+    "case_linked": "Đã gộp phiếu vào vụ việc.",
+    "case_unlinked": "Đã tách phiếu khỏi vụ việc.",
     "queued": "Đã lưu phiếu; hệ thống sẽ phân loại và chuyển xử lý.",
     "acknowledged": "Đã xác nhận tiếp nhận phiếu.",
     "noted": "Đã ghi tiến độ xử lý.",

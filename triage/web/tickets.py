@@ -28,6 +28,7 @@ from triage.tickets.models import Caller, Ticket, TicketEvent
 from triage.tickets.phones import InvalidPhone, canonical_phone
 from triage.tickets.present import caller_out, ticket_out
 from triage.tickets.schemas import CallerOut, TicketOut
+from triage.web.cases import panel as case_panel
 from triage.web.operator import agency_groups
 from triage.web.pages import FormPrincipal, PageRoute, require
 from triage.web.templating import render
@@ -80,7 +81,8 @@ def _ticket_page(session: Session, principal: Principal, ticket: Ticket, request
                   holds=holds, confidential_case=policy.is_confidential(ticket),
                   reviewer=reviewer, reassign_reason=reassign,
                   agency_names=agency_names(session), agency_groups=agency_groups(),
-                  may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None)
+                  may_reveal=may_reveal, reveal_error=reveal_error, revealed=caller is not None,
+                  cases=case_panel(session, principal, ticket))
 
 
 @router.post("/phieu/{code}/nguoi-phan-anh")

@@ -19,6 +19,7 @@ from triage.web import (
     account,
     admin,
     agency,
+    cases,
     imports,
     model_admin,
     monthly,
@@ -109,5 +110,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(pages)
 router.include_router(operator.api)
 for module in (operator, tickets, agency, supervisor, monthly, admin, routing_admin,
-               model_admin, imports, public, survey, account):
+               model_admin, imports, public, survey, account, cases):
     router.include_router(module.router)

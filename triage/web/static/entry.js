@@ -79,6 +79,11 @@
     // Urgency is read before accepting: a "Khẩn cấp" complaint gets hours, not days.
     var u = s.urgency;
     say("sg-urgency", u ? "Mức độ: " + u.name + (u.reason ? " — " + u.reason : "") : "");
+    // Repeat reports: the case this complaint would join, before it is accepted.
+    var r = s.related || [];
+    say("sg-related", r.length ? "Có thể trùng: " + r.map(function (c) {
+      return c.code + " (" + pct(c.score) + ")";
+    }).join(", ") + " — " + r[0].reason : "");
     if (!touched.flags && s.topic) {
       var wanted = (s.flags || []).map(function (f) { return f.code; });
       flagBoxes().forEach(function (box) { box.checked = wanted.indexOf(box.value) >= 0; });

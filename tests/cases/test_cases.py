@@ -1,0 +1,242 @@
+"""Repeat reports through the real pipeline (committed model, default routing rules), on
+SQLite and PostgreSQL: one case for one event, re-raised complaints, unrelated reports
+of the same street kept apart, answers shared by every report of a case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from triage.agencies.models import AgencyRow
+from triage.cases.models import Case, CaseKey, CaseReport
+from triage.cases.service import case_of
+from triage.db import session_scope, utcnow
+from triage.inbox.service import resolve
+from triage.intake import service as intake
+from triage.intake.schemas import CallerIn, ComplaintIn
+from triage.lookup.service import lookup_out
+from triage.notify.models import Notification
+from triage.outbox.models import OutboxMessage
+from triage.pipeline import tasks
+from triage.routing.models import Assignment
+from triage.tickets.models import Ticket, TicketEvent
+
+FLOOD = [
+    "Đường Nguyễn Huệ khóm 2 phường Mỹ Phú ngập sâu gần nửa mét sau cơn mưa, xe máy chết "
+    "máy hàng loạt, cống thoát nước bị nghẹt.",
+    "duong nguyen hue phuong my phu ngap nuoc qua troi sau con mua, xe may chet may, cong "
+    "thoat nuoc bi nghet",
+    "Mưa xong là nước ngập lênh láng trên đường Nguyễn Huệ phường Mỹ Phú, người dân lội "
+    "nước đi làm, cống thoát nước nghẹt.",
+    "Nuoc ngap lenh lang duong Nguyen Hue, phuong My Phu, xe may chet may, de nghi thong "
+    "cong thoat nuoc gap",
+    "Cống thoát nước trên đường Nguyễn Huệ (phường Mỹ Phú) bị nghẹt nên mưa là ngập, nước "
+    "tràn vào cả nhà dân.",
+]
+PHONES = ["0912345601", "0912345602", "0912345603", "0912345604", "0912345605"]
+
+
+def report(text: str, phone: str) -> int:
+    with session_scope() as s:
+        complaint = ComplaintIn(text=text, channel="phone", caller=CallerIn(phone=phone))
+        return intake.submit(s, complaint, actor="test", now=utcnow()).ticket.id
+
+
+def routed(text: str, phone: str) -> int:
+    tid = report(text, phone)
+    assert tasks.process_ticket(tid) == "routed"
+    return tid
+
+
+def test_five_reports_of_one_flood_make_one_case_and_one_notification(database: str) -> None:
+    first = routed(FLOOD[0], PHONES[0])
+    with session_scope() as s:
+        agency = s.get_one(Ticket, first).agency_code
+        assert agency is not None
+        s.add(AgencyRow(code=agency, name=agency, level="commune", aliases=[],
+                        email="phuong@example.vn"))
+    ids = [first] + [routed(text, phone) for text, phone in zip(FLOOD[1:], PHONES[1:],
+                                                                 strict=True)]
+    # Every message the outbox holds for the agency, planned as the worker would.
+    with session_scope() as s:
+        payloads = [m.payload for m in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.task == "notify.assigned"))]
+    for payload in payloads:
+        with session_scope() as s:
+            from triage.notify.service import plan
+            plan(s, s.get_one(Assignment, payload["assignment_id"]), "assigned", utcnow())
+    with session_scope() as s:
+        case = s.scalars(select(Case)).one()
+        assert case.report_count == 5 and case.primary_ticket_id == first
+        assert {r.ticket_id for r in s.scalars(select(CaseReport))} == set(ids)
+        tickets = [s.get_one(Ticket, i) for i in ids]
+        assert {t.agency_code for t in tickets} == {agency}
+        assert {t.due_at for t in tickets} == {tickets[0].due_at}
+        assert s.scalar(select(func.count()).select_from(Assignment)) == 1
+        assert s.scalar(select(func.count()).select_from(Notification)
+                        .where(Notification.kind == "assigned")) == 1
+    # The sweep does not rescue the repeats' notification: they have none to lose.
+    from triage.notify.sweep import sweep_unplanned
+    with session_scope() as s:
+        assert sweep_unplanned(s, utcnow() + timedelta(minutes=30)) == 0
+
+
+def test_answering_the_case_answers_every_caller(database: str) -> None:
+    ids = [routed(FLOOD[0], PHONES[0]), routed(FLOOD[2], PHONES[2])]
+    with session_scope() as s:
+        first = s.get_one(Ticket, ids[0])
+        first.answer = "Phường đã cho nạo vét cống, đường hết ngập."
+        resolve(s, first, first.answer, actor="can-bo", agency_code=first.agency_code or "",
+                now=utcnow())
+    with session_scope() as s:
+        second = s.get_one(Ticket, ids[1])
+        assert second.status == "resolved"
+        assert lookup_out(s, second).answer == "Phường đã cho nạo vét cống, đường hết ngập."
+        case = case_of(s, second.id)
+        assert case is not None and case.status == "resolved"
+
+
+def test_a_report_on_a_case_answered_last_week_reraises_it(database: str) -> None:
+    first = routed(FLOOD[0], PHONES[0])
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, first)
+        resolve(s, ticket, "Đã xử lý.", actor="can-bo", agency_code=ticket.agency_code or "",
+                now=utcnow() - timedelta(days=7))
+    again = routed(FLOOD[3], PHONES[3])
+    with session_scope() as s:
+        case = case_of(s, again)
+        assert case is not None and case.reraised == 1 and case.status == "open"
+        assert case.primary_ticket_id == again
+        # Re-raised: the agency is told again, with an assignment of its own.
+        assert s.scalars(select(Assignment).where(Assignment.ticket_id == again)).one()
+        kinds = set(s.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == again)))
+        assert "case_reraised" in kinds and "case_escalated" not in kinds
+
+
+def test_reraised_twice_is_escalated_to_the_province_office(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage.settings import get_settings
+
+    monkeypatch.setenv("TRIAGE_PROVINCE_OFFICE_EMAIL", "vanphong@example.vn")
+    get_settings.cache_clear()
+    last = None
+    for text, phone in zip(FLOOD[:3], PHONES[:3], strict=True):
+        last = routed(text, phone)
+        with session_scope() as s:
+            ticket = s.get_one(Ticket, last)
+            resolve(s, ticket, "Đã xử lý.", actor="can-bo",
+                    agency_code=ticket.agency_code or "", now=utcnow() - timedelta(days=3))
+    with session_scope() as s:
+        assert last is not None
+        case = case_of(s, last)
+        assert case is not None and case.reraised == 2 and case.escalated_at is not None
+        rows = s.scalars(select(Notification).where(
+            Notification.kind == "reraised_escalation")).all()
+        assert [r.recipient for r in rows] == ["vanphong@example.vn"]
+    get_settings.cache_clear()
+
+
+def test_unrelated_complaints_on_the_same_street_are_not_linked(database: str) -> None:
+    ids = [routed(FLOOD[0], PHONES[0]),
+           routed("Quán cà phê trên đường Nguyễn Huệ phường Mỹ Phú lấn chiếm vỉa hè bày bàn "
+                  "ghế, người đi bộ phải xuống lòng đường.", PHONES[1]),
+           routed("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống "
+                  "một lỗ sâu ngay lề đường, trẻ em dễ bị rơi xuống.", PHONES[2])]
+    with session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(CaseReport)) == 0
+        assert s.scalar(select(func.count()).select_from(Assignment)) == len(ids)
+        assert s.scalar(select(func.count()).select_from(CaseKey)) == len(ids)
+
+
+def test_a_retried_route_step_links_once(database: str) -> None:
+    """The link is made inside the route step's transaction: a second delivery of the
+    pipeline message finds the step done and links nothing more."""
+    routed(FLOOD[0], PHONES[0])
+    second = routed(FLOOD[1], PHONES[1])
+    assert tasks.process_ticket(second) == "skipped"
+    with session_scope() as s:
+        assert s.scalars(select(Case)).one().report_count == 2
+        assert s.scalar(select(func.count()).select_from(CaseReport)) == 2
+
+
+def test_the_retention_purge_drops_the_repeat_index_row(database: str) -> None:
+    from triage.retention import purge
+
+    tid = routed(FLOOD[0], PHONES[0])
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, tid)
+        resolve(s, ticket, "Đã xử lý.", actor="can-bo", agency_code=ticket.agency_code or "",
+                now=utcnow() - timedelta(days=800))
+        assert s.get(CaseKey, tid) is not None
+    assert purge(days=730).tickets == 1
+    with session_scope() as s:
+        assert s.get(CaseKey, tid) is None
+
+
+def test_a_repeat_the_classifier_is_unsure_of_joins_the_case_without_review(
+        database: str) -> None:
+    first = routed(FLOOD[0], PHONES[0])
+    unsure = report("ngap duong nguyen hue p my phu, xe ko chay dc", PHONES[1])
+    assert tasks.process_ticket(unsure) == "routed"
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, unsure)
+        case = case_of(s, unsure)
+        assert case is not None and case.primary_ticket_id == first
+        assert ticket.agency_code == s.get_one(Ticket, first).agency_code
+        assert [e.kind for e in s.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == unsure).order_by(TicketEvent.id))] == [
+            "received", "case_linked", "classified", "routed"]
+
+
+def test_the_agency_inbox_lists_the_case_once_and_its_acknowledgement_is_shared(
+        database: str) -> None:
+    from triage.inbox.service import InboxFilter, acknowledge, list_inbox
+
+    ids = [routed(text, phone) for text, phone in zip(FLOOD[:3], PHONES[:3], strict=True)]
+    with session_scope() as s:
+        first = s.get_one(Ticket, ids[0])
+        agency = first.agency_code or ""
+        items, total = list_inbox(s, Ticket.agency_code == agency, InboxFilter(),
+                                  now=utcnow(), page=1, per_page=20)
+        assert ([t.id for t in items], total) == ([ids[0]], 1)
+        acknowledge(s, first, actor="can-bo", agency_code=agency, now=utcnow())
+    with session_scope() as s:
+        assert {s.get_one(Ticket, i).status for i in ids} == {"acknowledged"}
+
+
+def test_a_complaint_routed_at_the_desk_is_found_by_its_repeats_and_the_desk_shows_them(
+        database: str) -> None:
+    from triage.intake import desk
+
+    with session_scope() as s:
+        complaint = ComplaintIn(text=FLOOD[0], channel="phone", caller=CallerIn(phone=PHONES[0]))
+        choice = desk.Choice(topic="cap_thoat_nuoc", flags=(), agency_code="ubnd-29888")
+        first = desk.submit(s, complaint, choice, actor="tdv", now=utcnow())
+        first_id, first_code = first.id, first.code
+    with session_scope() as s:
+        suggestion = desk.suggest(FLOOD[3], session=s)
+        assert suggestion.related and suggestion.related[0]["code"] == first_code
+    again = routed(FLOOD[2], PHONES[2])
+    with session_scope() as s:
+        case = case_of(s, again)
+        assert case is not None and case.primary_ticket_id == first_id
+
+
+def test_repeats_handled_by_two_workers_at_once_make_one_case(pg: str) -> None:
+    """Two reports of one flood routed at the same moment (PostgreSQL, two sessions):
+    the per-ward lock makes the second wait for the first's case, so there is one."""
+    from tests.conftest import run_together
+
+    first = routed(FLOOD[0], PHONES[0])
+    pending = [report(FLOOD[1], PHONES[1]), report(FLOOD[2], PHONES[2])]
+
+    def work() -> None:
+        tasks.process_ticket(pending.pop())
+
+    assert run_together(work, 2, timeout=60) == []
+    with session_scope() as s:
+        case = s.scalars(select(Case)).one()
+        assert case.primary_ticket_id == first and case.report_count == 3
+        assert s.scalar(select(func.count()).select_from(Assignment)) == 1

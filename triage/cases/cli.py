@@ -1,0 +1,47 @@
+"""``triage cases-eval`` (precision and recall of automatic links on a labelled set of
+paired texts) and ``triage cases-idf`` (the word weights, from the complaint corpus)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from triage.cases import evaluate as ev
+from triage.cases.similarity import IDF_PATH, build_idf
+
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
+
+
+def cases_eval(
+    pairs: Annotated[Path, typer.Option(help="Tệp JSONL các cặp {a, b, same}.")] = ev.PAIRS_PATH,
+    threshold: Annotated[float | None, typer.Option(
+        help="Ngưỡng gộp tự động (mặc định: TRIAGE_CASE_LINK_THRESHOLD).")] = None,
+) -> None:
+    """Đo độ chính xác và độ bao phủ của việc tự động gộp phản ánh trùng."""
+    rows = ev.load_pairs(pairs)
+    scored = ev.scores(rows)
+    m = ev.measure(scored, threshold)
+    by_kind: dict[str, list[tuple[float, bool]]] = {}
+    for row, item in zip(rows, scored, strict=True):
+        by_kind.setdefault(row.get("kind", "-"), []).append(item)
+    kinds = {kind: {"pairs": len(items),
+                    "linked": sum(value >= m.threshold for value, _ in items)}
+             for kind, items in sorted(by_kind.items())}
+    typer.echo(json.dumps({"threshold": m.threshold, "pairs": m.pairs,
+                           "positives": m.positives, "linked": m.linked,
+                           "correct": m.correct, "precision": round(m.precision, 4),
+                           "recall": round(m.recall, 4), "by_kind": kinds},
+                          ensure_ascii=False, indent=2))
+
+
+def cases_idf(
+    corpus: Annotated[Path, typer.Option(help="Thư mục các tệp JSONL (trường \"text\").")] = CORPUS,
+) -> None:
+    """Tính lại trọng số từ (IDF) cho việc so sánh phản ánh trùng."""
+    texts = (json.loads(line)["text"] for path in sorted(corpus.glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    count = build_idf(texts)
+    typer.echo(f"{count} từ -> {IDF_PATH}")

@@ -1,0 +1,79 @@
+"""Precision and recall of automatic links on a labelled set of paired texts
+(data/cases/pairs.jsonl: {"a", "b", "same", "kind"}), and how that set is made from
+data/cases/groups.json: scenes (one street, ward or place), each with several problems
+written several ways. Two wordings of one problem are a pair of the same event (and so
+is a wording with its diacritics removed); two problems of one scene are a hard
+negative: same place, often same topic, a different event."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from triage.cases.similarity import score, words
+from triage.settings import get_settings
+from triage.text.normalize import strip_accents
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "cases"
+PAIRS_PATH = DATA / "pairs.jsonl"
+GROUPS_PATH = DATA / "groups.json"
+
+
+def pairs_from_groups(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    pairs: list[dict[str, Any]] = []
+    for group in groups:
+        problems: list[list[str]] = group["problems"]
+        for texts in problems:
+            for a, b in combinations(texts, 2):
+                pairs.append({"a": a, "b": b, "same": True, "kind": "reworded"})
+            pairs.append({"a": strip_accents(texts[0]), "b": texts[-1], "same": True,
+                          "kind": "no_diacritics"})
+        for first, second in combinations(problems, 2):
+            for a in first:
+                for b in second:
+                    pairs.append({"a": a, "b": b, "same": False, "kind": "same_place"})
+    return pairs
+
+
+def write_pairs(groups_path: Path = GROUPS_PATH, path: Path = PAIRS_PATH) -> int:
+    groups = json.loads(groups_path.read_text(encoding="utf-8"))
+    pairs = pairs_from_groups(groups)
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs),
+                    encoding="utf-8")
+    return len(pairs)
+
+
+def load_pairs(path: Path = PAIRS_PATH) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+@dataclass(frozen=True)
+class Measure:
+    threshold: float
+    pairs: int
+    positives: int
+    linked: int
+    correct: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.linked if self.linked else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.positives if self.positives else 1.0
+
+
+def scores(pairs: list[dict[str, Any]]) -> list[tuple[float, bool]]:
+    return [(score(words(p["a"]), words(p["b"])).value, bool(p["same"])) for p in pairs]
+
+
+def measure(scored: list[tuple[float, bool]], threshold: float | None = None) -> Measure:
+    """What automatic linking at `threshold` (default: the setting) would do."""
+    t = get_settings().case_link_threshold if threshold is None else threshold
+    linked = [same for value, same in scored if value >= t]
+    return Measure(t, len(scored), sum(same for _, same in scored), len(linked), sum(linked))

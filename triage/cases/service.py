@@ -1,0 +1,387 @@
+"""Repeat reports: the lookup at intake and in /classify, automatic links into cases,
+re-raised complaints, and the operator's one-click link and unlink.
+
+A linked report takes its case's agency and deadline and goes to ROUTED without an
+assignment of its own: the agency was told once, for the case (its primary's
+assignment), so neither the notification sweep nor the deadline scan sees the repeat.
+Everything here runs inside the caller's transaction (the pipeline's route step, the
+operator's request), so a retried step links once or not at all."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, literal, or_, select, union
+from sqlalchemy.orm import Session
+
+from triage.cases.models import Case, CaseKey, CaseProblem, CaseReport, LinkCorrection
+from triage.cases.similarity import describe, parse, score, stored, words
+from triage.errors import Conflict
+from triage.settings import get_settings
+from triage.tickets.models import Ticket, TicketEvent
+from triage.tickets.service import transition
+from triage.tickets.states import Status
+
+ACTOR = "hệ thống"
+# Tickets a repeat can join: the agency holds them, or answered them lately.
+OPEN = (Status.ROUTED.value, Status.ACKNOWLEDGED.value)
+FINISHED = (Status.RESOLVED.value, Status.CLOSED.value)
+# Candidates scored per lookup, the most alike first (PostgreSQL: by pg_trgm's similarity
+# of the stored words; SQLite: the newest). Few tickets share a ward and a topic.
+CANDIDATE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Candidate:
+    ticket_id: int
+    ticket_code: str
+    code: str  # the case's code when the ticket is in one, else the ticket's
+    case_id: int | None
+    score: float
+    reason: str
+    finished: bool  # answered already: a match re-raises it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "score": round(self.score, 3), "reason": self.reason}
+
+
+def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> None:
+    """Put the ticket in the repeat index (once; a re-route updates its place and topic)."""
+    key = session.get(CaseKey, ticket.id)
+    if key is None:
+        key = CaseKey(ticket_id=ticket.id, received_at=ticket.received_at)
+        session.add(key)
+    key.ward_code, key.topic, key.words = ticket.ward_code, ticket.topic, stored(key_words)
+    key.phone_e164 = ticket.caller.phone_e164 if ticket.caller else None
+    session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
+    if ticket.ward_code:
+        session.add_all(CaseProblem(ward_code=ticket.ward_code, problem=w, ticket_id=ticket.id)
+                        for w in sorted(key_words) if w.startswith("#"))
+
+
+def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
+             key_words: frozenset[str]) -> list[Any]:
+    """The ticket ids worth scoring, each way through its own index: the same ward and
+    topic; the same ward and a problem the text names (two callers' reports of one flood
+    may be filed under drainage and under traffic); the same caller phone."""
+    ways: list[Any] = []
+    if ward_code and topic:
+        ways.append(select(CaseKey.ticket_id).where(CaseKey.ward_code == ward_code,
+                                                    CaseKey.topic == topic))
+    problems = sorted(w for w in key_words if w.startswith("#"))
+    if ward_code and problems:
+        ways.append(select(CaseProblem.ticket_id).where(CaseProblem.ward_code == ward_code,
+                                                        CaseProblem.problem.in_(problems)))
+    if phone:
+        ways.append(select(CaseKey.ticket_id).where(CaseKey.phone_e164 == phone))
+    return ways
+
+
+def index_routed(session: Session, ticket: Ticket) -> None:
+    """Every route (an operator's at the desk or from review, a re-route) keeps the
+    repeat index current: a ticket not in it yet is added, one whose place or topic
+    changed is moved (its words stay as they were read)."""
+    if not (ticket.ward_code and ticket.topic):
+        return
+    key = session.get(CaseKey, ticket.id)
+    if key is None:
+        remember(session, ticket, words(ticket.text))
+    elif (key.ward_code, key.topic) != (ticket.ward_code, ticket.topic):
+        remember(session, ticket, parse(key.words))
+
+
+def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | None,
+               topic: str | None, phone: str | None, now: datetime,
+               exclude: int | None = None) -> list[Candidate]:
+    """Open tickets and tickets finished within the window on the same place and topic
+    (or naming the same problem), or from the same phone, best first, one per case, with
+    their score and reason."""
+    if not key_words:
+        return []
+    cutoff = now - timedelta(days=get_settings().case_window_days)
+    live = or_(Ticket.status.in_(OPEN),
+               (Ticket.status.in_(FINISHED)) & (Ticket.resolved_at >= cutoff))
+    pg = session.get_bind().dialect.name == "postgresql"
+    order = (func.similarity(CaseKey.words, literal(stored(key_words))).desc()
+             if pg else CaseKey.received_at.desc())
+    base = (select(CaseKey.ticket_id, CaseKey.words, CaseKey.phone_e164, CaseKey.ward_code,
+                   CaseKey.topic, Ticket.code, Ticket.status, CaseReport.case_id, Case.code)
+            .join(Ticket, Ticket.id == CaseKey.ticket_id)
+            .outerjoin(CaseReport, CaseReport.ticket_id == CaseKey.ticket_id)
+            .outerjoin(Case, Case.id == CaseReport.case_id)
+            .where(live))
+    if exclude is not None:
+        base = base.where(CaseKey.ticket_id != exclude)
+    ways = _ways_in(ward_code, topic, phone, key_words)
+    if not ways:
+        return []
+    # One round trip; a UNION of ids, so that each way in reads its own index.
+    rows = session.execute(base.where(CaseKey.ticket_id.in_(union(*ways)))
+                           .order_by(order).limit(CANDIDATE_LIMIT)).all()
+    best: dict[Any, Candidate] = {}
+    for tid, stored_words, row_phone, row_ward, row_topic, code, status, case_id, case_code \
+            in rows:
+        found = score(key_words, parse(stored_words))
+        same = (bool(ward_code) and row_ward == ward_code, bool(topic) and row_topic == topic,
+                bool(phone) and row_phone == phone)
+        reason = _reason(found.shared, *same)
+        candidate = Candidate(tid, code, case_code or code, case_id, found.value, reason,
+                              status in FINISHED)
+        group = case_id if case_id is not None else f"t{tid}"
+        if group not in best or best[group].score < candidate.score:
+            best[group] = candidate
+    return sorted(best.values(), key=lambda c: (-c.score, c.ticket_id))
+
+
+def _reason(shared: tuple[str, ...], same_ward: bool, same_topic: bool,
+            same_phone: bool) -> str:
+    parts = ["Cùng phường/xã và lĩnh vực" if same_ward and same_topic
+             else "Cùng phường/xã" if same_ward else "Khác địa bàn"]
+    if shared:
+        parts.append("cùng nói về: " + describe(shared))
+    if same_phone:
+        parts.append("cùng số điện thoại người phản ánh")
+    return "; ".join(parts) + "."
+
+
+def lookup(session: Session, ticket: Ticket, key_words: frozenset[str],
+           now: datetime) -> list[Candidate]:
+    phone = ticket.caller.phone_e164 if ticket.caller else None
+    return candidates(session, key_words, ward_code=ticket.ward_code, topic=ticket.topic,
+                      phone=phone, now=now, exclude=ticket.id)
+
+
+def case_of(session: Session, ticket_id: int) -> Case | None:
+    report = session.get(CaseReport, ticket_id)
+    return session.get(Case, report.case_id) if report is not None else None
+
+
+def _open_case(session: Session, primary: Ticket, now: datetime, *, actor: str,
+               parent: Case | None = None) -> Case:
+    case = Case(code=f"VV-{primary.code}", primary_ticket_id=primary.id,
+                ward_code=primary.ward_code, topic=primary.topic, report_count=1,
+                reraised=parent.reraised if parent else 0,
+                parent_case_id=parent.id if parent else None, opened_at=now, updated_at=now,
+                status="resolved" if primary.status in FINISHED else "open",
+                resolved_at=primary.resolved_at if primary.status in FINISHED else None)
+    session.add(case)
+    session.flush()
+    session.add(CaseReport(ticket_id=primary.id, case_id=case.id, how="primary",
+                           linked_at=now, linked_by=actor))
+    return case
+
+
+def _join(session: Session, case: Case, ticket: Ticket, *, how: str, score_: float | None,
+          actor: str, now: datetime) -> None:
+    session.add(CaseReport(ticket_id=ticket.id, case_id=case.id, how=how, score=score_,
+                           linked_at=now, linked_by=actor))
+    case.report_count += 1
+    case.updated_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="case_linked",
+                            data={"case_code": case.code, "how": how, "score": score_}))
+
+
+def _serialize(session: Session, ticket: Ticket) -> None:
+    """PostgreSQL: one linking transaction at a time per ward (or caller, without a
+    ward), until it commits. Five callers' reports of one flood handled by two workers at
+    once would otherwise each miss the other's uncommitted report and make two cases, or
+    both make the case of the first (one then failing on its unique code). The lock is
+    taken before the lookup, whose statements then see what the previous holder
+    committed (READ COMMITTED). SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = ticket.ward_code or (ticket.caller.phone_e164 if ticket.caller else None)
+    if key:
+        session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(f"case:{key}".encode()))))
+
+
+def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
+    """The pipeline, once it knows the ticket's place and topic: index the ticket, and if
+    an open case (or an open ticket) strongly matches, join it, take its agency and
+    deadline and end the pipeline there (True). A strong match with a case answered
+    within the window re-raises it (False: the ticket is routed as usual, see
+    ``after_route``). A ticket the classifier was unsure of is linked too: the case says
+    what it is about (its topic becomes the case's)."""
+    key_words = words(ticket.text)
+    _serialize(session, ticket)
+    if ticket.ward_code and ticket.topic:
+        remember(session, ticket, key_words)
+    if case_of(session, ticket.id) is not None:
+        return False
+    found = [c for c in lookup(session, ticket, key_words, now)
+             if c.score >= get_settings().case_link_threshold]
+    if not found:
+        return False
+    best = found[0]
+    target = session.get_one(Ticket, best.ticket_id)
+    case = case_of(session, target.id) or _open_case(session, target, now, actor=ACTOR)
+    if case.status == "resolved":
+        _reraise(session, case, ticket, best.score, now)
+        return False
+    primary = session.get_one(Ticket, case.primary_ticket_id)
+    _join(session, case, ticket, how="auto", score_=best.score, actor=ACTOR, now=now)
+    if ticket.status == Status.RECEIVED:
+        ticket.topic = primary.topic
+        transition(session, ticket, Status.CLASSIFIED, actor=ACTOR, kind="classified",
+                   now=now, data={"topic": primary.topic, "case_code": case.code})
+    ticket.agency_code, ticket.due_at, ticket.routed_at = primary.agency_code, primary.due_at, now
+    ticket.routing_rule = "case"
+    ticket.routing_reason = f"Phản ánh lặp lại của vụ việc {case.code}: {best.reason}"[:500]
+    transition(session, ticket, Status.ROUTED, actor=ACTOR, kind="routed", now=now,
+               data={"agency_code": primary.agency_code, "rule": "case",
+                     "case_code": case.code, "score": best.score})
+    return True
+
+
+def _reraise(session: Session, case: Case, ticket: Ticket, score_: float,
+             now: datetime) -> None:
+    """A report on a case answered within the window: reopen it with this report as its
+    primary (the agency is told again through the route), or open a follow-up case."""
+    if get_settings().case_reraise_mode == "follow_up":
+        follow = _open_case(session, ticket, now, actor=ACTOR, parent=case)
+        follow.reraised = case.reraised + 1
+        case = follow
+    else:
+        _join(session, case, ticket, how="reraised", score_=score_, actor=ACTOR, now=now)
+        case.reraised += 1
+        case.primary_ticket_id, case.status, case.resolved_at = ticket.id, "open", None
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=ACTOR, kind="case_reraised",
+                            data={"case_code": case.code, "reraised": case.reraised,
+                                  "score": score_}))
+
+
+def after_route(session: Session, ticket: Ticket, assignment: Any, now: datetime) -> None:
+    """Once a re-raising report is routed: escalate the case to the province office when
+    it has been re-raised TRIAGE_CASE_ESCALATE_RERAISED times (once per case)."""
+    from triage.notify.service import plan  # notify reads routing, which reads nothing here
+
+    case = case_of(session, ticket.id)
+    if case is None or case.primary_ticket_id != ticket.id or case.escalated_at is not None:
+        return
+    if case.reraised < get_settings().case_escalate_reraised:
+        return
+    case.escalated_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=ACTOR, kind="case_escalated",
+                            data={"case_code": case.code, "reraised": case.reraised}))
+    plan(session, assignment, "reraised_escalation", now)
+
+
+def answer_case(session: Session, ticket: Ticket, *, actor: str, agency_code: str,
+                now: datetime) -> list[Ticket]:
+    """The agency answered one report of a case: every open report of the case gets the
+    same answer (each caller reads it in the lookup); returns the other reports answered."""
+    case = case_of(session, ticket.id)
+    if case is None:
+        return []
+    case.status, case.resolved_at, case.updated_at = "resolved", now, now
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id, Ticket.id != ticket.id,
+                   Ticket.status.in_(OPEN)))
+    answered: list[Ticket] = []
+    for other in session.scalars(stmt):
+        transition(session, other, Status.RESOLVED, actor=actor, kind="resolved", now=now,
+                   data={"agency_code": agency_code, "case_code": case.code,
+                         "public": ticket.answer_public})
+        other.answer, other.answer_public, other.resolved_at = (ticket.answer,
+                                                                ticket.answer_public, now)
+        answered.append(other)
+    return answered
+
+
+def link(session: Session, ticket: Ticket, target: Ticket, *, actor: str,
+         now: datetime) -> Case:
+    """The operator links `ticket` into `target`'s case (made if there is none)."""
+    if case_of(session, ticket.id) is not None:
+        raise Conflict("Phiếu này đã thuộc một vụ việc; hãy tách ra trước.",
+                       code="already_linked")
+    if ticket.id == target.id:
+        raise Conflict("Không thể gộp phiếu vào chính nó.", code="same_ticket")
+    case = case_of(session, target.id) or _open_case(session, target, now, actor=actor)
+    found = score(words(ticket.text), words(target.text)).value
+    _join(session, case, ticket, how="operator", score_=found, actor=actor, now=now)
+    session.add(LinkCorrection(ticket_id=ticket.id, case_id=case.id, action="link",
+                               score=found, was_automatic=False, actor=actor, at=now))
+    return case
+
+
+def unlink(session: Session, ticket: Ticket, *, actor: str, now: datetime) -> Case:
+    """The operator takes `ticket` out of its case; a report that was routed only as
+    part of the case is given an assignment of its own (and its agency is told)."""
+    from triage.routing.service import assign, current_assignment
+
+    report = session.get(CaseReport, ticket.id)
+    if report is None:
+        raise Conflict("Phiếu này không thuộc vụ việc nào.", code="not_linked")
+    if report.how == "primary":
+        raise Conflict("Không thể tách phiếu gốc của vụ việc.", code="primary_report")
+    case = session.get_one(Case, report.case_id)
+    session.add(LinkCorrection(ticket_id=ticket.id, case_id=case.id, action="unlink",
+                               score=report.score, was_automatic=report.how == "auto",
+                               actor=actor, at=now))
+    session.delete(report)
+    case.report_count -= 1
+    case.updated_at = now
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor, kind="case_unlinked",
+                            data={"case_code": case.code}))
+    if (ticket.status in OPEN and ticket.agency_code
+            and current_assignment(session, ticket) is None):
+        assign(session, ticket, ticket.agency_code, rule="case_unlinked",
+               reason="Tách khỏi vụ việc " + case.code + ".", actor=actor, now=now)
+    return case
+
+
+def reports_of(session: Session, case: Case) -> list[Ticket]:
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id).order_by(Ticket.id))
+    return list(session.scalars(stmt))
+
+
+def related_for(session: Session, text: str, seen: Any) -> list[dict[str, Any]]:
+    """/classify's `related`: the cases and tickets a complaint not filed yet would join
+    or be shown beside (at least the propose threshold), read on the place and topic of
+    its understanding (triage.understand.service.Understanding)."""
+    from triage.db import utcnow
+
+    floor = get_settings().case_propose_threshold
+    found = candidates(session, words(text), ward_code=seen.location.as_dict().get("ward_code"),
+                       topic=seen.topic, phone=None, now=utcnow())
+    return [c.as_dict() for c in found if c.score >= floor][:5]
+
+
+def proposals(session: Session, ticket: Ticket, now: datetime) -> list[Candidate]:
+    """What the desk shows the operator beside a ticket: the weaker matches (and any the
+    pipeline did not link because the ticket was not routed)."""
+    if case_of(session, ticket.id) is not None:
+        return []
+    floor = get_settings().case_propose_threshold
+    return [c for c in lookup(session, ticket, words(ticket.text), now) if c.score >= floor][:5]
+
+
+def not_a_repeat() -> Any:
+    """A condition on Ticket: not a repeat report of a case (the agency's inbox lists the
+    case once, by its primary report; the ticket page lists the others)."""
+    return ~select(CaseReport.ticket_id).where(CaseReport.ticket_id == Ticket.id,
+                                               CaseReport.how != "primary").exists()
+
+
+def acknowledge_case(session: Session, ticket: Ticket, *, actor: str, agency_code: str,
+                     now: datetime) -> None:
+    """The agency acknowledged a case's report: its repeats say so too (each caller's
+    lookup shows it)."""
+    case = case_of(session, ticket.id)
+    if case is None:
+        return
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id, Ticket.id != ticket.id,
+                   Ticket.status == Status.ROUTED.value))
+    from triage.routing.service import current_assignment
+
+    for other in session.scalars(stmt):
+        transition(session, other, Status.ACKNOWLEDGED, actor=actor, kind="acknowledged",
+                   now=now, data={"agency_code": agency_code, "case_code": case.code})
+        assignment = current_assignment(session, other)
+        if assignment is not None and assignment.acknowledged_at is None:
+            assignment.acknowledged_at = now
