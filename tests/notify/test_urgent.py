@@ -98,3 +98,23 @@ def test_urgent_ticket_not_acknowledged_is_escalated_once_after_the_window(
     assert sum(tasks.deliver(n) == "sent" for n in pending) == len(pending)
     mails = [m for m in inbox.messages if m["To"] == "vanphong@example.vn"]
     assert len(mails) == 1 and "chưa xác nhận" in mails[0]["Subject"]
+
+
+def test_a_collective_complaint_is_copied_to_the_province_office_once(
+    sinks: tuple[Inbox, Receiver],  # noqa: F811
+) -> None:
+    inbox, _ = sinks
+    collective = urgent_ticket(utcnow(), urgency="dong_nguoi")
+    ordinary = urgent_ticket(utcnow(), urgency="thuong")
+    assert tasks.notify_assigned(collective) == 3  # the agency's e-mail and webhook, the copy
+    assert tasks.notify_assigned(collective) == 0  # planned once
+    assert tasks.notify_assigned(ordinary) == 2
+    office = [m for m in inbox.messages if m["To"] == "vanphong@example.vn"]
+    assert len(office) == 1 and "đông người" in office[0]["Subject"]
+    with session_scope() as s:
+        code = s.get_one(Ticket, s.get_one(Assignment, collective).ticket_id).code
+    assert code in office[0]["Subject"] and "phản ánh đông người" in office[0].get_content()
+    with session_scope() as s:
+        copies = s.scalars(select(Notification).where(Notification.kind == "collective_copy")
+                           ).all()
+        assert {c.assignment_id for c in copies} == {collective}

@@ -23,6 +23,7 @@ SUBJECTS = {
     "urgent_escalation": "[1022] KHẨN – Phiếu {code}: cơ quan chưa xác nhận tiếp nhận",
     "reopened": "[1022] Phiếu {code}: công dân chưa hài lòng, đề nghị xem xét lại",
     "reraised_escalation": "[1022] Phiếu {code}: vụ việc bị tái phản ánh nhiều lần",
+    "collective_copy": "[1022] Phiếu {code}: phản ánh đông người, đề nghị theo dõi",
 }
 URGENT_SUBJECTS = {
     "assigned": "[1022] KHẨN – Phiếu {code}: sự cố nguy hiểm, đề nghị xử lý ngay",

@@ -22,7 +22,10 @@ from triage.tickets.models import Ticket, TicketEvent
 log = logging.getLogger(__name__)
 OPEN_STATUSES = ("routed", "acknowledged")
 # Messages to the province office; they are sent even once the assignment has ended.
-ESCALATIONS = ("escalation", "urgent_escalation", "reraised_escalation")
+# Messages to the province office about an agency's ticket (not cancelled by a re-route):
+# escalations, and the copy of a collective complaint (many households, a group petition,
+# a crowd), which the office follows whichever agency handles it.
+ESCALATIONS = ("escalation", "urgent_escalation", "reraised_escalation", "collective_copy")
 # A claim is held while its sender lives: the sending task renews it every RENEW_EVERY
 # (triage.notify.tasks), so a claim left by a worker killed mid-send expires within
 # LEASE, and the next sweep hands the message to another worker (seconds, not the

@@ -14,6 +14,7 @@ from triage.notify import service
 from triage.notify.models import Notification
 from triage.notify.transports import PermanentError, TransientError
 from triage.routing.models import Assignment
+from triage.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,11 @@ def notify_assigned(assignment_id: int) -> int:
         assignment = session.get(Assignment, assignment_id)
         if assignment is None:
             return 0
-        pending = service.plan(session, assignment, "assigned", utcnow())
+        now = utcnow()
+        pending = service.plan(session, assignment, "assigned", now)
+        ticket = session.get(Ticket, assignment.ticket_id)
+        if ticket is not None and ticket.urgency == "dong_nguoi":
+            pending += service.plan(session, assignment, "collective_copy", now)
     return sum(deliver(n) == "sent" for n in pending)
 
 
