@@ -240,3 +240,32 @@ def test_repeats_handled_by_two_workers_at_once_make_one_case(pg: str) -> None:
         case = s.scalars(select(Case)).one()
         assert case.primary_ticket_id == first and case.report_count == 3
         assert s.scalar(select(func.count()).select_from(Assignment)) == 1
+
+
+def test_every_caller_of_the_case_is_asked_and_a_repeat_unsatisfied_goes_to_the_operators(
+    database: str,
+) -> None:
+    from triage.survey import service as survey
+    from triage.survey import tokens
+    from triage.survey.models import Survey
+
+    ids = [routed(FLOOD[0], PHONES[0]), routed(FLOOD[2], PHONES[2])]
+    now = utcnow()
+    with session_scope() as s:
+        first = s.get_one(Ticket, ids[0])
+        resolve(s, first, "Phường đã nạo vét cống.", actor="can-bo",
+                agency_code=first.agency_code or "", now=now)
+    with session_scope() as s:
+        asked = {row.ticket_id: row for row in s.scalars(select(Survey))}
+        assert set(asked) == set(ids)  # each caller gets the answer and the question
+        repeat_survey = asked[ids[1]]
+        token = tokens.make_token(ids[1], repeat_survey.round, repeat_survey.expires_at)
+    with session_scope() as s:
+        answered = survey.answer(s, token, satisfied=False, reason="Vẫn ngập.", now=utcnow())
+        # The repeat has no assignment of its own: the agency's inbox would not show it
+        # reopened, so the operators take it.
+        assert answered.outcome == "review"
+    with session_scope() as s:
+        repeat = s.get_one(Ticket, ids[1])
+        assert repeat.status == "needs_review"
+        assert "citizen_unsatisfied" in (repeat.review_reasons or [])

@@ -145,7 +145,8 @@ def answer(session: Session, token: str, *, satisfied: bool, reason: str | None,
 
 def _send_back(session: Session, survey: Survey, reason: str | None, now: datetime) -> str:
     """Once per ticket: back to the agency that answered (its current assignment opens
-    again), or to the operators (by setting, and always for a conduct case)."""
+    again), or to the operators (by setting, always for a conduct case, and for a report
+    that has no assignment of its own)."""
     ticket = session.scalars(select(Ticket).where(Ticket.id == survey.ticket_id)
                              .with_for_update()).one()
     earlier = session.scalar(select(func.count()).select_from(Survey).where(
@@ -153,7 +154,10 @@ def _send_back(session: Session, survey: Survey, reason: str | None, now: dateti
         Survey.outcome.in_(("reopened", "review"))))
     if earlier or ticket.status != Status.RESOLVED:
         return "none"
-    to_review = get_settings().survey_unsatisfied_to == "review" or is_confidential(ticket)
+    # A repeat report answered with its case has no assignment of its own: the agency's
+    # inbox would not show it reopened, so the operators take it (and may unlink it).
+    to_review = (get_settings().survey_unsatisfied_to == "review" or is_confidential(ticket)
+                 or current_assignment(session, ticket) is None)
     if to_review:
         ticket.review_reasons = sorted({*(ticket.review_reasons or []), "citizen_unsatisfied"})
         transition(session, ticket, Status.NEEDS_REVIEW, actor=ACTOR, kind="survey_unsatisfied",
