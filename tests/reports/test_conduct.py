@@ -68,7 +68,7 @@ def test_the_report_lists_are_the_kinds_then_praise_then_the_inspectorate() -> N
     keys = [spec.key for spec in LISTS]
     assert keys == ["tre_han", "thai_do:thieu_ton_trong", "thai_do:gay_kho_de",
                     "thai_do:vo_trach_nhiem", "thai_do:chua_phan_loai", "khen",
-                    "thai_do:nhung_nhieu", "tre_xu_ly"]
+                    "thai_do:nhung_nhieu", "tre_xu_ly", "tai_phan_anh", "dong_nguoi"]
     assert all(len(spec.sheet) <= 31 for spec in LISTS)  # Excel's limit for a sheet name
     assert conduct.group_keys(_kinds("gay_kho_de", "nhung_nhieu")) == [
         "thai_do:gay_kho_de", "thai_do:nhung_nhieu"]
