@@ -23,11 +23,13 @@ from triage.classify.conduct_train import (
     EVAL_PATH,
     EXTRA_DIR,
     STAGED_DIR,
+    cases_of,
     labelled,
     near_duplicates,
     read_eval,
     scores,
 )
+from triage.classify.corpus import split
 from triage.classify.model import Classifier, get_classifier
 from triage.settings import get_settings
 from triage.text.normalize import normalize, strip_accents
@@ -45,6 +47,15 @@ CLEAR = [
      "nghe máy.", {"vo_trach_nhiem"}),
     ("Cán bộ tư pháp yêu cầu bổ sung giấy tờ ba lần, rồi nói muốn nhanh thì gửi tiền cà phê "
      "cho anh em.", {"gay_kho_de", "nhung_nhieu"}),
+    ("Tôi nộp đơn mà cán bộ không nhận, không nêu lý do bằng văn bản, chỉ nói về đi.",
+     {"gay_kho_de"}),
+    ("Mười giờ sáng mà anh cán bộ địa chính còn ngồi chơi game trên điện thoại, dân đứng chờ "
+     "không ai tiếp.", {"vo_trach_nhiem"}),
+    ("Báo cống vỡ cả tháng, cán bộ phường hứa xuống mà không ai tới, gọi thì không bắt máy.",
+     {"vo_trach_nhiem"}),
+    # Praise that speaks of phones and late hours is none of the four kinds.
+    ("Cảm ơn anh cán bộ xã tối khuya vẫn nghe điện thoại, sáng sớm đã xuống tận nhà giúp "
+     "bà con.", set()),
 ]
 
 
@@ -137,10 +148,23 @@ def test_eval_text_is_disjoint_from_training_text() -> None:
 
 
 @pytest.mark.parametrize("stripped", [False, True])
-def test_eval_set_f1_is_at_least_080_per_kind(stripped: bool) -> None:
+def test_eval_set_f1_is_at_least_082_per_kind(stripped: bool) -> None:
     result = scores(get_conduct_reader(), read_eval(), stripped=stripped)
     for kind in KINDS:
-        assert result[kind]["f1"] >= 0.80, (kind, result[kind])
+        assert result[kind]["f1"] >= 0.82, (kind, result[kind])
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_corpus_test_split_f1_per_kind(stripped: bool) -> None:
+    """The corpus's own test cases (never trained on; not the lines of data/conduct/train):
+    every kind at 0.79 or better (0.80-0.92 when the model was shipped)."""
+    _, test = split(labelled(get_settings().corpus_dir, STAGED_DIR, EXTRA_DIR))
+    extra = {e.id for e in labelled(EXTRA_DIR)}
+    cases = cases_of([e for e in test if e.id not in extra])
+    assert len(cases) >= 450
+    result = scores(get_conduct_reader(), cases, stripped=stripped)
+    for kind in KINDS:
+        assert result[kind]["f1"] >= 0.79, (kind, result[kind])
 
 
 def test_the_pipeline_stores_the_kinds_of_a_thai_do_complaint(database: str) -> None:
