@@ -280,7 +280,7 @@ def train_conduct(
     ] = None,
 ) -> None:
     """Huấn luyện lại mô hình loại hành vi (thái độ công chức) từ các dòng `thai_do` có nhãn
-    `conduct_kinds` trong data/corpus và data/corpus-staged."""
+    `conduct_kinds` trong data/corpus, data/corpus-staged và data/conduct/train."""
     from triage.classify.conduct import KINDS, reset_conduct_cache
     from triage.classify.conduct_train import train_conduct as run_training
     from triage.settings import get_settings
