@@ -28,6 +28,7 @@ from triage.notify import tasks as notify_tasks
 from triage.notify.models import Notification
 from triage.outbox.models import OutboxMessage
 from triage.outbox.tasks import SURVEY_DELIVER
+from triage.routing.models import Assignment
 from triage.survey import tokens
 from triage.survey.models import Survey, SurveyMessage
 from triage.tickets.models import TicketEvent
@@ -111,6 +112,16 @@ def test_unsatisfied_reopens_to_the_agency_once(client: TestClient, sinks: Sinks
     assert r.json()["outcome"] == "reopened" and "chuyển lại" in r.json()["message"]
     ticket = load(code)
     assert ticket.status == "acknowledged" and ticket.resolved_at is None
+    # The first answer keeps its place in the lateness figures; the agency gets a new
+    # assignment with a deadline counted from now (not overdue at once).
+    with session_scope() as s:
+        first, again = s.scalars(select(Assignment).where(Assignment.ticket_id == ticket.id)
+                                 .order_by(Assignment.id)).all()
+        assert first.answered_at is not None and first.end_reason == "survey_reopened"
+        assert again.ended_at is None and again.answered_at is None
+        assert again.agency_code == first.agency_code
+        assert again.due_at is not None and again.due_at > utcnow() + timedelta(hours=1)
+        assert load(code).due_at == again.due_at
     # The agency is told by e-mail, once, with neither the caller nor the reason.
     with session_scope() as s:
         told = list(s.scalars(select(Notification.id).where(Notification.kind == "reopened")))

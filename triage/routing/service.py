@@ -69,6 +69,28 @@ def assign(
     return assignment
 
 
+def hand_back(session: Session, ticket: Ticket, *, actor: str, now: datetime,
+              reason: str) -> Assignment | None:
+    """The ticket goes back to the agency that answered it (a citizen not satisfied): that
+    answer's assignment ends as it was (answered, on time or not, in the month it was due)
+    and a new one starts with a fresh deadline counted from now, already acknowledged.
+    None when the ticket has no assignment of its own."""
+    previous = current_assignment(session, ticket)
+    if previous is None:
+        return None
+    previous.ended_at = now
+    previous.end_reason = reason
+    deadline = due_at(now, ticket.topic, ticket.flags or [],
+                      calendar=overlay.calendar(session, now), urgency=ticket.urgency)
+    assignment = Assignment(ticket_id=ticket.id, agency_code=previous.agency_code,
+                            assigned_at=now, acknowledged_at=now, due_at=deadline,
+                            rule=previous.rule, actor=actor)
+    session.add(assignment)
+    ticket.due_at = deadline
+    session.flush()
+    return assignment
+
+
 def visible_events(session: Session, ticket: Ticket, agency_code: str) -> list[TicketEvent]:
     """The history an agency may read: from its current assignment on, and nothing that
     another agency wrote (its notes, its reasons for sending the ticket back)."""

@@ -22,7 +22,7 @@ from triage.errors import Conflict, Gone, NotFound
 from triage.notify.service import plan
 from triage.outbox.service import enqueue
 from triage.outbox.tasks import NOTIFY_DELIVER, SURVEY_DELIVER
-from triage.routing.service import current_assignment
+from triage.routing.service import current_assignment, hand_back
 from triage.scrub import scrub_public
 from triage.settings import get_settings
 from triage.survey import tokens
@@ -171,9 +171,10 @@ def _send_back(session: Session, survey: Survey, reason: str | None, now: dateti
                now=now, data={"agency_code": ticket.agency_code, "survey_id": survey.id,
                               "reason": shown})
     ticket.resolved_at = None
-    assignment = current_assignment(session, ticket)
-    if assignment is not None and assignment.agency_code == ticket.agency_code:
-        assignment.answered_at = None
+    # A new assignment with its own deadline: the earlier answer keeps its place in the
+    # lateness figures, and the sweeper does not find the ticket overdue at once.
+    assignment = hand_back(session, ticket, actor=ACTOR, now=now, reason="survey_reopened")
+    if assignment is not None:
         # The agency is told as it was of the assignment: once, by e-mail and webhook.
         for notification_id in plan(session, assignment, "reopened", now):
             enqueue(session, NOTIFY_DELIVER, {"notification_id": notification_id},
