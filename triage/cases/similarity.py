@@ -69,6 +69,12 @@ _LANDMARKS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("uy_ban", r"\b(?:ủy ban|ubnd)\b", r"\b(?:uy ban|ubnd)\b"),
         ("nga_ba", r"\bngã (?:ba|3)\b", r"\bnga (?:ba|3)\b"),
         ("nga_tu", r"\bngã (?:tư|4)\b", r"\bnga (?:tu|4)\b"),
+        ("buu_dien", r"\bbưu điện\b", r"\bbuu dien\b"),
+        ("cong_vien", r"\b(?:công viên|khu vui chơi|sân chơi)\b",
+         r"\b(?:cong vien|khu vui choi|san choi)\b"),
+        ("san_bong", r"\b(?:sân bóng|sân vận động)\b", r"\b(?:san bong|san van dong)\b"),
+        ("cay_xang", r"\b(?:cây xăng|trạm xăng)\b", r"\b(?:cay xang|tram xang)\b"),
+        ("nghia_trang", r"\b(?:nghĩa trang|nghĩa địa)\b", r"\b(?:nghia trang|nghia dia)\b"),
     ))
 # House, alley and route numbers, read from the text before the normaliser masks them.
 _NUMBER_RE = re.compile(r"(?<![\w/])(\d{1,4})(?![\d/])")
