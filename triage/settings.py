@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     # linked into its case at intake; one at least the propose threshold is shown to the
     # operator. Finished tickets are looked for this many days back; a report on a case
     # answered within that window re-raises it: "reopen" the case, or open a "follow_up".
-    case_link_threshold: float = Field(0.45, gt=0, le=1)
+    case_link_threshold: float = Field(0.5, gt=0, le=1)
     case_propose_threshold: float = Field(0.25, gt=0, le=1)
     case_window_days: int = Field(30, ge=1)
     case_reraise_mode: Literal["reopen", "follow_up"] = "reopen"

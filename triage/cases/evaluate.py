@@ -20,6 +20,12 @@ from triage.text.normalize import strip_accents
 DATA = Path(__file__).resolve().parents[2] / "data" / "cases"
 PAIRS_PATH = DATA / "pairs.jsonl"
 GROUPS_PATH = DATA / "groups.json"
+# Written blind (before the problem list or the other sets were read): the first before the
+# scorer was changed for it, the second after, and scored only once the changes were made.
+BLIND_PAIRS_PATH = DATA / "blind_pairs.jsonl"
+BLIND_GROUPS_PATH = DATA / "blind_groups.json"
+BLIND2_PAIRS_PATH = DATA / "blind2_pairs.jsonl"
+BLIND2_GROUPS_PATH = DATA / "blind2_groups.json"
 
 
 def pairs_from_groups(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,12 +2,17 @@
 
 Both texts go through the one normaliser (``normalize(text).stripped``: repaired, lower
 case, abbreviations and teen-code expanded, numbers and names masked, diacritics
-removed), then become a set of content words: masks and filler words are dropped. The
-score is the weighted Jaccard of the two sets, each word weighted by its rarity in the
-complaint corpus (IDF, models/cases/idf.json, built by ``build_idf``): two reports
-sharing "ngap" and "cong" are closer than two sharing "duong" and "xe". Word sets
-ignore order; the stored form of a ticket's set (``case_keys.words``) lets the lookup
-score candidates without normalising their text again."""
+removed) and are folded as typed, then become a set of tokens: content words (masks and
+filler words dropped), the problems the text names ("#cay_nga", from the cue phrases of
+data/cases/concepts.csv, each problem in a family of problems one event is named by),
+and the places it names ("@my+thoi" after a place word, "@12" for "hẻm 12", "@=cho"
+for a landmark). The score is mostly whether the two name the same problems (a problem
+of the same family counts half), counted once their words overlap a little and not at
+all when they name different places; the rest is the weighted Jaccard of the words,
+each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
+built by ``build_idf``). Token sets ignore order; the stored form of a ticket's set
+(``case_keys.words``) lets the lookup score candidates without normalising their text
+again."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from triage.text.normalize import normalize
+from triage.text.normalize import normalize, strip_accents
 
 ROOT = Path(__file__).resolve().parents[2]
 IDF_PATH = ROOT / "models" / "cases" / "idf.json"
@@ -32,14 +37,55 @@ CONCEPTS_PATH = ROOT / "data" / "cases" / "concepts.csv"
 CONCEPT_WEIGHT = 8.0
 # How much of the score is the problems named (the rest: the words shared).
 PROBLEM_SHARE = 0.6
+# Two problems of one family ("cap_nuoc": a burst pipe, muddy water) agree this much.
+FAMILY_CREDIT = 0.5
+# The problems named count in full only once the texts share this much of their words
+# (weighted): two reports of a fallen tree on two streets of one ward name the same
+# problem, and only their places (the words) tell them apart.
+GATE = 0.1
+# What the problems named still count when the two texts name different places.
+PLACE_CONFLICT = 0.0
 _WORD_RE = re.compile(r"[a-z]+")
+# Words that name a place: a capitalised name after one of them is the place's name
+# ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
+# ("hẻm 12", "số 45", "khóm 2"). Lower-case text names no place this way.
+_NAMED_UNITS = frozenset(["ap", "khom", "hem", "duong", "cho", "cau", "rach", "kenh", "song",
+                          "xom", "to", "ngo", "kiet", "tuyen"])
+_NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "to", "ngo", "kiet", "tuyen", "lo"])
+# Landmarks a report places its problem by, as typed (with diacritics) and as folded
+# text writes them (where a folded word is ambiguous, "cho" for chợ/cho/chó/chỗ, only
+# the contexts that make it a place): two reports of one ward's toilets, one at the
+# school and one at the market, are two problems.
+_LANDMARKS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (name, re.compile(accented), re.compile(folded)) for name, accented, folded in (
+        ("truong", r"\btrường (?!hợp)",
+         r"\btruong (?:hoc|tieu hoc|thcs|thpt|mam non|mau giao|cap)\b"),
+        ("cho", r"\bchợ\b", r"\b(?:o|tai|truoc|gan|cong|trong|khu|quan ly|hop|nha long) cho\b"),
+        ("benh_vien", r"\b(?:bệnh viện|trạm y tế)\b", r"\b(?:benh vien|tram y te|bv)\b"),
+        ("chua", r"\b(?:chùa|nhà thờ|thánh thất)\b", r"\b(?:truoc|gan|canh|o) chua\b|\bnha tho\b"),
+        ("ngan_hang", r"\bngân hàng\b", r"\bngan hang\b"),
+        ("ben_do", r"\bbến (?:đò|phà|xe|tàu)\b", r"\bben (?:do|pha|xe|tau)\b"),
+        ("nha_van_hoa", r"\bnhà văn hóa\b", r"\bnha van hoa\b"),
+        ("uy_ban", r"\b(?:ủy ban|ubnd)\b", r"\b(?:uy ban|ubnd)\b"),
+        ("nga_ba", r"\bngã (?:ba|3)\b", r"\bnga (?:ba|3)\b"),
+        ("nga_tu", r"\bngã (?:tư|4)\b", r"\bnga (?:tu|4)\b"),
+        ("buu_dien", r"\bbưu điện\b", r"\bbuu dien\b"),
+        ("cong_vien", r"\b(?:công viên|khu vui chơi|sân chơi)\b",
+         r"\b(?:cong vien|khu vui choi|san choi)\b"),
+        ("san_bong", r"\b(?:sân bóng|sân vận động)\b", r"\b(?:san bong|san van dong)\b"),
+        ("cay_xang", r"\b(?:cây xăng|trạm xăng)\b", r"\b(?:cay xang|tram xang)\b"),
+        ("nghia_trang", r"\b(?:nghĩa trang|nghĩa địa)\b", r"\b(?:nghia trang|nghia dia)\b"),
+    ))
+# House, alley and route numbers, read from the text before the normaliser masks them.
+_NUMBER_RE = re.compile(r"(?<![\w/])(\d{1,4})(?![\d/])")
 # Words every complaint uses; they say nothing about which event it reports.
 _FILLER_TEXT = """
 a ai anh bi cac cai can cho chi chua co con cua da dang de den di dia danh do duoc gi
 giup hay het ho hoai khi khong la lai lam len luc ma may minh mot nay nen nguoi nhieu
 nhung nho o oi qua qq ra rat roi sao se tai the thi thu tu toi tren trong tu va vao ve
 vi voi xin xa phuong ap khom xe nay kia do day nua luon van con cung moi
-phan anh de nghi kiem tra xu ly giai quyet
+phan anh de nghi kiem tra xu ly giai quyet ko k kh dc j ng tui em ong ba bac
+qqnum qqplace qqname qqorg qqphone qqdate qqurl qqemail qqticket
 """
 FILLERS = frozenset(_FILLER_TEXT.split())
 
@@ -56,9 +102,17 @@ def concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
     out = []
     with CONCEPTS_PATH.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            cues = "|".join(re.escape(c.strip()) for c in row["cues"].split("|") if c.strip())
+            cues = "|".join(re.escape(strip_accents(c.strip().lower()))
+                            for c in row["cues"].split("|") if c.strip())
             out.append((row["concept"], re.compile(rf"\b(?:{cues})\b")))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def families() -> dict[str, str]:
+    """Problem ("#cay_nga") -> its family ("cay"): the problems one event is named by."""
+    with CONCEPTS_PATH.open(encoding="utf-8") as f:
+        return {"#" + row["concept"]: row["family"] for row in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=1)
@@ -77,9 +131,66 @@ def words(text: str) -> frozenset[str]:
     """The content words of a complaint, accent-folded, and the problems it names
     ("#ngap") (see the module's note)."""
     stripped = normalize(text).stripped
-    found = {"#" + name for name, pattern in concepts() if pattern.search(stripped)}
-    return frozenset(found | {w for w in _WORD_RE.findall(stripped)
-                              if len(w) > 1 and w not in FILLERS and not w.startswith("qq")})
+    # The text as typed, folded: the place names and numbers the normaliser masks
+    # ("ấp An Thạnh", "hẻm 12") are what tell two reports of one problem apart.
+    raw = strip_accents(text.lower())
+    found = {"#" + name for name, pattern in concepts()
+             if pattern.search(stripped) or pattern.search(raw)}
+    plain = {w for text_ in (stripped, raw) for w in _WORD_RE.findall(text_)
+             if len(w) > 1 and w not in FILLERS}
+    numbers = {"n" + n.lstrip("0") for n in _NUMBER_RE.findall(raw) if n.strip("0")}
+    lowered = text.lower()
+    marks = {"@=" + name for name, with_marks, folded in _LANDMARKS
+             if with_marks.search(lowered) or folded.search(raw)}
+    return frozenset(found | plain | numbers | places(text) | marks)
+
+
+def places(text: str) -> set[str]:
+    """The places a text names, as "@my+thoi", "@12" (see _NAMED_UNITS)."""
+    tokens = re.findall(r"[^\W\d_]+|\d+", text)
+    folded = [strip_accents(t.lower()) for t in tokens]
+    out: set[str] = set()
+    for i, unit in enumerate(folded[:-1]):
+        nxt = tokens[i + 1]
+        if nxt.isdigit():
+            if unit in _NUMBERED_UNITS:
+                out.add("@" + (nxt.lstrip("0") or "0"))
+            continue
+        if unit not in _NAMED_UNITS:
+            continue
+        name = []
+        for token, fold in zip(tokens[i + 1:i + 4], folded[i + 1:i + 4], strict=False):
+            if not token[0].isupper() or token.isdigit():
+                break
+            name.append(fold)
+        if name:
+            out.add("@" + "+".join(name))
+    return out
+
+
+def _named_in(place: str, other: frozenset[str]) -> bool:
+    """Whether the other text names the place too (as a place, or in its words)."""
+    name = place[1:]
+    if place in other or name.isdigit():
+        return place in other or "n" + name in other
+    return all(w in other or w in FILLERS for w in name.split("+"))
+
+
+def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both texts name places and neither names one of the other's: two reports of
+    one problem at two places of a ward."""
+    ma = {w for w in a if w.startswith("@=")}
+    mb = {w for w in b if w.startswith("@=")}
+    if ma and mb and not ma & mb:
+        return True
+    na = {w for w in a if w[0] == "@" and w[1:].isdigit()}
+    nb = {w for w in b if w[0] == "@" and w[1:].isdigit()}
+    if na and nb and not na & nb:
+        return True
+    pa = [w for w in a if w[0] == "@" and w[1] != "="]
+    pb = [w for w in b if w[0] == "@" and w[1] != "="]
+    return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
+        and not any(_named_in(p, a) for p in pb)
 
 
 def stored(words_: Iterable[str]) -> str:
@@ -113,20 +224,32 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         return Score(0.0, ())
     table, unseen = idf_table()
     shared, union = a & b, a | b
-    ca = sum(1 for w in a if w[0] == "#")
-    cb = sum(1 for w in b if w[0] == "#")
-    both = sum(1 for w in shared if w[0] == "#")
-    inter = sum(table.get(w, unseen) for w in shared if w[0] != "#")
-    total = sum(table.get(w, unseen) for w in union if w[0] != "#")
+    ca = [w for w in a if w[0] == "#"]
+    cb = [w for w in b if w[0] == "#"]
+    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@")
+    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@")
     text = inter / total if total else 0.0
     if ca or cb:
-        named = both / math.sqrt(ca * cb) if ca and cb else 0.0
+        named = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
+        named *= min(1.0, text / GATE) if GATE else 1.0
+        if other_places(a, b):
+            named *= PLACE_CONFLICT
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
     else:
         value = min(1.0, 2 * text)
     # The shared words name the reason shown to people; none is read below this score.
-    rarest = tuple(sorted(shared, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
+    reasons = [w for w in shared if w[0] != "@" and not (w[0] == "n" and w[1:].isdigit())]
+    rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
     return Score(round(value, 4), rarest)
+
+
+def _agree(named: list[str], other: frozenset[str]) -> float:
+    """How many of the problems one text names the other names too (a problem of the
+    same family counts FAMILY_CREDIT)."""
+    family = families()
+    theirs = {family.get(w) for w in other if w[0] == "#"}
+    return sum(1.0 if w in other else FAMILY_CREDIT if family.get(w) in theirs else 0.0
+               for w in named)
 
 
 def build_idf(texts: Iterable[str], path: Path = IDF_PATH, min_df: int = 2) -> int:
