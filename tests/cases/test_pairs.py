@@ -60,3 +60,12 @@ def test_automatic_links_stay_precise_on_the_second_blind_set() -> None:
     m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND2_PAIRS_PATH)))
     assert m.precision >= 0.95, m
     assert m.recall >= 0.6, m
+
+
+def test_the_reason_names_problems_and_says_when_words_are_folded() -> None:
+    from triage.cases.similarity import describe
+
+    shown = describe(("#ngap", "ngap", "duan", "my"))
+    assert shown == "cùng nói về: ngập nước; từ chung (không dấu): duan"
+    assert describe(("duan", "cong")) == "từ chung (không dấu): duan, cong"
+    assert describe(()) == ""

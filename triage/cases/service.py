@@ -140,8 +140,9 @@ def _reason(shared: tuple[str, ...], same_ward: bool, same_topic: bool,
             same_phone: bool) -> str:
     parts = ["Cùng phường/xã và lĩnh vực" if same_ward and same_topic
              else "Cùng phường/xã" if same_ward else "Khác địa bàn"]
-    if shared:
-        parts.append("cùng nói về: " + describe(shared))
+    shown = describe(shared)
+    if shown:
+        parts.append(shown)
     if same_phone:
         parts.append("cùng số điện thoại người phản ánh")
     return "; ".join(parts) + "."

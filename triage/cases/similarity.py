@@ -122,9 +122,17 @@ def concept_names() -> dict[str, str]:
 
 
 def describe(shared: tuple[str, ...]) -> str:
-    """The shared problems and words, as people read them ("ngập nước, cong")."""
+    """The shared problems by their names, then the other shared words as the index keeps
+    them (accent-folded, said so), leaving out words a named problem already covers:
+    "cùng nói về: ngập nước; từ chung (không dấu): duan, cong"."""
     names = concept_names()
-    return ", ".join(names.get(w, w) for w in shared)
+    problems = [names[w] for w in shared if w in names]
+    covered = set(strip_accents(" ".join(problems).lower()).split())
+    plain = [w for w in shared if w not in names and w not in covered and len(w) > 2]
+    parts = [f"cùng nói về: {', '.join(problems)}"] if problems else []
+    if plain:
+        parts.append(f"từ chung (không dấu): {', '.join(plain)}")
+    return "; ".join(parts)
 
 
 def words(text: str) -> frozenset[str]:
