@@ -45,6 +45,13 @@ FAMILY_CREDIT = 0.5
 GATE = 0.1
 # What the problems named still count when the two texts name different places.
 PLACE_CONFLICT = 0.0
+# Texts naming no known problem are scored on their words alone: min(1, WORDS_ONLY x the
+# weighted Jaccard of their topic words), where a word either text writes as a name
+# ("Tân Quới", "Tràm Chim") weighs NAME_SHARE of its rarity. Every report of one ward
+# names the same places, and a place name is the rarest word there is (the corpus masks
+# names), so shared names alone must not link two problems of one place.
+WORDS_ONLY = 3.0
+NAME_SHARE = 0.25
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
@@ -150,7 +157,26 @@ def words(text: str) -> frozenset[str]:
     lowered = text.lower()
     marks = {"@=" + name for name, with_marks, folded in _LANDMARKS
              if with_marks.search(lowered) or folded.search(raw)}
-    return frozenset(found | plain | numbers | places(text) | marks)
+    return frozenset(found | plain | numbers | places(text) | marks | names(text))
+
+
+_NAME_TOKEN_RE = re.compile(r"[^\W\d_]+|[.!?:;()\n]")
+
+
+def names(text: str) -> set[str]:
+    """The words a text writes capitalised away from a sentence's start, folded, as
+    "^tan", "^quoi": the names of places (and people) the other text may write in lower
+    case ("tan quoi"); they tell where, not what."""
+    out: set[str] = set()
+    start = True
+    for token in _NAME_TOKEN_RE.findall(text):
+        if token in ".!?:;()\n":
+            start = True
+            continue
+        if not start and token[0].isupper() and not token.isupper():
+            out.add("^" + strip_accents(token.lower()))
+        start = False
+    return out
 
 
 def places(text: str) -> set[str]:
@@ -234,8 +260,8 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
     shared, union = a & b, a | b
     ca = [w for w in a if w[0] == "#"]
     cb = [w for w in b if w[0] == "#"]
-    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@")
-    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@")
+    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^")
+    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
     text = inter / total if total else 0.0
     if ca or cb:
         named = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
@@ -244,11 +270,29 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
             named *= PLACE_CONFLICT
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
     else:
-        value = min(1.0, 2 * text)
+        value = 0.0 if other_places(a, b) else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
     # The shared words name the reason shown to people; none is read below this score.
-    reasons = [w for w in shared if w[0] != "@" and not (w[0] == "n" and w[1:].isdigit())]
+    reasons = [w for w in shared if w[0] not in "@^" and not (w[0] == "n" and w[1:].isdigit())]
     rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
     return Score(round(value, 4), rarest)
+
+
+def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """The weighted Jaccard of the words of two texts naming no known problem: numbers
+    left out, and a word either writes as a name (or in a place it names) weighing
+    NAME_SHARE, so that what the two say happened decides, not where."""
+    table, unseen = idf_table()
+    union = a | b
+    named = {w[1:] for w in union if w[0] == "^"} | {
+        part for w in union if w[0] == "@" and w[1:2] != "=" for part in w[1:].split("+")}
+
+    def weigh(w: str) -> float:
+        if w[0] in "#@^" or (w[0] == "n" and w[1:].isdigit()):
+            return 0.0
+        return table.get(w, unseen) * (NAME_SHARE if w in named else 1.0)
+
+    total = sum(weigh(w) for w in union)
+    return sum(weigh(w) for w in a & b) / total if total else 0.0
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:
