@@ -10,9 +10,12 @@ for a landmark). The score is mostly whether the two name the same problems (a p
 of the same family counts half), counted once their words overlap a little and not at
 all when they name different places; the rest is the weighted Jaccard of the words,
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
-built by ``build_idf``). Token sets ignore order; the stored form of a ticket's set
-(``case_keys.words``) lets the lookup score candidates without normalising their text
-again."""
+built by ``build_idf``). Where the list has nothing to say (neither text names a known
+problem, or only one does), the topic words decide on their own: the same Jaccard with
+numbers left out and the words either text writes as a name ("^tan" for "Tân") or in a
+place weighing a quarter, so that shared place names alone link nothing. Token sets
+ignore order; the stored form of a ticket's set (``case_keys.words``) lets the lookup
+score candidates without normalising their text again."""
 
 from __future__ import annotations
 
@@ -52,6 +55,10 @@ PLACE_CONFLICT = 0.0
 # names), so shared names alone must not link two problems of one place.
 WORDS_ONLY = 3.0
 NAME_SHARE = 0.25
+# When only one of the two texts names a known problem (the other says it in words the
+# list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
+# if it scores above what the problems named give.
+ONE_SIDED = 2.0
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
@@ -253,7 +260,8 @@ def weight(word: str) -> float:
 
 def score(a: frozenset[str], b: frozenset[str]) -> Score:
     """Mostly whether the two name the same problems, then how many rare words they
-    share; texts naming no known problem are compared on their words alone."""
+    share; texts naming no known problem are compared on their topic words alone, and
+    so may be two where only one names a problem (see the module's note)."""
     if not a or not b:
         return Score(0.0, ())
     table, unseen = idf_table()
@@ -269,6 +277,8 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         if other_places(a, b):
             named *= PLACE_CONFLICT
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
+        if bool(ca) != bool(cb) and not other_places(a, b):
+            value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
     else:
         value = 0.0 if other_places(a, b) else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
     # The shared words name the reason shown to people; none is read below this score.
