@@ -89,6 +89,21 @@ def test_a_negated_cue_does_not_count_but_otherwise_does() -> None:
     assert "gay_kho_de" in match_cues(text, cues)
 
 
+def test_a_cue_typed_with_other_diacritics_is_another_word() -> None:
+    """"nhưng nhiều" ("but many") strips to the cue "nhũng nhiễu": typed with its own
+    diacritics it is not the cue; typed without diacritics it still is."""
+    cues = load_cues()
+    press = normalize("Giờ làm bắt đầu lúc 7 giờ, thế nhưng nhiều công chức vẫn ngồi quán.")
+    assert "nhung_nhieu" not in match_cues(press.stripped, cues, press.accented)
+    for text in ("Cán bộ xã nhũng nhiễu người dân.", "can bo xa nhung nhieu nguoi dan"):
+        norm = normalize(text)
+        assert match_cues(norm.stripped, cues, norm.accented)["nhung_nhieu"].phrase == \
+            "nhũng nhiễu"
+    reader = ConductReader(None, cues)
+    assert "nhung_nhieu" not in {k.kind for k in reader.read(
+        "Thế nhưng nhiều hôm tới 9 giờ bàn một cửa vẫn trống, không ai trực.")}
+
+
 def test_kinds_are_read_only_for_thai_do() -> None:
     text = CLEAR[2][0]
     assert conduct_kinds(text, []) == []

@@ -29,7 +29,7 @@ from triage.classify.features import make_doc
 from triage.classify.model import Classifier, ModelNotTrained
 from triage.classify.urgency import _cue_pattern
 from triage.settings import REPO_ROOT
-from triage.text.normalize import NormalizedText, analyze
+from triage.text.normalize import NormalizedText, analyze, normalize
 
 KINDS = CONDUCT_KINDS
 CUES_PATH = REPO_ROOT / "data" / "conduct" / "cues.csv"
@@ -58,6 +58,8 @@ class Cue:
     phrase: str  # as written in the file, shown in the cue
     note: str
     pattern: re.Pattern[str]
+    written: str = ""  # the phrase lower-cased with its diacritics, words one space apart
+    plain: str = ""  # the same accent-stripped
 
 
 @lru_cache(maxsize=4)
@@ -68,7 +70,9 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
             kind, phrase = row["kind"].strip(), row["phrase"].strip()
             if kind not in KINDS or not phrase:
                 raise ValueError(f"conduct cue needs a kind of {', '.join(KINDS)}: {row}")
-            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), _cue_pattern(phrase)))
+            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), _cue_pattern(phrase),
+                            " ".join(normalize(phrase).accented.split()),
+                            " ".join(normalize(phrase).stripped.split())))
     return tuple(cues)
 
 
@@ -77,16 +81,29 @@ _NEGATED = re.compile(
     r"(?<!\w)(?:khong|chang|chua|ko|k|hok|kg|khg)(?:\s+(?:he|bao gio|tung|co|phai))?\s*$")
 
 
-def _found(cue: Cue, stripped: str) -> bool:
+def _other_word(cue: Cue, stripped: str, accented: str | None, start: int, end: int) -> bool:
+    """True when the words were typed with diacritics that are not the cue's: "nhưng nhiều"
+    ("but many", everywhere in press text) is not "nhũng nhiễu", though both strip alike.
+    Text typed without diacritics (or an unaligned form) still matches."""
+    if not accented or len(accented) != len(stripped) or cue.written == cue.plain:
+        return False
+    span = accented[start:end]
+    return span != stripped[start:end] and " ".join(span.split()) != cue.written
+
+
+def _found(cue: Cue, stripped: str, accented: str | None = None) -> bool:
     return any(not _NEGATED.search(stripped[max(0, m.start() - 24):m.start()])
+               and not _other_word(cue, stripped, accented, m.start(), m.end())
                for m in cue.pattern.finditer(stripped))
 
 
-def match_cues(stripped: str, cues: tuple[Cue, ...]) -> dict[str, Cue]:
-    """The first cue of each kind found (not negated) in the text."""
+def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
+               ) -> dict[str, Cue]:
+    """The first cue of each kind found (not negated) in the text; with `accented` (the
+    same text with its diacritics), words typed with other diacritics do not count."""
     found: dict[str, Cue] = {}
     for cue in cues:
-        if cue.kind not in found and _found(cue, stripped):
+        if cue.kind not in found and _found(cue, stripped, accented):
             found[cue.kind] = cue
     return found
 
@@ -125,7 +142,7 @@ class ConductReader:
         ``prepared``, ``analyzed``: the text's forms when the caller has them already."""
         norm, problem = analyzed or analyze(text, prepared=prepared)
         found = self._model_kinds(norm) if self.model is not None and problem is None else {}
-        for kind, cue in match_cues(norm.stripped, self.cues).items():
+        for kind, cue in match_cues(norm.stripped, self.cues, norm.accented).items():
             # The phrase reads better than the model's words; the model's score is kept.
             note = f" ({cue.note})" if cue.note else ""
             score = found[kind].score if kind in found else 1.0

@@ -292,7 +292,11 @@ support {eval_support}.
 ## Limits
 
 All labelled text was written by this project; real complaints carry no conduct kinds yet,
-so these scores are an upper bound. Kinds told only by implication ("anh biết rồi đấy",
+so these scores are an upper bound. On the 53 real development complaints the topic model
+flags `thai_do`, labelled quickly by one person (labels kept outside the repository, never
+trained on), F1 per kind was far lower: thieu_ton_trong 0.51, gay_kho_de 0.71, nhung_nhieu
+0.57, vo_trach_nhiem 0.52 as written (README, "Conduct, by kind"); thieu_ton_trong fires on
+stories told with questions and answers. Kinds told only by implication ("anh biết rồi đấy",
 a file that "nằm im" in a drawer) are the weak point; a cue file entry fixes a phrase the
 model keeps missing.
 """
