@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,14 +56,20 @@ def get_ready() -> JSONResponse:
                         status_code=200 if ok else 503)
 
 
+# Paths whose last part is a credential (a citizen's survey link): logged without it.
+SECRET_PATH = re.compile(r"^(/khao-sat/|/api/v1/survey/)[^/]+")
+
+
 class DropQueryString(logging.Filter):
     """Access-log lines keep the path only: a query string may carry a phone number or a
-    name someone searched for, and logs must hold no personal data."""
+    name someone searched for, and logs must hold no personal data; a survey link's token
+    (a credential, and whatever a caller typed in its place) is replaced by "…"."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+            path = SECRET_PATH.sub(r"\1…", args[2].split("?", 1)[0])
+            record.args = (*args[:2], path, *args[3:])
         return True
 
 
