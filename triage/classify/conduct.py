@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import re
-import threading
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
 from triage.classify.features import make_doc
-from triage.classify.model import Classifier, ModelNotTrained
+from triage.classify.model import Classifier, PerFolder, load_if_trained
 from triage.classify.urgency import _cue_pattern
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze, normalize
@@ -170,8 +169,8 @@ def kinds_for_labels(text: str, flags: list[str], current: list[dict[str, Any]] 
     return [k.to_dict() for k in conduct_kinds(text, flags)] or None
 
 
-_lock = threading.Lock()
-_cached: dict[Path, ConductReader] = {}
+_readers: PerFolder[ConductReader] = PerFolder(
+    lambda path: ConductReader(load_if_trained(path), load_cues()))
 
 
 def get_conduct_reader() -> ConductReader:
@@ -179,17 +178,8 @@ def get_conduct_reader() -> ConductReader:
     artifact there, the cue file alone decides."""
     from triage.settings import get_settings
 
-    path = Path(get_settings().conduct_model_dir)
-    with _lock:
-        if path not in _cached:
-            try:
-                model: Classifier | None = Classifier.load(path)
-            except ModelNotTrained:
-                model = None
-            _cached[path] = ConductReader(model, load_cues())
-        return _cached[path]
+    return _readers.get(Path(get_settings().conduct_model_dir))
 
 
 def reset_conduct_cache() -> None:
-    with _lock:
-        _cached.clear()
+    _readers.clear()

@@ -17,15 +17,17 @@ import hashlib
 import json
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from triage.classify.features import READABLE_BLOCKS, Doc, FeatureSet, make_doc
 from triage.text.normalize import MASKS, PROBLEMS, NormalizedText, analyze, strip_accents
+
+T = TypeVar("T")
 
 MODEL_FILES = ("model.json", "model.npz")
 EXPLAIN_TERMS = 6
@@ -278,22 +280,46 @@ def _spellings(doc: Doc) -> dict[str, str]:
                 out.setdefault(f"{bare[i]} {bare[i + 1]}", f"{acc[i]} {acc[i + 1]}")
     return out
 
-_lock = threading.Lock()
-_cached: dict[Path, Classifier] = {}
+class PerFolder(Generic[T]):
+    """What is loaded from a model folder, once per process and folder (the topic model,
+    and the readers of the small models beside it); ``clear`` forgets it, e.g. after a new
+    artifact was promoted."""
+
+    def __init__(self, load: Callable[[Path], T]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._cached: dict[Path, T] = {}
+
+    def get(self, path: Path) -> T:
+        with self._lock:
+            if path not in self._cached:
+                self._cached[path] = self._load(path)
+            return self._cached[path]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cached.clear()
+
+
+def load_if_trained(path: Path) -> Classifier | None:
+    """The artifact in ``path``, or None where there is none (a reader then decides by its
+    cue file alone)."""
+    try:
+        return Classifier.load(path)
+    except ModelNotTrained:
+        return None
+
+
+_classifiers: PerFolder[Classifier] = PerFolder(Classifier.load)
 
 
 def get_classifier() -> Classifier:
     """The classifier in settings.model_dir, loaded once per process."""
     from triage.settings import get_settings
 
-    path = Path(get_settings().model_dir)
-    with _lock:
-        if path not in _cached:
-            _cached[path] = Classifier.load(path)
-        return _cached[path]
+    return _classifiers.get(Path(get_settings().model_dir))
 
 
 def reset_classifier_cache() -> None:
     """Forget loaded models, e.g. after a new one was promoted."""
-    with _lock:
-        _cached.clear()
+    _classifiers.clear()

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import csv
 import re
-import threading
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from triage.classify.corpus import URGENCY_LEVELS
-from triage.classify.model import Classifier, ModelNotTrained
+from triage.classify.model import Classifier, PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze, normalize
 
@@ -106,8 +105,8 @@ class UrgencyReader:
         return Urgency(level, round(score, 4), reason)
 
 
-_lock = threading.Lock()
-_cached: dict[Path, UrgencyReader] = {}
+_readers: PerFolder[UrgencyReader] = PerFolder(
+    lambda path: UrgencyReader(load_if_trained(path), load_cues()))
 
 
 def get_urgency_reader() -> UrgencyReader:
@@ -115,17 +114,8 @@ def get_urgency_reader() -> UrgencyReader:
     artifact there, the cue file alone decides (a level is never missing)."""
     from triage.settings import get_settings
 
-    path = Path(get_settings().urgency_model_dir)
-    with _lock:
-        if path not in _cached:
-            try:
-                model: Classifier | None = Classifier.load(path)
-            except ModelNotTrained:
-                model = None
-            _cached[path] = UrgencyReader(model, load_cues())
-        return _cached[path]
+    return _readers.get(Path(get_settings().urgency_model_dir))
 
 
 def reset_urgency_cache() -> None:
-    with _lock:
-        _cached.clear()
+    _readers.clear()

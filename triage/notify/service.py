@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -107,18 +108,31 @@ def send(session: Session, notification: Notification) -> None:
                                 delivery_id=f"n{notification.id}")
 
 
-def record_outcome(notification: Notification, error: Exception | None, now: datetime) -> None:
+class Delivery(Protocol):
+    """An outgoing message's row: an agency's notification, a citizen's survey message."""
+
+    id: Any
+    status: Any
+    sent_at: Any
+    last_error: Any
+    attempts: Any
+    next_attempt_at: Any
+
+
+def record_outcome(row: Delivery, error: Exception | None, now: datetime,
+                   what: str = "notification") -> None:
+    """After a send: sent, or tried again later with a growing wait, or failed for good
+    (a permanent error, or the last attempt)."""
     if error is None:
-        notification.status, notification.sent_at = "sent", now
-        notification.last_error = None
+        row.status, row.sent_at, row.last_error = "sent", now, None
         return
-    notification.last_error = f"{type(error).__name__}: {error}"[:500]
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
     permanent = isinstance(error, transports.PermanentError)
-    if permanent or notification.attempts >= get_settings().notify_max_attempts:
-        notification.status = "failed"
-        log.error("notification %s failed for good: %s", notification.id, error)
+    if permanent or row.attempts >= get_settings().notify_max_attempts:
+        row.status = "failed"
+        log.error("%s %s failed for good: %s", what, row.id, error)
     else:
-        notification.next_attempt_at = now + backoff(notification.attempts)
+        row.next_attempt_at = now + backoff(row.attempts)
 
 
 def due_for_retry(session: Session, now: datetime, limit: int = 500) -> list[int]:

@@ -24,7 +24,6 @@ context vocabulary, the text blocks' terms), ``model.npz`` (read with
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ import scipy.sparse as sp
 
 from triage.agencies.directory import Directory
 from triage.classify.features import FeatureSet, make_doc
-from triage.classify.model import _sha256, _write_npz
+from triage.classify.model import PerFolder, _sha256, _write_npz
 from triage.routing.rules import REVIEW, Place, Router, RoutingDecision, Rule, load_router
 from triage.text.normalize import normalize
 
@@ -244,21 +243,15 @@ def review_reasons(suggestion: Suggestion | None) -> list[str]:
     return [REASON] if suggestion is not None and suggestion.disagrees else []
 
 
-_lock = threading.Lock()
-_cached: dict[Path, AgencyModel | None] = {}
+_models: PerFolder[AgencyModel | None] = PerFolder(AgencyModel.load)
 
 
 def get_agency_model() -> AgencyModel | None:
     """The artifact in settings.agency_model_dir, loaded once per process (None: none)."""
     from triage.settings import get_settings
 
-    path = Path(get_settings().agency_model_dir)
-    with _lock:
-        if path not in _cached:
-            _cached[path] = AgencyModel.load(path)
-        return _cached[path]
+    return _models.get(Path(get_settings().agency_model_dir))
 
 
 def reset_agency_model_cache() -> None:
-    with _lock:
-        _cached.clear()
+    _models.clear()

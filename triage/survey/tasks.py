@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from triage.db import session_scope, utcnow
 from triage.notify import messages, transports
-from triage.notify.service import LEASE, backoff
-from triage.settings import get_settings
+from triage.notify.service import LEASE, record_outcome
 from triage.survey import tokens
 from triage.survey.models import Survey, SurveyMessage
 from triage.survey.service import token_of
@@ -50,19 +49,6 @@ def send(session: Session, message: SurveyMessage) -> None:
         transports.send_sms(message.recipient, body, delivery_id=delivery)
 
 
-def record_outcome(message: SurveyMessage, error: Exception | None, now: datetime) -> None:
-    if error is None:
-        message.status, message.sent_at, message.last_error = "sent", now, None
-        return
-    message.last_error = f"{type(error).__name__}: {error}"[:500]
-    permanent = isinstance(error, transports.PermanentError)
-    if permanent or message.attempts >= get_settings().notify_max_attempts:
-        message.status = "failed"
-        log.error("survey message %s failed for good: %s", message.id, error)
-    else:
-        message.next_attempt_at = now + backoff(message.attempts)
-
-
 def deliver(message_id: int) -> str:
     with session_scope() as session:
         if not claim(session, message_id, utcnow()):
@@ -78,7 +64,7 @@ def deliver(message_id: int) -> str:
             send(session, message)
         except (transports.TransientError, transports.PermanentError) as exc:
             error = exc
-        record_outcome(message, error, utcnow())
+        record_outcome(message, error, utcnow(), what="survey message")
         return message.status
 
 
