@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
+from triage.classify.cues import CueReader, cue_pattern
 from triage.classify.features import make_doc
-from triage.classify.model import Classifier, PerFolder, load_if_trained
-from triage.classify.urgency import _cue_pattern
+from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze, normalize
 
@@ -69,7 +69,7 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
             kind, phrase = row["kind"].strip(), row["phrase"].strip()
             if kind not in KINDS or not phrase:
                 raise ValueError(f"conduct cue needs a kind of {', '.join(KINDS)}: {row}")
-            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), _cue_pattern(phrase),
+            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
                             " ".join(normalize(phrase).accented.split()),
                             " ".join(normalize(phrase).stripped.split())))
     return tuple(cues)
@@ -107,15 +107,7 @@ def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
     return found
 
 
-class ConductReader:
-    def __init__(self, model: Classifier | None, cues: tuple[Cue, ...]) -> None:
-        self.model = model  # None: no artifact, the cues alone decide
-        self.cues = cues
-
-    @property
-    def version(self) -> str:
-        return self.model.version if self.model is not None else "cues-only"
-
+class ConductReader(CueReader[Cue]):
     def _model_kinds(self, norm: NormalizedText) -> dict[str, ConductKind]:
         model = self.model
         assert model is not None

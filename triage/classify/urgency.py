@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from triage.classify.corpus import URGENCY_LEVELS
-from triage.classify.model import Classifier, PerFolder, load_if_trained
+from triage.classify.cues import CueReader, cue_pattern
+from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
-from triage.text.normalize import NormalizedText, analyze, normalize
+from triage.text.normalize import NormalizedText, analyze
 
 LEVELS = URGENCY_LEVELS  # the labels the corpus lines carry, in the model's output order
 RANK = {"thuong": 0, "dong_nguoi": 1, "khan": 2}
@@ -47,11 +48,6 @@ class Cue:
     pattern: re.Pattern[str]
 
 
-def _cue_pattern(phrase: str) -> re.Pattern[str]:
-    words = normalize(phrase).stripped.split()
-    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
-
-
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
     """The cue file, strongest level first (so the first match decides)."""
@@ -62,7 +58,7 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
             if level not in ("khan", "dong_nguoi") or not phrase:
                 raise ValueError(f"urgency cue needs level khan or dong_nguoi: {row}")
             cues.append(Cue(level, phrase, (row.get("note") or "").strip(),
-                            _cue_pattern(phrase)))
+                            cue_pattern(phrase)))
     return tuple(sorted(cues, key=lambda c: -RANK[c.level]))
 
 
@@ -73,15 +69,7 @@ def match_cue(stripped: str, cues: tuple[Cue, ...]) -> Cue | None:
     return None
 
 
-class UrgencyReader:
-    def __init__(self, model: Classifier | None, cues: tuple[Cue, ...]) -> None:
-        self.model = model  # None: no artifact, the cues alone decide
-        self.cues = cues
-
-    @property
-    def version(self) -> str:
-        return self.model.version if self.model is not None else "cues-only"
-
+class UrgencyReader(CueReader[Cue]):
     def read(self, text: str, prepared: tuple[str, str | None] | None = None,
              analyzed: tuple[NormalizedText, str | None] | None = None) -> Urgency:
         """``prepared``, ``analyzed``: the text's forms when the caller has them already."""

@@ -43,20 +43,9 @@ def reraised_stmt(scope: Any) -> Select[Any]:
 
 
 def collective_stmt(scope: Any) -> Select[Any]:
-    from triage.reports.service import _raw, _ticket_columns
+    from triage.reports.service import received_stmt
 
-    period = scope.period
-    stmt = (select(Ticket.agency_code, AgencyRow.name, *_ticket_columns(),
-                   _raw(Ticket.due_at), _raw(Ticket.resolved_at))
-            .outerjoin(AgencyRow, AgencyRow.code == Ticket.agency_code)
-            .outerjoin(Caller, Caller.id == Ticket.caller_id)
-            .where(Ticket.received_at >= period.start, Ticket.received_at < period.end,
-                   Ticket.urgency == "dong_nguoi")
-            .order_by(Ticket.agency_code.is_(None), Ticket.agency_code, Ticket.received_at,
-                      Ticket.id))
-    if scope.agency_code is not None:
-        stmt = stmt.where(Ticket.agency_code == scope.agency_code)
-    return stmt
+    return received_stmt(scope, Ticket.urgency == "dong_nguoi")
 
 
 def iter_rows(session: Session, scope: Any, key: str, cutoff: datetime, clock: Any,

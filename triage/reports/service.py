@@ -179,13 +179,18 @@ def _ticket_columns() -> tuple[Any, ...]:
 
 
 def flagged_stmt(scope: Scope, flag: str) -> Select[Any]:
+    return received_stmt(scope, has_flag(flag))
+
+
+def received_stmt(scope: Scope, condition: Any) -> Select[Any]:
+    """The month's received tickets that meet `condition`, by agency, oldest first."""
     period = scope.period
     stmt = (select(Ticket.agency_code, AgencyRow.name, *_ticket_columns(),
                    _raw(Ticket.due_at), _raw(Ticket.resolved_at))
             .outerjoin(AgencyRow, AgencyRow.code == Ticket.agency_code)
             .outerjoin(Caller, Caller.id == Ticket.caller_id)
             .where(Ticket.received_at >= period.start, Ticket.received_at < period.end,
-                   has_flag(flag))
+                   condition)
             .order_by(Ticket.agency_code.is_(None), Ticket.agency_code, Ticket.received_at,
                       Ticket.id))
     if scope.agency_code is not None:
