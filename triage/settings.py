@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     public_url: str = "http://localhost:8000"
     survey_days: int = Field(14, ge=1, le=365)
     survey_unsatisfied_to: Literal["agency", "review"] = "agency"
+    # An agency sees how many of its surveys were answered "Hài lòng" (and the rate) only
+    # from this many answers on (triage.survey.figures).
+    survey_min_answers: int = Field(5, ge=1)
     sms_gateway_url: str = ""
     zalo_webhook_url: str = ""
     # Repeat reports (triage.cases): a candidate scoring at least the link threshold is

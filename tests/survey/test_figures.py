@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories.tickets import AGENCY_A, AGENCY_B, headers_for
@@ -17,6 +18,7 @@ from triage.auth import service as auth
 from triage.db import session_scope, utcnow
 from triage.reports.build import write_formats
 from triage.reports.service import Scope
+from triage.settings import get_settings
 from triage.tickets.period import Period
 
 
@@ -85,3 +87,54 @@ def test_the_monthly_report_has_the_satisfaction_columns(
     topic = titles.index("Mức độ hài lòng theo lĩnh vực")
     assert rows[topic + 1][0] == "Y tế" and rows[topic + 1][1:4] == (3, 2, 1)
     assert targets["pdf"].read_bytes().startswith(b"%PDF")
+
+
+def _agency_b_month(client: TestClient, sinks: Sinks) -> None:
+    """AGENCY_B: a conduct case answered "chưa hài lòng" and an ordinary one answered
+    "hài lòng"."""
+    for flags, satisfied in ((["thai_do"], False), ([], True)):
+        code = routed(agency=AGENCY_B, topic="giao_duc", flags=flags, email=None)
+        resolve(client, code, headers_for("staff_b"))
+        deliver_all()
+        r = client.post(f"/api/v1/survey/{sms_token(sinks)}", json={"satisfied": satisfied})
+        assert r.status_code == 200, r.text
+
+
+def test_an_agency_never_sees_a_conduct_callers_answer_nor_a_count_of_too_few(
+    client: TestClient, sinks: Sinks, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _agency_b_month(client, sinks)
+    url = f"/api/v1/reports/dashboard?month={Period.containing(utcnow())}"
+    # The province office sees both answers.
+    office = client.get(url, headers=headers_for("supervisor")).json()["satisfaction"]
+    row = next(r for r in office["by_agency"] if r["key"] == AGENCY_B)
+    assert (row["sent"], row["answered"], row["satisfied"]) == (2, 2, 1)
+    assert office["min_answers"] is None
+    # The agency: the conduct case's survey is not in its figures, and one answer is too
+    # few to be told how many were satisfied.
+    own = client.get(url, headers=headers_for("staff_b")).json()
+    sat = own["satisfaction"]
+    assert (sat["total"]["sent"], sat["total"]["answered"]) == (1, 1)
+    assert sat["total"]["satisfied"] is None and sat["total"]["satisfaction_rate"] is None
+    assert [r["satisfied"] for r in sat["by_agency"] + sat["by_topic"]] == [None, None]
+    assert sat["min_answers"] == 5
+    # From the least number of answers on, the agency sees its count: still without the
+    # conduct case.
+    monkeypatch.setenv("TRIAGE_SURVEY_MIN_ANSWERS", "1")
+    get_settings.cache_clear()
+    sat = client.get(url, headers=headers_for("staff_b")).json()["satisfaction"]
+    assert (sat["total"]["answered"], sat["total"]["satisfied"]) == (1, 1)
+    assert sat["total"]["satisfaction_rate"] == 1.0
+
+
+def test_an_agencys_own_monthly_report_leaves_out_conduct_answers(
+    client: TestClient, sinks: Sinks, tmp_path: Path,
+) -> None:
+    _agency_b_month(client, sinks)
+    target = tmp_path / "b.xlsx"
+    with session_scope() as s:
+        write_formats(s, Scope(Period.containing(utcnow()), AGENCY_B), {"xlsx": target})
+    rows = [tuple(r) for r in openpyxl.load_workbook(target, read_only=True)
+            .worksheets[0].iter_rows(values_only=True)]
+    start = [r[0] for r in rows].index("Mức độ hài lòng theo cơ quan")
+    assert rows[start + 1][1:4] == (1, 1, None)

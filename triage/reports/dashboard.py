@@ -175,18 +175,23 @@ def backlog(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["agency_code"] or ""))
 
 
-def ranking(session: Session, f: Filters, now: datetime) -> list[dict[str, Any]]:
+def ranking(session: Session, f: Filters, now: datetime, *, for_agency: bool = False
+            ) -> list[dict[str, Any]]:
     """The month's ranking of agencies (of the topic, when one is chosen); with an agency
-    filter, that agency's row only, ranked among all."""
+    filter, that agency's row only, ranked among all. ``for_agency``: read by that
+    agency's staff (its satisfaction figures as triage.survey.figures lets it see them)."""
     rows = summary.on_time_table(session, Scope(f.period, f.agency_code, now),
                                  agency_names(session), topic=f.topic)
     return satisfaction.with_satisfaction(session, f.period.start, f.period.end,
-                                          [as_dict(r) for r in rows], topic=f.topic)
+                                          [as_dict(r) for r in rows], topic=f.topic,
+                                          for_agency=for_agency)
 
 
-def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
+def dashboard(session: Session, f: Filters, now: datetime, *, for_agency: bool = False
+              ) -> dict[str, Any]:
+    """The month's figures; ``for_agency``: read by the staff of the filtered agency."""
     month = counts(session, f)
-    ranked = ranking(session, f, now)
+    ranked = ranking(session, f, now, for_agency=for_agency)
     # The ranking's rows are the month's assignments due, per agency (that agency's row
     # under an agency filter): their sums are the month's on-time figures.
     due, late = sum(r["due"] for r in ranked), sum(r["late"] for r in ranked)
@@ -200,5 +205,6 @@ def dashboard(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
         "ranking": ranked,
         "ranking_min_due": min_due(),
         "satisfaction": satisfaction.dashboard_figures(
-            session, f.period.start, f.period.end, agency_code=f.agency_code, topic=f.topic),
+            session, f.period.start, f.period.end, agency_code=f.agency_code, topic=f.topic,
+            for_agency=for_agency),
     }

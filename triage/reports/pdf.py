@@ -236,7 +236,8 @@ class PdfSink:
                           size=8, row_h=5.5, header_lines=2)
             table.start()
             for r in rows:
-                table.row((r.name, str(r.sent), str(r.answered), str(r.satisfied),
+                table.row((r.name, str(r.sent), str(r.answered),
+                           "" if r.satisfied is None else str(r.satisfied),
                            _rate(r.response_rate), _rate(r.satisfaction_rate)))
             table.end()
 

@@ -305,8 +305,11 @@ def build_summary(session: Session, scope: Scope) -> Summary:
                                      previous: (counts_before[0], late_before)}),
         top_late=sorted((r for r in ranking if r.late), key=lambda r: (-r.late, r.code))[
             :TOP_LATE],
-        satisfaction_by_agency=satisfaction.by_agency(session, period.start, period.end,
-                                                      agency_code=scope.agency_code),
-        satisfaction_by_topic=satisfaction.by_topic(session, period.start, period.end,
-                                                    agency_code=scope.agency_code),
+        # An agency's own report is read by its staff: its figures as it may see them.
+        satisfaction_by_agency=satisfaction.by_agency(
+            session, period.start, period.end, agency_code=scope.agency_code,
+            for_agency=scope.agency_code is not None),
+        satisfaction_by_topic=satisfaction.by_topic(
+            session, period.start, period.end, agency_code=scope.agency_code,
+            for_agency=scope.agency_code is not None),
     )

@@ -155,5 +155,6 @@ def get_dashboard(session: SessionDep, principal: PrincipalDep, month: PeriodQue
         raise InvalidInput(f"Lĩnh vực không hợp lệ: {topic}.", code="unknown_topic")
     now = utcnow()
     period = Period.parse(month) if month else Period.containing(now)
-    data = dashboard.dashboard(session, dashboard.Filters(period, agency, topic), now)
+    data = dashboard.dashboard(session, dashboard.Filters(period, agency, topic), now,
+                               for_agency=principal.role == "agency_staff")
     return Dashboard(**data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from triage.db import Base, utcnow
@@ -28,6 +28,10 @@ class Survey(Base):
     # count them even if the ticket moves on.
     agency_code: Mapped[str | None] = mapped_column(String(64))
     topic: Mapped[str | None] = mapped_column(String(40))
+    # A conduct or denunciation case (triage.auth.policy.is_confidential) when the answer
+    # was given: left out of what the agency sees of its own figures.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

@@ -90,7 +90,8 @@ def on_answered(session: Session, ticket: Ticket, now: datetime) -> Survey | Non
     expires = (now + timedelta(days=get_settings().survey_days)).replace(microsecond=0)
     token = tokens.make_token(ticket.id, round_, expires)
     survey = Survey(ticket_id=ticket.id, round=round_, agency_code=ticket.agency_code,
-                    topic=ticket.topic, token_hash=tokens.token_hash(token), sent_at=now,
+                    topic=ticket.topic, confidential=is_confidential(ticket),
+                    token_hash=tokens.token_hash(token), sent_at=now,
                     expires_at=expires)
     session.add(survey)
     session.flush()

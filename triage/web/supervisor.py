@@ -98,7 +98,7 @@ def dashboard_page(request: Request, principal: PrincipalDep, session: SessionDe
     require(request, principal, *OVERSIGHT, "agency_staff")
     now = utcnow()
     f = _filters(principal, _period(thang, now), co_quan, linh_vuc)
-    data = dashboard(session, f, now)
+    data = dashboard(session, f, now, for_agency=principal.role == "agency_staff")
     days = daily(session, f, now)
     previous = data["trend"][-2] if len(data["trend"]) > 1 else None
     cutoff = lateness.cutoff(f.period, now)
