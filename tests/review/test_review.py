@@ -129,8 +129,8 @@ def test_route_refuses_unsure_rules_unknown_agency_and_bad_labels(
     assert unsure.status_code == 422
     assert unsure.json()["error"]["code"] == "agency_required"
     for body, error in (({"agency_code": "khong-co"}, "unknown_agency"),
-                        ({"topic": "thoi_tiet", "agency_code": AGENCY_A}, "invalid_value"),
-                        ({"flags": ["vip"], "agency_code": AGENCY_A}, "invalid_value"),
+                        ({"topic": "thoi_tiet", "agency_code": AGENCY_A}, "unknown_topic"),
+                        ({"flags": ["vip"], "agency_code": AGENCY_A}, "unknown_flag"),
                         ({"agency_code": AGENCY_A, "status": "closed"}, "unknown_field")):
         r = client.post(f"{REVIEW}/{code}/route", headers=operator, json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == error, (body, r.text)
@@ -190,3 +190,43 @@ def test_supervisor_and_admin_may_act_too(client: TestClient, actor: str) -> Non
     code = make_ticket()
     r = client.post(f"{REVIEW}/{code}/accept", headers=headers_for(actor))
     assert r.status_code == 200
+
+
+def test_a_person_sets_the_kind_of_a_conduct_complaint_in_any_state(
+        client: TestClient, operator: dict[str, str]) -> None:
+    code = make_ticket(agency=AGENCY_A, flags=["thai_do"], topic="tu_phap_ho_tich",
+                       text="Cán bộ tư pháp xã quát tháo, bắt người dân về bổ sung giấy tờ.")
+    r = client.post(f"{REVIEW}/{code}/conduct-kinds", headers=operator,
+                    json={"kinds": ["nhung_nhieu", "gay_kho_de", "nhung_nhieu"],
+                          "note": "Người gọi nói rõ bị đòi tiền."})
+    assert r.status_code == 200, r.text
+    assert [k["kind"] for k in r.json()["conduct_kinds"]] == ["gay_kho_de", "nhung_nhieu"]
+    ticket = load(code)
+    assert (ticket.status, ticket.agency_code) == ("routed", AGENCY_A)  # it stays
+    assert {k["score"] for k in ticket.conduct_kinds} == {1.0}
+    with session_scope() as s:
+        event = s.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind == "conduct_kinds_changed")).one()
+        assert event.data["new_kinds"] == ["gay_kho_de", "nhung_nhieu"]
+        assert event.actor.startswith("operator")
+        assert s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "review.conduct_kinds")).one().ticket_id == ticket.id
+    # Routing by hand may say the kinds too; a complaint without thai_do has none.
+    queued = make_ticket(flags=["thai_do"])
+    routed = client.post(f"{REVIEW}/{queued}/route", headers=operator,
+                         json={"agency_code": AGENCY_B, "conduct_kinds": ["vo_trach_nhiem"]})
+    assert [k["kind"] for k in routed.json()["conduct_kinds"]] == ["vo_trach_nhiem"]
+    plain = make_ticket(agency=AGENCY_A)
+    refused = client.post(f"{REVIEW}/{plain}/conduct-kinds", headers=operator,
+                          json={"kinds": ["thieu_ton_trong"]})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "not_conduct"
+    unknown = client.post(f"{REVIEW}/{code}/conduct-kinds", headers=operator,
+                          json={"kinds": ["tham_nhung"]})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "unknown_kind"
+    assert "tham_nhung" in unknown.text and "thieu_ton_trong" in unknown.text
+    empty = client.post(f"{REVIEW}/{code}/conduct-kinds", headers=operator, json={"kinds": []})
+    assert empty.status_code == 422
+    staff = client.post(f"{REVIEW}/{code}/conduct-kinds", headers=headers_for("staff_a"),
+                        json={"kinds": ["thieu_ton_trong"]})
+    assert staff.status_code == 403

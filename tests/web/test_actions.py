@@ -348,3 +348,21 @@ def test_retraining_runs_apart_and_shows_progress(user: UserFactory,
     page = wait_for_job(adm, response.headers["location"])
     assert "Giữ mô hình hiện tại" in page and "tf-test, 1 chỉnh sửa" in page
     assert not list(get_settings().data_dir.glob("web-retrain-*"))
+
+
+def test_the_desk_corrects_the_kind_of_a_conduct_complaint(user: UserFactory) -> None:
+    op = user("operator")
+    code = enter(op, "Cán bộ một cửa xã quát nạt người dân, bắt về bổ sung giấy tờ nhiều lần.",
+                 flags=["thai_do"])
+    page = op.get(f"/phieu/{code}").text
+    assert 'name="kinds" value="nhung_nhieu"' in page and 'value="kinds"' in page
+    saved = op.post(f"/xem-xet/{code}", {"action": "kinds", "kinds": ["nhung_nhieu"],
+                                         "back": "ticket"})
+    assert saved.status_code == 303 and "kinds_saved" in saved.headers["location"]
+    with db.session_scope() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.code == code)).one()
+        assert [k["kind"] for k in ticket.conduct_kinds] == ["nhung_nhieu"]
+    shown = op.get(f"/phieu/{code}").text
+    assert "Nhũng nhiễu, đòi hoặc gợi ý tiền" in shown and "Sửa loại hành vi" in shown
+    assert op.post(f"/xem-xet/{code}", {"action": "kinds", "kinds": ["hoi_lo"]}
+                   ).status_code == 422

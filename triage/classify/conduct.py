@@ -150,6 +150,14 @@ def conduct_kinds(text: str, flags: list[str] | tuple[str, ...],
     return get_conduct_reader().read(text, analyzed=analyzed)
 
 
+PERSON_CUE = "Tổng đài viên xác định"
+
+
+def set_by_person(kinds: list[str]) -> list[dict[str, Any]]:
+    """The stored kinds a person chose (in the order of KINDS, no repeats)."""
+    return [ConductKind(k, 1.0, PERSON_CUE).to_dict() for k in KINDS if k in kinds]
+
+
 def kinds_for_labels(text: str, flags: list[str], current: list[dict[str, Any]] | None
                      ) -> list[dict[str, Any]] | None:
     """A ticket's stored kinds after a person set its flags: none without thai_do, those

@@ -1,6 +1,7 @@
 """Operator actions: the review queue, accepting the suggested route, routing by hand,
-re-routing, closing a ticket with no matter in it. Every change a person makes to the
-topic, the flags or the agency is kept as a LabelCorrection for retraining."""
+re-routing, closing a ticket with no matter in it, the kind of a conduct complaint. Every
+change a person makes to the topic, the flags or the agency is kept as a LabelCorrection
+for retraining; a change of conduct kinds is an event on the ticket."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
 from triage.cases.service import index_routed
-from triage.classify.conduct import kinds_for_labels
+from triage.classify.conduct import FLAG as CONDUCT_FLAG
+from triage.classify.conduct import kinds_for_labels, set_by_person
 from triage.errors import Conflict, InvalidInput
 from triage.routing import overlay
 from triage.routing.models import Assignment
@@ -35,6 +37,7 @@ class Labels:
     topic: str | None = None
     flags: list[str] | None = None
     agency_code: str | None = None
+    conduct_kinds: list[str] | None = None  # None: kept (or read anew when thai_do is new)
 
 
 def review_queue(session: Session, *, status: str | None, page: int, per_page: int
@@ -68,6 +71,25 @@ def _set_labels(session: Session, ticket: Ticket, topic: str | None, flags: list
     ticket.flags = flags
     ticket.labels_source = "operator"
     ticket.conduct_kinds = kinds_for_labels(ticket.text, flags, ticket.conduct_kinds)
+
+
+def set_conduct_kinds(session: Session, ticket: Ticket, kinds: list[str], *, actor: str,
+                      now: datetime, note: str | None = None) -> None:
+    """A person says what kind of conduct a thai_do complaint reports (the monthly list
+    is grouped by it); audited as an event with the kinds before and after."""
+    if CONDUCT_FLAG not in (ticket.flags or []):
+        raise InvalidInput("Chỉ phân loại hành vi cho phiếu có dấu hiệu thái độ, tác phong "
+                           "công chức.", code="not_conduct")
+    if not kinds:
+        raise InvalidInput("Hãy chọn ít nhất một loại hành vi.", code="kinds_required")
+    old = sorted(k["kind"] for k in ticket.conduct_kinds or [])
+    new = sorted(set(kinds))
+    if old == new:
+        return
+    session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=actor,
+                            kind="conduct_kinds_changed",
+                            data={"old_kinds": old, "new_kinds": new, "note": note}))
+    ticket.conduct_kinds = set_by_person(new)
 
 
 def _reason(text: str, note: str | None) -> str:
@@ -127,6 +149,8 @@ def _route_with(session: Session, ticket: Ticket, labels: Labels, *, actor: str,
     record_correction(session, ticket, source="operator", actor=actor, topic=topic, flags=flags,
                       agency=agency, old_agency=old_agency, reason=note, now=now)
     _set_labels(session, ticket, topic, flags, actor=actor, now=now)
+    if labels.conduct_kinds:
+        set_conduct_kinds(session, ticket, labels.conduct_kinds, actor=actor, now=now)
     assignment = assign(session, ticket, agency, rule=rule, reason=_reason(reason, note),
                         actor=actor, now=now, kind=kind)
     index_routed(session, ticket)

@@ -17,6 +17,7 @@ from triage.review import service
 from triage.review.schemas import (
     AcceptIn,
     CloseIn,
+    ConductKindsIn,
     ReviewItem,
     ReviewPage,
     RouteIn,
@@ -98,7 +99,8 @@ def route(
     """Set topic, flags and/or agency in one call and route the ticket."""
     policy.require_role(principal, *REVIEWERS)
     ticket = get_by_code(session, code, lock=True)
-    labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code)
+    labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code,
+                            conduct_kinds=body.conduct_kinds)
     service.route(session, ticket, labels, actor=principal.username, now=utcnow(),
                   note=body.note)
     return _finish(session, principal, request, ticket, "review.route")
@@ -112,10 +114,25 @@ def reroute(
     """Hand a routed ticket, or one an agency sent back, to another agency."""
     policy.require_role(principal, *REVIEWERS)
     ticket = get_by_code(session, code, lock=True)
-    labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code)
+    labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code,
+                            conduct_kinds=body.conduct_kinds)
     service.reroute(session, ticket, labels, actor=principal.username, now=utcnow(),
                     note=body.note)
     return _finish(session, principal, request, ticket, "review.reroute")
+
+
+@router.post("/{code}/conduct-kinds", response_model=TicketOut)
+def conduct_kinds(
+    code: str, body: ConductKindsIn, request: Request, session: SessionDep,
+    principal: PrincipalDep,
+) -> TicketOut:
+    """Say what kind of conduct a thai_do complaint reports, in any state; the ticket
+    stays where it is."""
+    policy.require_role(principal, *REVIEWERS)
+    ticket = get_by_code(session, code, lock=True)
+    service.set_conduct_kinds(session, ticket, body.kinds, actor=principal.username,
+                              now=utcnow(), note=body.note)
+    return _finish(session, principal, request, ticket, "review.conduct_kinds")
 
 
 @router.post("/{code}/close", response_model=TicketOut)

@@ -17,6 +17,7 @@ from triage.agencies.service import agency_names
 from triage.auth import audit
 from triage.auth.deps import CSRF_HEADER, PrincipalDep, check_csrf, check_origin, client_ip
 from triage.auth.service import Principal
+from triage.classify.corpus import CONDUCT_KINDS
 from triage.db import utcnow
 from triage.deps import SessionDep
 from triage.errors import DomainError, Forbidden, InvalidInput
@@ -171,6 +172,7 @@ def review_act(
     action: Annotated[str, Form(max_length=16)],
     topic: Annotated[str, Form(max_length=40)] = "",
     flags: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006
+    kinds: Annotated[list[str], Form(max_length=4)] = [],  # noqa: B006
     agency: Annotated[str, Form(max_length=64)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
     back: Annotated[str, Form(max_length=16)] = "",
@@ -178,8 +180,13 @@ def review_act(
     require(request, principal, *REVIEWERS)
     ticket = get_by_code(session, code, lock=True)
     now, actor, clean_note = utcnow(), principal.username, note.strip() or None
-    labels = Labels(topic=topic or None, flags=sorted(set(flags)), agency_code=agency or None)
-    if action == "accept":
+    chosen = _kinds(kinds)
+    labels = Labels(topic=topic or None, flags=sorted(set(flags)), agency_code=agency or None,
+                    conduct_kinds=chosen if "thai_do" in flags else None)
+    if action == "kinds":
+        review.set_conduct_kinds(session, ticket, chosen or [], actor=actor, now=now,
+                                 note=clean_note)
+    elif action == "accept":
         review.accept(session, ticket, actor=actor, now=now, note=clean_note)
     elif action == "route" and ticket.status == "needs_review":
         review.route(session, ticket, labels, actor=actor, now=now, note=clean_note)
@@ -195,4 +202,14 @@ def review_act(
                  source_ip=client_ip(request),
                  data={"agency_code": ticket.agency_code, "status": ticket.status})
     target = f"/phieu/{ticket.code}" if back == "ticket" else "/xem-xet"
-    return redirect(target, "closed" if action == "close" else "routed")
+    done = {"close": "closed", "kinds": "kinds_saved"}.get(action, "routed")
+    return redirect(target, done)
+
+
+def _kinds(values: list[str]) -> list[str] | None:
+    """The conduct kinds ticked on the form (None: none ticked)."""
+    unknown = [v for v in values if v not in CONDUCT_KINDS]
+    if unknown:
+        raise InvalidInput(f"Loại hành vi không hợp lệ: {', '.join(unknown)}.",
+                           code="unknown_kind")
+    return sorted(set(values)) or None

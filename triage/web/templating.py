@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from triage.auth.service import ROLES, Principal
+from triage.classify.conduct import LABELS as CONDUCT_LABELS
 from triage.classify.model import REVIEW_REASONS
 from triage.classify.urgency import LABELS as URGENCY_NAMES
 from triage.db import utcnow
@@ -54,6 +55,7 @@ NOTICES = {
     "sent_back": "Đã đề nghị chuyển lại phiếu.",
     "user_saved": "Đã lưu người dùng.",
     "closed": "Đã đóng phiếu.",
+    "kinds_saved": "Đã lưu loại hành vi.",
     "logged_out": "Đã đăng xuất.",
     "password_changed": "Đã đổi mật khẩu; các phiên đăng nhập khác đã kết thúc.",
     "password_reset": "Đã đặt lại mật khẩu; các phiên đăng nhập của người này đã kết thúc.",
@@ -69,6 +71,7 @@ EVENT_NAMES = {
     "urgent_unacknowledged": "Phiếu khẩn chưa được xác nhận: đã báo Văn phòng UBND tỉnh",
     "resolved": "Trả lời công dân", "reassign_requested": "Cơ quan đề nghị chuyển lại",
     "closed": "Đóng phiếu", "labels_changed": "Sửa lĩnh vực, dấu hiệu",
+    "conduct_kinds_changed": "Sửa loại hành vi (thái độ công chức)",
     "poison": "Xử lý tự động lỗi nhiều lần", "reminder": "Nhắc hạn",
     "escalated": "Báo cáo vượt cấp",
     "deadline_changed": "Tính lại hạn xử lý theo lịch làm việc mới",
@@ -138,8 +141,10 @@ def _build_env() -> Environment:
                        agency=_agency, role=lambda r: ROLES.get(r, r), summary=summary,
                        event=lambda k: EVENT_NAMES.get(k, k),
                        reason=lambda r: REASONS.get(r, r),
-                       urgency=lambda lv: URGENCY_NAMES.get(lv, lv))
-    env.globals.update(TOPICS=TOPICS, FLAGS=FLAGS, CHANNELS=CHANNELS, ROLES=ROLES,
+                       urgency=lambda lv: URGENCY_NAMES.get(lv, lv),
+                       kind=lambda k: CONDUCT_LABELS.get(k, k))
+    env.globals.update(TOPICS=TOPICS, FLAGS=FLAGS, CONDUCT_KINDS=CONDUCT_LABELS,
+                       CHANNELS=CHANNELS, ROLES=ROLES,
                        STATUS_NAMES={s.value: n for s, n in STATUS_NAMES.items()},
                        now_utc=utcnow, soon_utc=lambda: utcnow() + DUE_SOON)
     return env
