@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
+from sqlalchemy import select
+
+from triage.db import session_scope
+from triage.tickets.models import Caller, Ticket
 
 # Rows say when the call came, within the import window (a month back): dated from today.
 TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).replace(hour=0, minute=0, second=0,
@@ -131,3 +135,16 @@ def test_a_file_imported_twice_does_not_double(client: TestClient) -> None:
     more = CONSOLE_WORDS + f"Cây đổ chắn đường ấp 2,Zalo,,{ago(2, '%d/%m/%Y')}\n"
     third = _import(client, more)
     assert len(third["created"]) == 1 and len(third["errors"]) == 6
+
+
+def test_an_email_column_gives_the_caller_an_address_for_the_answer(
+        client: TestClient) -> None:
+    body = ("Nội dung,Số điện thoại,E-mail\n"
+            "Đèn đường ấp 2 xã Mỹ Hiệp tắt cả tuần,0912345678,chi.ba@example.vn\n"
+            "Nước sinh hoạt có mùi lạ,0912345679,khong-phai-email\n")
+    result = _import(client, body)
+    assert [(e["row"], e["code"]) for e in result["errors"]] == [(3, "invalid_email")]
+    [created] = result["created"]
+    with session_scope() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.code == created)).one()
+        assert s.get(Caller, ticket.caller_id).email == "chi.ba@example.vn"

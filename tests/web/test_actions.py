@@ -366,3 +366,23 @@ def test_the_desk_corrects_the_kind_of_a_conduct_complaint(user: UserFactory) ->
     assert "Nhũng nhiễu, đòi hoặc gợi ý tiền" in shown and "Sửa loại hành vi" in shown
     assert op.post(f"/xem-xet/{code}", {"action": "kinds", "kinds": ["hoi_lo"]}
                    ).status_code == 422
+
+
+def test_the_desk_takes_the_callers_email_and_refuses_a_wrong_one(user: UserFactory) -> None:
+    op = user("operator")
+    page = op.get("/tiep-nhan").text
+    assert 'type="email" name="email"' in page
+    data = {"text": "Rác ứ đọng ở đầu hẻm 5 phường Mỹ Phú cả tuần.", "channel": "web",
+            "name": "Lê Thị Hoa", "phone": "0912345670", "email": "hoa.le@example.vn",
+            "address": "", "topic": "moi_truong", "agency": AGENCY_A, "action": "accept",
+            "idem": "e-mail-1"}
+    filed = op.post("/tiep-nhan", data)
+    assert filed.status_code == 303, filed.text
+    code = re.search(r"code=([0-9A-Z-]+)", filed.headers["location"])
+    assert code
+    with db.session_scope() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.code == code.group(1))).one()
+        assert ticket.caller is not None and ticket.caller.email == "hoa.le@example.vn"
+    wrong = op.post("/tiep-nhan", {**data, "email": "hoa.le@", "idem": "e-mail-2"})
+    assert wrong.status_code == 422 and "e-mail không hợp lệ" in wrong.text
+    assert 'value="hoa.le@"' in wrong.text  # nothing typed is lost

@@ -39,6 +39,7 @@ HEADERS = {
     "caller name": "name", "ho ten": "name", "name": "name", "ho va ten": "name",
     "caller phone": "phone", "so dien thoai": "phone", "phone": "phone",
     "caller address": "address", "dia chi": "address", "address": "address",
+    "caller email": "email", "email": "email", "e-mail": "email", "thu dien tu": "email",
     "received at": "received_at", "thoi diem tiep nhan": "received_at",
     "ngay tiep nhan": "received_at",
     "idempotency key": "key", "ma nguon": "key",
@@ -111,7 +112,7 @@ def _complaint(values: dict[str, Any]) -> tuple[ComplaintIn | None, list[ImportR
         if value is not None:
             payload[field] = value
     payload.setdefault("channel", "phone")
-    caller = {k: str(values[k]) for k in ("name", "phone", "address") if values.get(k)}
+    caller = {k: str(values[k]) for k in ("name", "phone", "email", "address") if values.get(k)}
     if caller:
         payload["caller"] = caller
     try:

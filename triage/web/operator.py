@@ -62,7 +62,7 @@ def _entry_page(request: Request, principal: Principal, *, values: dict[str, Any
                   created=created, idem=secrets.token_urlsafe(16))
 
 
-EMPTY = {"channel": "phone", "name": "", "phone": "", "address": "", "text": "",
+EMPTY = {"channel": "phone", "name": "", "phone": "", "email": "", "address": "", "text": "",
          "topic": "", "flags": [], "agency": ""}
 
 
@@ -75,8 +75,12 @@ def entry_form(request: Request, principal: PrincipalDep, session: SessionDep) -
                        created=desk.filed(ticket) if ticket is not None else None)
 
 
+# What the desk asks of the caller; the e-mail is where the answer's survey link goes too.
+CALLER_FIELDS = ("name", "phone", "email", "address")
+
+
 def _complaint(values: dict[str, Any]) -> ComplaintIn:
-    caller = {k: values[k] for k in ("name", "phone", "address") if values[k].strip()}
+    caller = {k: values[k].strip() for k in CALLER_FIELDS if values[k].strip()}
     return ComplaintIn.model_validate({"text": values["text"], "channel": values["channel"],
                                        **({"caller": caller} if caller else {})})
 
@@ -88,6 +92,7 @@ def entry_submit(
     channel: Annotated[str, Form(max_length=16)] = "phone",
     name: Annotated[str, Form(max_length=200)] = "",
     phone: Annotated[str, Form(max_length=40)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
     address: Annotated[str, Form(max_length=500)] = "",
     topic: Annotated[str, Form(max_length=40)] = "",
     flags: Annotated[list[str], Form(max_length=10)] = [],  # noqa: B006 (FastAPI copies it)
@@ -97,7 +102,7 @@ def entry_submit(
 ) -> Response:
     require(request, principal, *ENTRY_ROLES)
     values = {"channel": channel if channel in CHANNELS else "phone", "name": name,
-              "phone": phone, "address": address, "text": text, "topic": topic,
+              "phone": phone, "email": email, "address": address, "text": text, "topic": topic,
               "flags": flags, "agency": agency}
     suggestion = desk.suggest(text, overlay.router(session, utcnow()), session) if text.strip() \
         else None
