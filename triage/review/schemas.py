@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,33 +22,34 @@ def check_topic(value: str | None) -> str | None:
     return value
 
 
-def check_flags(value: list[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    unknown = [f for f in value if f not in FLAGS]
-    if unknown:
-        raise PydanticCustomError("unknown_flag", "Dấu hiệu không có trong danh mục: "
-                                  "{unknown}; các mã dấu hiệu: {allowed}.",
-                                  {"unknown": ", ".join(unknown), "allowed": ", ".join(FLAGS)})
-    return sorted(set(value))
+def _codes_of(allowed: Iterable[str], error: str, what: str
+              ) -> Callable[[list[str] | None], list[str] | None]:
+    """A validator of a list of codes from ``allowed``: sorted, each once; an unknown one
+    is refused with the allowed codes (``what``: the codes' name in the message)."""
+    known = tuple(allowed)
+
+    def check(value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise PydanticCustomError(error, "{what} không có trong danh mục: {unknown}; "
+                                      "các mã: {allowed}.",
+                                      {"what": what, "unknown": ", ".join(unknown),
+                                       "allowed": ", ".join(known)})
+        return sorted(set(value))
+
+    return check
+
+
+check_flags = _codes_of(FLAGS, "unknown_flag", "Dấu hiệu")
+check_kinds = _codes_of(CONDUCT_KINDS, "unknown_kind", "Loại hành vi")
 
 
 def clean_note(value: str | None) -> str | None:
     if value is None:
         return None
     return clean_text(value) or None
-
-
-def check_kinds(value: list[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    unknown = [k for k in value if k not in CONDUCT_KINDS]
-    if unknown:
-        raise PydanticCustomError("unknown_kind", "Loại hành vi không có trong danh mục: "
-                                  "{unknown}; các loại: {allowed}.",
-                                  {"unknown": ", ".join(unknown),
-                                   "allowed": ", ".join(CONDUCT_KINDS)})
-    return sorted(set(value))
 
 
 Topic = Annotated[str | None, Field(max_length=40), AfterValidator(check_topic)]
