@@ -224,3 +224,34 @@ def test_a_person_setting_thai_do_in_review_gets_the_kinds_read(database: str) -
         route(s, ticket, Labels(flags=["thai_do"], agency_code=AGENCY_B), actor="op",
               now=utcnow())
         assert [k["kind"] for k in ticket.conduct_kinds or []] == ["nhung_nhieu"]
+
+
+def test_evaluate_conduct_scores_a_labelled_file_as_written_and_stripped(
+        tmp_path: Path) -> None:
+    """``triage evaluate-conduct FILE``: per-kind P/R/F1 on any file of text and kinds."""
+    import typer
+    from typer.testing import CliRunner
+
+    from triage.understand.cli import evaluate_conduct
+
+    path = tmp_path / "real.jsonl"
+    rows = [{"text": text, "kinds": sorted(kinds)} for text, kinds in CLEAR[:4]]
+    rows.append({"text": "Cán bộ xã tận tình, chu đáo, tôi rất hài lòng.", "kinds": []})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    app = typer.Typer()
+    app.command()(evaluate_conduct)
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate-conduct", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    expected = scores(get_conduct_reader(), read_eval(path))
+    assert metrics["written"] == expected
+    assert metrics["written"]["cases"] == 5
+    assert metrics["written"]["nhung_nhieu"]["support"] == 1
+    assert metrics["stripped"] == scores(get_conduct_reader(), read_eval(path), stripped=True)
+    text = runner.invoke(app, ["evaluate-conduct", str(path)])
+    assert text.exit_code == 0 and "vo_trach_nhiem" in text.output and "bỏ dấu" in text.output
+    missing = runner.invoke(app, ["evaluate-conduct", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 1
