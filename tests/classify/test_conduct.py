@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from triage.classify.conduct import (
@@ -224,3 +225,62 @@ def test_a_person_setting_thai_do_in_review_gets_the_kinds_read(database: str) -
         route(s, ticket, Labels(flags=["thai_do"], agency_code=AGENCY_B), actor="op",
               now=utcnow())
         assert [k["kind"] for k in ticket.conduct_kinds or []] == ["nhung_nhieu"]
+
+
+def test_evaluate_conduct_scores_a_labelled_file_as_written_and_stripped(
+        tmp_path: Path) -> None:
+    """``triage evaluate-conduct FILE``: per-kind P/R/F1 on any file of text and kinds."""
+    import typer
+    from typer.testing import CliRunner
+
+    from triage.understand.cli import evaluate_conduct
+
+    path = tmp_path / "real.jsonl"
+    rows = [{"text": text, "kinds": sorted(kinds)} for text, kinds in CLEAR[:4]]
+    rows.append({"text": "Cán bộ xã tận tình, chu đáo, tôi rất hài lòng.", "kinds": []})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    app = typer.Typer()
+    app.command()(evaluate_conduct)
+    app.command("noop")(lambda: None)
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate-conduct", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    expected = scores(get_conduct_reader(), read_eval(path))
+    assert metrics["written"] == expected
+    assert metrics["written"]["cases"] == 5
+    assert metrics["written"]["nhung_nhieu"]["support"] == 1
+    assert metrics["stripped"] == scores(get_conduct_reader(), read_eval(path), stripped=True)
+    text = runner.invoke(app, ["evaluate-conduct", str(path)])
+    assert text.exit_code == 0 and "vo_trach_nhiem" in text.output and "bỏ dấu" in text.output
+    missing = runner.invoke(app, ["evaluate-conduct", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 1
+
+
+def test_a_complaint_with_no_kind_over_its_threshold_keeps_its_likeliest_over_the_floor(
+        ) -> None:
+    """The fill floor: with every threshold out of reach, a complaint gets its most likely
+    kind (one) when that kind scores at least the floor, none without a floor, and nothing
+    is added beside a cue's kind."""
+    import copy
+
+    shipped = get_conduct_reader().model
+    assert shipped is not None and "fill_floor" in shipped.meta
+
+    def reader(floor: float | None, cues: tuple = ()) -> ConductReader:
+        model = copy.copy(shipped)
+        model.meta = {**shipped.meta, "fill_floor": floor}
+        model.flag_thresholds = np.full(len(KINDS), 0.999, dtype=np.float32)
+        return ConductReader(model, cues)
+
+    text = ("Muốn hồ sơ đi nhanh thì phải gửi anh cán bộ địa chính ba triệu, "
+            "không gửi thì cứ nằm đó.")
+    kinds = reader(0.0).read(text)
+    assert [k.kind for k in kinds] == ["nhung_nhieu"] and kinds[0].score < 0.999
+    assert kinds[0].cue.startswith("Mô hình")
+    assert reader(None).read(text) == []
+    assert reader(0.9999).read(text) == []
+    cued = reader(0.0, load_cues()).read("Cán bộ xã quát tháo người dân đến nộp đơn.")
+    assert [k.kind for k in cued] == ["thieu_ton_trong"]
+    assert cued[0].cue.startswith("Cụm từ")

@@ -108,7 +108,11 @@ def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
 
 
 class ConductReader(CueReader[Cue]):
-    def _model_kinds(self, norm: NormalizedText) -> dict[str, ConductKind]:
+    def _model_kinds(self, norm: NormalizedText, cued: bool) -> dict[str, ConductKind]:
+        """The kinds over their thresholds. A complaint about conduct reports at least one
+        kind: when none is over its threshold and no cue was found (``cued``), the most
+        likely kind is kept if it scores at least the model's ``fill_floor`` (chosen with
+        the thresholds; praise stays below it)."""
         model = self.model
         assert model is not None
         doc = make_doc(norm, model.features.segmented)
@@ -117,11 +121,15 @@ class ConductReader(CueReader[Cue]):
             return {}
         decision = val @ model.weights[idx] + model.bias
         _, flag_p = model.probabilities(decision[None, :])
+        chosen = [int(j) for j in np.flatnonzero(flag_p[0] >= model.flag_thresholds)]
+        floor = model.meta.get("fill_floor")
+        if not chosen and not cued and floor is not None and flag_p[0].max() >= floor:
+            chosen = [int(flag_p[0].argmax())]
         out: dict[str, ConductKind] = {}
         n = len(model.topics)
-        for j in np.flatnonzero(flag_p[0] >= model.flag_thresholds):
-            words = ", ".join(model.explain(idx, val, [n + int(j)], doc)[:3])
-            kind = model.flags[int(j)]
+        for j in chosen:
+            words = ", ".join(model.explain(idx, val, [n + j], doc)[:3])
+            kind = model.flags[j]
             out[kind] = ConductKind(kind, round(float(flag_p[0][j]), 4),
                                     f"Mô hình: {words}" if words else "Mô hình")
         return out
@@ -132,8 +140,10 @@ class ConductReader(CueReader[Cue]):
         """The kinds `text` reports, in KINDS order (empty: none recognised, e.g. praise).
         ``prepared``, ``analyzed``: the text's forms when the caller has them already."""
         norm, problem = analyzed or analyze(text, prepared=prepared)
-        found = self._model_kinds(norm) if self.model is not None and problem is None else {}
-        for kind, cue in match_cues(norm.stripped, self.cues, norm.accented).items():
+        cued = match_cues(norm.stripped, self.cues, norm.accented)
+        found = (self._model_kinds(norm, bool(cued))
+                 if self.model is not None and problem is None else {})
+        for kind, cue in cued.items():
             # The phrase reads better than the model's words; the model's score is kept.
             note = f" ({cue.note})" if cue.note else ""
             score = found[kind].score if kind in found else 1.0

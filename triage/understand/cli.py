@@ -295,3 +295,34 @@ def train_conduct(
         if name in metrics:
             f1 = ", ".join(f"{k} {metrics[name][k]['f1']}" for k in KINDS)
             typer.echo(f"  F1 trên {title}: {f1}")
+
+
+def evaluate_conduct(
+    file: Annotated[Path, typer.Argument(help="Tệp JSONL có nhãn loại hành vi: mỗi dòng "
+                                              "`text` và `kinds` (danh sách loại).")],
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+) -> None:
+    """Đo bộ đọc loại hành vi hiện tại (mô hình và cụm từ) trên một tệp phản ánh `thai_do`
+    có nhãn: độ chính xác, độ phủ và F1 từng loại, như đã viết và khi bỏ dấu."""
+    from triage.classify.conduct import KINDS, get_conduct_reader
+    from triage.classify.conduct_train import read_eval, scores
+
+    try:
+        cases = read_eval(file)
+    except (OSError, ValueError, KeyError) as exc:
+        typer.echo(f"Không đọc được {file}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    reader = get_conduct_reader()
+    metrics = {"written": scores(reader, cases), "stripped": scores(reader, cases, stripped=True)}
+    if as_json:
+        typer.echo(json.dumps(metrics, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"{len(cases)} phản ánh có nhãn.")
+    for name, title in (("written", "như đã viết"), ("stripped", "bỏ dấu")):
+        m = metrics[name]
+        typer.echo(f"{title}: khớp hoàn toàn {m['exact']:.1%}")
+        typer.echo(f"  {'loại':<16} {'P':>6} {'R':>6} {'F1':>6} {'số':>4}")
+        for k in KINDS:
+            c = m[k]
+            typer.echo(f"  {k:<16} {_num(c['precision']):>6} {_num(c['recall']):>6} "
+                       f"{_num(c['f1']):>6} {c['support']:>4}")
