@@ -53,6 +53,8 @@ REVIEW_REASONS: dict[str, str] = {
     "uncertain_topic": "Chưa chắc chắn về lĩnh vực.",
     "uncertain_tre_han": "Chưa chắc chắn có trễ hạn giải quyết hồ sơ hay không.",
     "uncertain_thai_do": "Chưa chắc chắn có phản ánh thái độ công chức hay không.",
+    "conduct_cue": "Có cụm từ về thái độ công chức (đòi tiền, hạch sách, đùn đẩy…) mà mô "
+                   "hình chưa nhận ra: cần xác nhận dấu hiệu thái độ.",
     "truncated": "Nội dung quá dài, chỉ phần đầu được dùng để phân loại.",
 }
 

@@ -10,15 +10,17 @@ routed like the same words in Unicode."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from triage.classify.conduct import ConductKind, conduct_kinds
+from triage.classify.conduct import FLAG as CONDUCT_FLAG
+from triage.classify.conduct import ConductKind, conduct_kinds, load_cues, match_cues
 from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
 from triage.routing.learned import Suggestion, suggest
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
-from triage.text.normalize import analyze, prepare
+from triage.settings import get_settings
+from triage.text.normalize import NormalizedText, analyze, prepare
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,25 @@ class Understanding:
     conduct_kinds: tuple[ConductKind, ...] = ()
 
 
+def with_conduct_cue(result: Classification, analyzed: tuple[NormalizedText, str | None]
+                     ) -> Classification:
+    """The classification with thai_do raised where the complaint names conduct in words
+    of the conduct-kind cue list ("dúi tiền", "ăn chặn", "chạy tới chạy lui", ...) and the
+    topic model, which reads every word of a long story at once, gave thai_do at least
+    ``conduct_cue_floor`` but less than its threshold. Such a complaint goes to review
+    (``conduct_cue``): the cue is a reason to ask, not a certainty."""
+    floor = get_settings().conduct_cue_floor
+    norm, problem = analyzed
+    if (problem is not None or CONDUCT_FLAG in result.flags
+            or result.flag_scores.get(CONDUCT_FLAG, 0.0) < floor
+            or not match_cues(norm.stripped, load_cues(), norm.accented)):
+        return result
+    reasons = [*result.review_reasons, "conduct_cue"]
+    raised = {*result.flags, CONDUCT_FLAG}
+    return replace(result, flags=[f for f in result.flag_scores if f in raised],
+                   needs_review=True, review_reasons=reasons)
+
+
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
                flags: Sequence[str] | None = None, router: Router | None = None
                ) -> Understanding:
@@ -49,7 +70,7 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     result = urgency = analyzed = None
     if classifier is not None:
         analyzed = analyze(text, prepared=repaired)  # the models read the same words
-        result = classifier.classify(text, analyzed=analyzed)
+        result = with_conduct_cue(classifier.classify(text, analyzed=analyzed), analyzed)
         urgency = get_urgency_reader().read(text, analyzed=analyzed)
     if result is not None:
         topic = result.topic if topic is None else topic
@@ -59,6 +80,6 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     decision = decide_place(topic, labels, place, router)
     learned = suggest(repaired[0], topic, labels, place, decision, router)
     kinds = tuple(conduct_kinds(text, labels, analyzed or analyze(text, prepared=repaired))
-                  ) if "thai_do" in labels else ()
+                  ) if CONDUCT_FLAG in labels else ()
     return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency,
                          learned, kinds)
