@@ -40,13 +40,13 @@ CONCEPTS_PATH = ROOT / "data" / "cases" / "concepts.csv"
 # of one street that name different problems are different events.
 CONCEPT_WEIGHT = 8.0
 # How much of the score is the problems named (the rest: the words shared).
-PROBLEM_SHARE = 0.6
+PROBLEM_SHARE = 0.7
 # Two problems of one family ("cap_nuoc": a burst pipe, muddy water) agree this much.
 FAMILY_CREDIT = 0.5
 # The problems named count in full only once the texts share this much of their words
 # (weighted): two reports of a fallen tree on two streets of one ward name the same
 # problem, and only their places (the words) tell them apart.
-GATE = 0.1
+GATE = 0.15
 # What the problems named still count when the two texts name different places.
 PLACE_CONFLICT = 0.0
 # Texts naming no known problem are scored on their words alone: min(1, WORDS_ONLY x the
@@ -58,7 +58,7 @@ PLACE_CONFLICT = 0.0
 # problems of one place. Chosen for precision on every labelled set, the fourth blind set
 # included (see models/cases/MODEL_CARD.md): a looser 3.0 found more repeats and linked
 # different problems of one school or one park.
-WORDS_ONLY = 1.5
+WORDS_ONLY = 2.0
 NAME_SHARE = 0.0
 UNSEEN_SHARE = 0.5
 # When only one of the two texts names a known problem (the other says it in words the
@@ -71,6 +71,17 @@ _WORD_RE = re.compile(r"[a-z]+")
 # ("hẻm 12", "số 45", "khóm 2"). Lower-case text names no place this way.
 _NAMED_UNITS = frozenset(["ap", "khom", "hem", "duong", "cho", "cau", "rach", "kenh", "song",
                           "xom", "to", "ngo", "kiet", "tuyen"])
+# The place words a lower-case text names a place after, and the words after them that
+# describe the place rather than name it.
+_LOWER_UNITS = frozenset(["ap", "khom", "hem", "duong", "dg", "cho", "rach", "kenh", "xom",
+                          "tuyen", "kdc"])
+_NOT_NAMES_TEXT = """
+dal dan be tong nhua dat sinh nat bet xuong cap hu hong lon nho chinh noi bo nay kia sau
+truoc gan canh ngap lay lun sut nuoc rac toi sang tren duoi giua ngoai dau cuoi doan khuc
+cong moi cu ben phia hai so nguoi dan ca xa huyen tinh thi tran phuong nha di ngang qua
+bi luon hoai het ngay dem khi mua chay dong nguy hiem vo tung pho khu
+"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "to", "ngo", "kiet", "tuyen", "lo"])
 # Landmarks a report places its problem by, as typed (with diacritics) and as folded
 # text writes them (where a folded word is ambiguous, "cho" for chợ/cho/chó/chỗ, only
@@ -116,16 +127,50 @@ class Score:
     shared: tuple[str, ...]  # the rarest shared words, for the reason shown to people
 
 
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    pattern: re.Pattern[str]  # the folded cue phrases
+    # Folded cue -> the ways the list writes it with diacritics ("so do" -> {"sổ đỏ"}); a
+    # cue the list writes only folded is not here and matches however it is typed.
+    written: dict[str, frozenset[str]]
+
+
 @lru_cache(maxsize=1)
-def concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The problems people name, each with its folded cue phrases (data/cases/concepts.csv)."""
+def concepts() -> tuple[Concept, ...]:
+    """The problems people name, each with its cue phrases (data/cases/concepts.csv)."""
     out = []
     with CONCEPTS_PATH.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            cues = "|".join(re.escape(strip_accents(c.strip().lower()))
-                            for c in row["cues"].split("|") if c.strip())
-            out.append((row["concept"], re.compile(rf"\b(?:{cues})\b")))
+            phrases = [" ".join(c.strip().lower().split()) for c in row["cues"].split("|")
+                       if c.strip()]
+            forms: dict[str, set[str]] = {}
+            for phrase in phrases:
+                forms.setdefault(strip_accents(phrase), set()).add(phrase)
+            cues = "|".join(_cue_regex(plain) for plain in sorted(forms, key=len, reverse=True))
+            written = {plain: frozenset(ws) for plain, ws in forms.items() if plain not in ws}
+            out.append(Concept(row["concept"], re.compile(rf"\b(?:{cues})\b"), written))
     return tuple(out)
+
+
+def _cue_regex(plain: str) -> str:
+    """A folded cue as a pattern: "cho ~ can" is "cho", up to three words, then "can"
+    ("chó nhà ai đó rượt cắn")."""
+    return r"(?:\s+\w+){0,3}\s+".join(re.escape(" ".join(part.split()))
+                                     for part in plain.split("~"))
+
+
+def _names_concept(concept: Concept, folded: str, accented: str) -> bool:
+    """Whether the text names the problem: a cue found in the folded text, and where the
+    text was typed with diacritics there and the list writes the cue with them, typed as
+    the list writes it ("sợ đổ" is no "sổ đỏ", "Đức" no "đục"). `accented` is the text
+    `folded` was folded from, letter for letter."""
+    for m in concept.pattern.finditer(folded):
+        forms = concept.written.get(" ".join(m.group().split()))
+        span = accented[m.start():m.end()] if len(accented) == len(folded) else ""
+        if not forms or not span or span == m.group() or " ".join(span.split()) in forms:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -158,44 +203,63 @@ def describe(shared: tuple[str, ...]) -> str:
 def words(text: str) -> frozenset[str]:
     """The content words of a complaint, accent-folded, and the problems it names
     ("#ngap") (see the module's note)."""
-    stripped = normalize(text).stripped
     # The text as typed, folded: the place names and numbers the normaliser masks
     # ("ấp An Thạnh", "hẻm 12") are what tell two reports of one problem apart.
     raw = strip_accents(text.lower())
-    found = {"#" + name for name, pattern in concepts()
-             if pattern.search(stripped) or pattern.search(raw)}
+    norm = normalize(text)
+    stripped, accented = norm.stripped, norm.accented
+    # Names written capitalised say where, not what ("Tôn Đức Thắng" names no muddy water).
+    blanked = _blank_names(text).lower()
+    folded = strip_accents(blanked)
+    found = {"#" + c.name for c in concepts()
+             if _names_concept(c, stripped, accented) or _names_concept(c, folded, blanked)}
     plain = {w for text_ in (stripped, raw) for w in _WORD_RE.findall(text_)
              if len(w) > 1 and w not in FILLERS}
     numbers = {"n" + n.lstrip("0") for n in _NUMBER_RE.findall(raw) if n.strip("0")}
     lowered = text.lower()
-    marks = {"@=" + name for name, with_marks, folded in _LANDMARKS
-             if with_marks.search(lowered) or folded.search(raw)}
+    marks = {"@=" + name for name, with_marks, without in _LANDMARKS
+             if with_marks.search(lowered) or without.search(raw)}
     return frozenset(found | plain | numbers | places(text) | marks | names(text))
 
 
 _NAME_TOKEN_RE = re.compile(r"[^\W\d_]+|[.!?:;()\n]")
 
 
-def names(text: str) -> set[str]:
-    """The words a text writes capitalised away from a sentence's start, folded, as
-    "^tan", "^quoi": the names of places (and people) the other text may write in lower
-    case ("tan quoi"); they tell where, not what."""
-    out: set[str] = set()
+def _name_spans(text: str) -> Iterable[re.Match[str]]:
+    """The words a text writes capitalised away from a sentence's start."""
     start = True
-    for token in _NAME_TOKEN_RE.findall(text):
+    for m in _NAME_TOKEN_RE.finditer(text):
+        token = m.group()
         if token in ".!?:;()\n":
             start = True
             continue
         if not start and token[0].isupper() and not token.isupper():
-            out.add("^" + strip_accents(token.lower()))
+            yield m
         start = False
-    return out
+
+
+def _blank_names(text: str) -> str:
+    """The text with its names (see names()) blanked, letter for letter."""
+    chars = list(text)
+    for m in _name_spans(text):
+        chars[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
+def names(text: str) -> set[str]:
+    """The words a text writes capitalised away from a sentence's start, folded, as
+    "^tan", "^quoi": the names of places (and people) the other text may write in lower
+    case ("tan quoi"); they tell where, not what."""
+    return {"^" + strip_accents(m.group().lower()) for m in _name_spans(text)}
 
 
 def places(text: str) -> set[str]:
     """The places a text names, as "@my+thoi", "@12" (see _NAMED_UNITS)."""
     tokens = re.findall(r"[^\W\d_]+|\d+", text)
     folded = [strip_accents(t.lower()) for t in tokens]
+    # A text typed in lower case without diacritics ("ap phu hoa ko co xe rac") names its
+    # places in the two words after a place word, unless they describe it ("duong dal").
+    lower_case = strip_accents(text) == text and not any(True for _ in _name_spans(text))
     out: set[str] = set()
     for i, unit in enumerate(folded[:-1]):
         nxt = tokens[i + 1]
@@ -212,6 +276,11 @@ def places(text: str) -> set[str]:
             name.append(fold)
         if name:
             out.add("@" + "+".join(name))
+        elif lower_case and unit in _LOWER_UNITS:
+            name = folded[i + 1:i + 3]
+            if len(name) == 2 and not any(w.isdigit() or w in FILLERS or w in _NOT_NAMES
+                                          for w in name):
+                out.add("@" + "+".join(name))
     return out
 
 
@@ -278,7 +347,7 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
     total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
     text = inter / total if total else 0.0
     if ca or cb:
-        named = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
+        named = _named(ca, cb, a, b)
         named *= min(1.0, text / GATE) if GATE else 1.0
         if other_places(a, b):
             named *= PLACE_CONFLICT
@@ -311,6 +380,11 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
     total = sum(weigh(w) for w in union)
     return sum(weigh(w) for w in a & b) / total if total else 0.0
+
+
+def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -> float:
+    """How far the problems two texts name agree (see _agree)."""
+    return (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:
