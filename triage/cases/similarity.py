@@ -5,18 +5,22 @@ case, abbreviations and teen-code expanded, numbers and names masked, diacritics
 removed) and are folded as typed, then become a set of tokens: content words (masks and
 filler words dropped), the problems the text names ("#cay_nga", from the cue phrases of
 data/cases/concepts.csv, each problem in a family of problems one event is named by),
-and the places it names ("@my+thoi" after a place word, "@12" for "hẻm 12", "@=cho"
-for a landmark). The score is mostly whether the two name the same problems (a problem
-of the same family counts half), counted once their words overlap a little and not at
-all when they name different places; the rest is the weighted Jaccard of the words,
+and the places it names ("@my+thoi" after a place word, "@12" for "hẻm 12", "@=cho" for
+a landmark; a text typed in lower case without diacritics by the two words after a place
+word, "ap phu hoa" as "@phu+hoa"). A cue the list writes with diacritics must be typed
+with them where the text has them ("sợ đổ" is no "sổ đỏ"), and capitalised names are
+blanked before cues are read ("Tôn Đức Thắng" is no "đục"). The score is mostly whether
+the two name the same problems (a problem of the same family counts half), counted once
+their words overlap a little, less when one names a place the other never writes and not
+at all when they name different places; the rest is the weighted Jaccard of the words,
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
 built by ``build_idf``). Where the list has nothing to say (neither text names a known
 problem, or only one does), the topic words decide on their own: the same Jaccard with
 numbers left out, the words either text writes as a name ("^tan" for "Tân") or in a
 place not counted and words the corpus never had (mostly names) at half weight, so that
-shared place names link nothing. Token sets
-ignore order; the stored form of a ticket's set (``case_keys.words``) lets the lookup
-score candidates without normalising their text again."""
+shared place names link nothing. Token sets ignore order; the stored form of a ticket's
+set (``case_keys.words``) lets the lookup score candidates without normalising their
+text again."""
 
 from __future__ import annotations
 
@@ -41,14 +45,20 @@ CONCEPTS_PATH = ROOT / "data" / "cases" / "concepts.csv"
 CONCEPT_WEIGHT = 8.0
 # How much of the score is the problems named (the rest: the words shared).
 PROBLEM_SHARE = 0.7
+# How much of the problems' agreement is whether the two name one problem at all (the rest:
+# the share of all the problems they name that agree).
+BEST_SHARE = 0.5
 # Two problems of one family ("cap_nuoc": a burst pipe, muddy water) agree this much.
 FAMILY_CREDIT = 0.5
 # The problems named count in full only once the texts share this much of their words
 # (weighted): two reports of a fallen tree on two streets of one ward name the same
 # problem, and only their places (the words) tell them apart.
 GATE = 0.15
-# What the problems named still count when the two texts name different places.
+# What the problems named still count when the two texts name different places, and when
+# one names a place the other never writes ("đường Phạm Văn Đồng" against "le van tam p11
+# ngap"): one problem type on two streets of a ward is two events.
 PLACE_CONFLICT = 0.0
+PLACE_UNCONFIRMED = 0.7
 # Texts naming no known problem are scored on their words alone: min(1, WORDS_ONLY x the
 # weighted Jaccard of their topic words), where a word either text writes as a name
 # ("Tân Quới", "Tràm Chim") or in a place it names weighs NAME_SHARE of its rarity, and a
@@ -168,9 +178,23 @@ def _names_concept(concept: Concept, folded: str, accented: str) -> bool:
     for m in concept.pattern.finditer(folded):
         forms = concept.written.get(" ".join(m.group().split()))
         span = accented[m.start():m.end()] if len(accented) == len(folded) else ""
-        if not forms or not span or span == m.group() or " ".join(span.split()) in forms:
+        if not forms or not span or _typed_as(" ".join(span.split()), m.group(), forms):
             return True
     return False
+
+
+def _typed_as(span: str, folded: str, forms: frozenset[str]) -> bool:
+    """Whether the span is the cue as the list writes it: typed without diacritics, as
+    written, or for a cue of several words with a single letter's marks mistyped ("ngâp
+    nước"). A one-word cue the list writes with diacritics needs them: folded, "duc",
+    "muoi" and "bui" are as often a name, "mười" and "bùi" ("đục", "muỗi", "bụi")."""
+    if span in forms:
+        return True
+    if " " not in folded:
+        return False
+    return span == folded or any(
+        len(form) == len(span) and sum(x != y for x, y in zip(form, span, strict=True)) <= 1
+        for form in forms)
 
 
 @lru_cache(maxsize=1)
@@ -309,6 +333,17 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
         and not any(_named_in(p, a) for p in pb)
 
 
+def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether the two name one place by its name, or neither names one: a place one names
+    ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
+    a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
+    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
+    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
+    if not pa and not pb:
+        return True
+    return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
+
+
 def stored(words_: Iterable[str]) -> str:
     return " ".join(sorted(words_))
 
@@ -351,6 +386,8 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         named *= min(1.0, text / GATE) if GATE else 1.0
         if other_places(a, b):
             named *= PLACE_CONFLICT
+        elif not same_place(a, b):
+            named *= PLACE_UNCONFIRMED
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
         if bool(ca) != bool(cb) and not other_places(a, b):
             value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
@@ -383,8 +420,17 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -> float:
-    """How far the problems two texts name agree (see _agree)."""
-    return (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
+    """How far the problems two texts name agree: BEST_SHARE whether they name one problem
+    at all (FAMILY_CREDIT for one family), the rest the share of all the problems they name
+    that agree (see _agree), so that a wording naming a second problem in passing ("ngập ... kẹt
+    xe") still reads as the same report, and one naming only that second problem less so."""
+    if not ca or not cb:
+        return 0.0
+    family = families()
+    best = 1.0 if set(ca) & set(cb) else FAMILY_CREDIT if (
+        {family.get(w) for w in ca} & {family.get(w) for w in cb}) else 0.0
+    share = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb))
+    return BEST_SHARE * best + (1 - BEST_SHARE) * share
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:
