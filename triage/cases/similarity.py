@@ -79,7 +79,7 @@ ONE_SIDED = 1.5
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
-# ("hẻm 12", "số 45", "khóm 2"). Lower-case text names no place this way.
+# ("hẻm 12", "số 45", "khóm 2", "ấp 3"). Lower-case text names no place this way.
 _NAMED_UNITS = frozenset(["ap", "khom", "hem", "duong", "cho", "cau", "rach", "kenh", "song",
                           "xom", "to", "ngo", "kiet", "tuyen"])
 # The place words a lower-case text names a place after, and the words after them that
@@ -91,9 +91,11 @@ dal dan be tong nhua dat sinh nat bet xuong cap hu hong lon nho chinh noi bo nay
 truoc gan canh ngap lay lun sut nuoc rac toi sang tren duoi giua ngoai dau cuoi doan khuc
 cong moi cu ben phia hai so nguoi dan ca xa huyen tinh thi tran phuong nha di ngang qua
 bi luon hoai het ngay dem khi mua chay dong nguy hiem vo tung pho khu
+tha rong can dai du ruot sua chet
 """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
-_NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "to", "ngo", "kiet", "tuyen", "lo"])
+_NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "ap", "to", "ngo", "kiet", "tuyen",
+                             "lo"])
 # Landmarks a report places its problem by, as typed (with diacritics) and as folded
 # text writes them (where a folded word is ambiguous, "cho" for chợ/cho/chó/chỗ, only
 # the contexts that make it a place): two reports of one ward's toilets, one at the
