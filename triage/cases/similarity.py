@@ -94,6 +94,14 @@ bi luon hoai het ngay dem khi mua chay dong nguy hiem vo tung pho khu
 tha rong can dai du ruot sua chet
 """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Family names streets are named after ("Lê Duẩn", "Trần Hưng Đạo"), those whose folded
+# form is seldom an everyday word at the start of a complaint.
+_FAMILY_NAMES = frozenset(["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vo", "do",
+                           "ngo", "ly", "ton", "hung", "mac"])
+# Words that follow a street's name rather than belong to it ("le duan truoc sieu thi").
+_AFTER_STREET = frozenset(["truoc", "sau", "gan", "doan", "khuc", "mua", "ngap", "cay", "den",
+                           "rac", "nuoc", "so", "toi", "sang", "troi", "dem", "chieu", "ngay",
+                           "hu", "bi", "nga", "duong", "hem", "cho", "cau"])
 _NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "ap", "to", "ngo", "kiet", "tuyen",
                              "lo"])
 # Landmarks a report places its problem by, as typed (with diacritics) and as folded
@@ -318,7 +326,27 @@ def places(text: str) -> set[str]:
             if len(name) == 2 and not any(w.isdigit() or w in FILLERS or w in _NOT_NAMES
                                           for w in name):
                 out.add("@" + "+".join(name))
+    street = _leading_street(tokens, folded, lower_case)
+    if street:
+        out.add(street)
     return out
+
+
+def _leading_street(tokens: list[str], folded: list[str], lower_case: bool) -> str | None:
+    """A text that opens with a street named after a person, without the word "đường"
+    ("le duan truoc sieu thi mua la ngap", "Tôn Đức Thắng cây bật rễ"): a family name and
+    the one or two words after it (capitalised, or any in lower-case text) that are no
+    description, as "@le+duan"."""
+    if len(tokens) < 2 or folded[0] not in _FAMILY_NAMES:
+        return None
+    name = [folded[0]]
+    for token, fold in zip(tokens[1:3], folded[1:3], strict=False):
+        if token.isdigit() or (fold in FILLERS and fold not in ("van", "thi")) \
+                or fold in _AFTER_STREET or fold in _NAMED_UNITS \
+                or not (lower_case or token[0].isupper()):
+            break
+        name.append(fold)
+    return "@" + "+".join(name) if len(name) > 1 else None
 
 
 def _named_in(place: str, other: frozenset[str]) -> bool:
