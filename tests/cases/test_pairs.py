@@ -1,7 +1,7 @@
 """Automatic links on our labelled sets of paired texts at the shipped threshold: precision
 >= 0.95 and recall >= 0.8 on the sets data/cases/groups.json and blind_groups.json make, and
 precision >= 0.95 on the later blind sets (blind2..9_groups.json), with the recall each
-really has (see models/cases/MODEL_CARD.md)."""
+really has, and the figures of the untouched tenth (see models/cases/MODEL_CARD.md)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND3_GROUPS_PATH, ev.BLIND3_PAIRS_PATH), (ev.BLIND4_GROUPS_PATH, ev.BLIND4_PAIRS_PATH),
     (ev.BLIND5_GROUPS_PATH, ev.BLIND5_PAIRS_PATH), (ev.BLIND6_GROUPS_PATH, ev.BLIND6_PAIRS_PATH),
     (ev.BLIND7_GROUPS_PATH, ev.BLIND7_PAIRS_PATH), (ev.BLIND8_GROUPS_PATH, ev.BLIND8_PAIRS_PATH),
-    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH)])
+    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -69,6 +69,16 @@ def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recal
     m = ev.measure(ev.scores(ev.load_pairs(pairs)))
     assert m.precision >= 0.95, m
     assert m.recall >= recall, m
+
+
+def test_the_untouched_blind_set_keeps_its_measured_figures() -> None:
+    """blind10 was written after the last change and scored once: precision 0.909, recall
+    0.647. Its wrong links are a flooded street and a flooded alley off it (hẻm 40 of the
+    same street), and two problems of one school; kept as it is, so that a change that
+    makes new text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND10_PAIRS_PATH)))
+    assert m.precision >= 0.9, m
+    assert m.recall >= 0.6, m
 
 
 def test_shared_place_names_alone_link_nothing() -> None:
