@@ -79,7 +79,8 @@ ONE_SIDED = 1.5
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
-# ("hẻm 12", "số 45", "khóm 2", "ấp 3"). Lower-case text names no place this way.
+# ("hẻm 12", "số 45", "khóm 2", "ấp 3"). Lower-case text without diacritics names its
+# places otherwise (see _LOWER_UNITS and _leading_street).
 _NAMED_UNITS = frozenset(["ap", "khom", "hem", "duong", "cho", "cau", "rach", "kenh", "song",
                           "xom", "to", "ngo", "kiet", "tuyen"])
 # The place words a lower-case text names a place after, and the words after them that
@@ -196,8 +197,8 @@ def _names_concept(concept: Concept, folded: str, accented: str) -> bool:
 
 def _typed_as(span: str, folded: str, forms: frozenset[str]) -> bool:
     """Whether the span is the cue as the list writes it: typed without diacritics, as
-    written, or for a cue of several words with a single letter's marks mistyped ("ngâp
-    nước"). A one-word cue the list writes with diacritics needs them: folded, "duc",
+    written, or for a cue of several words with one letter's mark left out ("ngâp nước").
+    A one-word cue the list writes with diacritics needs them: folded, "duc",
     "muoi" and "bui" are as often a name, "mười" and "bùi" ("đục", "muỗi", "bụi")."""
     if span in forms:
         return True
