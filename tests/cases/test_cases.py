@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from triage.agencies.models import AgencyRow
 from triage.cases.models import Case, CaseKey, CaseReport
@@ -323,3 +323,33 @@ def test_a_reraise_that_reaches_review_counts_towards_escalation(
             Notification.kind == "reraised_escalation")).all()
         assert [r.recipient for r in rows] == ["vanphong@example.vn"]
     get_settings.cache_clear()
+
+
+def test_reindexing_reads_old_index_rows_again_with_the_current_problem_list(
+        database: str) -> None:
+    """A ticket indexed before the problem list grew (its stored words name no problem)
+    is read again: its words and ward-and-problem rows become today's; a second run has
+    nothing to do."""
+    from typer.testing import CliRunner
+
+    from triage.cases.models import CaseProblem
+    from triage.cases.service import reindex
+    from triage.cases.similarity import stored, words
+    from triage.cli import app
+
+    first = routed(FLOOD[0], PHONES[0])
+    with session_scope() as s:
+        key = s.get_one(CaseKey, first)
+        key.words = " ".join(w for w in key.words.split() if not w.startswith("#"))
+        s.execute(delete(CaseProblem).where(CaseProblem.ticket_id == first))
+    with session_scope() as s:
+        assert reindex(s) == 1
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, first)
+        assert s.get_one(CaseKey, first).words == stored(words(ticket.text))
+        problems = set(s.scalars(select(CaseProblem.problem).where(
+            CaseProblem.ticket_id == first)))
+        assert "#ngap" in problems
+    result = CliRunner().invoke(app, ["cases-reindex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 ")

@@ -62,6 +62,25 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
                         for w in sorted(key_words) if w.startswith("#"))
 
 
+def reindex(session: Session, batch: int = 500) -> int:
+    """Read every indexed ticket's text again with the current problem list and place
+    rules (after data/cases/concepts.csv or the scorer changed, the stored word sets and
+    the ward-and-problem rows are those of the old list); returns the rows rewritten."""
+    ids = list(session.scalars(select(CaseKey.ticket_id).order_by(CaseKey.ticket_id)))
+    changed = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        keys = {k.ticket_id: k for k in session.scalars(
+            select(CaseKey).where(CaseKey.ticket_id.in_(chunk)))}
+        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(chunk))):
+            fresh = words(ticket.text)
+            if keys[ticket.id].words != stored(fresh):
+                remember(session, ticket, fresh)
+                changed += 1
+        session.flush()
+    return changed
+
+
 def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
              key_words: frozenset[str]) -> list[Any]:
     """The ticket ids worth scoring, each way through its own index: the same ward and
