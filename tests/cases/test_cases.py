@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from triage.agencies.models import AgencyRow
 from triage.cases.models import Case, CaseKey, CaseReport
@@ -269,3 +269,87 @@ def test_every_caller_of_the_case_is_asked_and_a_repeat_unsatisfied_goes_to_the_
         repeat = s.get_one(Ticket, ids[1])
         assert repeat.status == "needs_review"
         assert "citizen_unsatisfied" in (repeat.review_reasons or [])
+
+
+def test_rerouting_the_primary_moves_its_repeats_with_it(database: str) -> None:
+    """The operator hands a case's primary to another agency: the repeats routed only as
+    part of the case go with it (agency, deadline), without an assignment of their own."""
+    from triage.agencies.directory import load_directory
+    from triage.review.service import Labels, reroute
+
+    first, second = routed(FLOOD[0], PHONES[0]), routed(FLOOD[2], PHONES[2])
+    with session_scope() as s:
+        primary = s.get_one(Ticket, first)
+        other = next(code for code in load_directory().agencies
+                     if code != primary.agency_code)
+        reroute(s, primary, Labels(agency_code=other), actor="tdv", now=utcnow())
+    with session_scope() as s:
+        primary, repeat = s.get_one(Ticket, first), s.get_one(Ticket, second)
+        assert primary.agency_code == repeat.agency_code == other
+        assert repeat.due_at == primary.due_at and repeat.status == "routed"
+        assert s.scalars(select(Assignment).where(Assignment.ticket_id == second)).all() == []
+        events = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == second,
+                                                     TicketEvent.kind == "rerouted")).all()
+        assert [e.data["agency_code"] for e in events] == [other]
+
+
+def test_a_reraise_that_reaches_review_counts_towards_escalation(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third report of a twice-answered flood, one the classifier is unsure of, goes to
+    the operators; once they route it, the case is escalated as at intake."""
+    from triage.review.service import Labels, route
+    from triage.settings import get_settings
+
+    monkeypatch.setenv("TRIAGE_PROVINCE_OFFICE_EMAIL", "vanphong@example.vn")
+    get_settings.cache_clear()
+    for text, phone in zip(FLOOD[:2], PHONES[:2], strict=True):
+        done = routed(text, phone)
+        with session_scope() as s:
+            ticket = s.get_one(Ticket, done)
+            agency = ticket.agency_code or ""
+            resolve(s, ticket, "Đã xử lý.", actor="can-bo", agency_code=agency,
+                    now=utcnow() - timedelta(days=3))
+    unsure = report("ngap duong nguyen hue p my phu, xe ko chay dc", PHONES[2])
+    assert tasks.process_ticket(unsure) == "needs_review"
+    with session_scope() as s:
+        case = case_of(s, unsure)
+        assert case is not None and case.reraised == 2 and case.escalated_at is None
+        route(s, s.get_one(Ticket, unsure), Labels(agency_code=agency), actor="tdv",
+              now=utcnow())
+    with session_scope() as s:
+        case = case_of(s, unsure)
+        assert case is not None and case.escalated_at is not None
+        rows = s.scalars(select(Notification).where(
+            Notification.kind == "reraised_escalation")).all()
+        assert [r.recipient for r in rows] == ["vanphong@example.vn"]
+    get_settings.cache_clear()
+
+
+def test_reindexing_reads_old_index_rows_again_with_the_current_problem_list(
+        database: str) -> None:
+    """A ticket indexed before the problem list grew (its stored words name no problem)
+    is read again: its words and ward-and-problem rows become today's; a second run has
+    nothing to do."""
+    from typer.testing import CliRunner
+
+    from triage.cases.models import CaseProblem
+    from triage.cases.service import reindex
+    from triage.cases.similarity import stored, words
+    from triage.cli import app
+
+    first = routed(FLOOD[0], PHONES[0])
+    with session_scope() as s:
+        key = s.get_one(CaseKey, first)
+        key.words = " ".join(w for w in key.words.split() if not w.startswith("#"))
+        s.execute(delete(CaseProblem).where(CaseProblem.ticket_id == first))
+    with session_scope() as s:
+        assert reindex(s) == 1
+    with session_scope() as s:
+        ticket = s.get_one(Ticket, first)
+        assert s.get_one(CaseKey, first).words == stored(words(ticket.text))
+        problems = set(s.scalars(select(CaseProblem.problem).where(
+            CaseProblem.ticket_id == first)))
+        assert "#ngap" in problems
+    result = CliRunner().invoke(app, ["cases-reindex"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 ")

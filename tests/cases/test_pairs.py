@@ -1,7 +1,7 @@
 """Automatic links on our labelled sets of paired texts at the shipped threshold: precision
 >= 0.95 and recall >= 0.8 on the sets data/cases/groups.json and blind_groups.json make, and
-precision >= 0.95 on the later blind sets (blind2..5_groups.json), with the recall each
-really has (well below 0.8 on new text: see models/cases/MODEL_CARD.md)."""
+precision >= 0.95 on the later blind sets (blind2..9_groups.json), with the recall each
+really has, and the figures of the untouched tenth (see models/cases/MODEL_CARD.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def test_the_command_reports_precision_and_recall() -> None:
 @pytest.mark.parametrize(("groups", "pairs"), [
     (ev.BLIND_GROUPS_PATH, ev.BLIND_PAIRS_PATH), (ev.BLIND2_GROUPS_PATH, ev.BLIND2_PAIRS_PATH),
     (ev.BLIND3_GROUPS_PATH, ev.BLIND3_PAIRS_PATH), (ev.BLIND4_GROUPS_PATH, ev.BLIND4_PAIRS_PATH),
-    (ev.BLIND5_GROUPS_PATH, ev.BLIND5_PAIRS_PATH)])
+    (ev.BLIND5_GROUPS_PATH, ev.BLIND5_PAIRS_PATH), (ev.BLIND6_GROUPS_PATH, ev.BLIND6_PAIRS_PATH),
+    (ev.BLIND7_GROUPS_PATH, ev.BLIND7_PAIRS_PATH), (ev.BLIND8_GROUPS_PATH, ev.BLIND8_PAIRS_PATH),
+    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -57,16 +59,26 @@ def test_automatic_links_hold_on_the_blind_set() -> None:
 
 
 @pytest.mark.parametrize(("pairs", "recall"), [
-    (ev.BLIND2_PAIRS_PATH, 0.5), (ev.BLIND3_PAIRS_PATH, 0.6), (ev.BLIND4_PAIRS_PATH, 0.5),
-    (ev.BLIND5_PAIRS_PATH, 0.4)])
+    (ev.BLIND2_PAIRS_PATH, 0.95), (ev.BLIND3_PAIRS_PATH, 0.85), (ev.BLIND4_PAIRS_PATH, 0.6),
+    (ev.BLIND5_PAIRS_PATH, 0.9), (ev.BLIND6_PAIRS_PATH, 0.9), (ev.BLIND7_PAIRS_PATH, 0.9),
+    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9)])
 def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recall: float) -> None:
     """Each written before the scorer was changed for it and scored once untouched (the
-    figures in models/cases/MODEL_CARD.md). Their recall stays well below 0.8: they name
-    problems the list lacks (a fallen billboard, a crematorium's smoke, smuggling at a
-    border gate), which two reports often say in different words."""
+    figures in models/cases/MODEL_CARD.md), then tuned on once the list had grown to the
+    words people use for each problem; the fourth still names problems the list lacks."""
     m = ev.measure(ev.scores(ev.load_pairs(pairs)))
     assert m.precision >= 0.95, m
     assert m.recall >= recall, m
+
+
+def test_the_untouched_blind_set_keeps_its_measured_figures() -> None:
+    """blind10 was written after the last change and scored once: precision 0.909, recall
+    0.647. Its wrong links are a flooded street and a flooded alley off it (hẻm 40 of the
+    same street), and two problems of one school; kept as it is, so that a change that
+    makes new text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND10_PAIRS_PATH)))
+    assert m.precision >= 0.9, m
+    assert m.recall >= 0.6, m
 
 
 def test_shared_place_names_alone_link_nothing() -> None:
@@ -89,3 +101,65 @@ def test_the_reason_names_problems_and_says_when_words_are_folded() -> None:
     assert shown == "cùng nói về: ngập nước; từ chung (không dấu): duan"
     assert describe(("duan", "cong")) == "từ chung (không dấu): duan, cong"
     assert describe(()) == ""
+
+
+def test_differently_worded_reports_of_one_problem_are_linked() -> None:
+    """The words people use for one problem: a flood, a dark street, a rubbish heap, with
+    and without diacritics."""
+    from triage.cases.similarity import score, words
+
+    for first, second in [
+        ("Đường Hùng Vương ngập sâu sau mưa.",
+         "hung vuong mua xuong la thanh song, nuoc lenh lang"),
+        ("Đèn đường hẻm 3 Hùng Vương hư cả tuần.", "hem 3 hung vuong toi om, den ko sang"),
+        ("Rác đổ đầy cạnh chợ Mỹ Long.", "canh cho my long thanh bai xu ue, thui um"),
+        ("Chó thả rông ở ấp Bình Hòa cắn trẻ em.", "con tôi bị chó nhà ai ở Bình Hòa rượt cắn"),
+    ]:
+        assert score(words(first), words(second)).value >= 0.5, (first, second)
+
+
+def test_a_cue_written_with_diacritics_needs_them_where_the_text_has_them() -> None:
+    """"sợ đổ" is no "sổ đỏ", the name "Tôn Đức Thắng" no muddy water; folded text matches."""
+    from triage.cases.similarity import words
+
+    assert "#giay_chung_nhan" not in words("Cây nghiêng ra đường, sợ đổ trúng người.")
+    assert "#giay_chung_nhan" in words("Xin cấp sổ đỏ cho nhà tôi.")
+    assert "#giay_chung_nhan" in words("xin cap so do cho nha toi")
+    assert "#nuoc_sinh_hoat" not in words("Cây dầu trên đường Tôn Đức Thắng ngã ngang.")
+    assert "#nuoc_sinh_hoat" in words("nuoc may bi duc")
+
+
+def test_a_lower_case_text_names_its_place_after_a_place_word() -> None:
+    """Rubbish beside the market and rubbish uncollected in another hamlet are two
+    problems, even when one is typed in lower case without diacritics."""
+    from triage.cases.similarity import places, score, words
+
+    assert places("ap phu hoa ko co xe rac") == {"@phu+hoa"}
+    assert places("duong dal ap 2 be nat") == {"@2"}
+    assert places("cho tha rong can con nit") == set()
+    market = "Rác đổ đầy cạnh chợ Phú Hựu, hôi thối."
+    hamlet = "ap phu hoa ko co xe rac, rac de day nha"
+    assert score(words(market), words(hamlet)).value < 0.5
+
+
+def test_one_problem_in_two_numbered_hamlets_is_two_events() -> None:
+    """"ấp 1" and "ấp 4" of one commune are two places, as "hẻm 5" and "hẻm 9" are."""
+    from triage.cases.similarity import score, words
+
+    first = "Ấp 1 Phương Thịnh có con chó dại cắn ba người trong hai ngày."
+    other = "Ấp 4 Phương Thịnh cũng có chó thả rông cắn trẻ em."
+    again = "ap 1 phuong thinh co cho dai can 3 nguoi roi"
+    assert score(words(first), words(other)).value < 0.5
+    assert score(words(first), words(again)).value >= 0.5
+
+
+def test_a_street_a_lower_case_report_opens_with_is_its_place() -> None:
+    """"le duan truoc sieu thi ... ngap" and "do cong tuong ... ngap" are two streets."""
+    from triage.cases.similarity import places, score, words
+
+    assert places("le duan truoc sieu thi mua to la ngap") == {"@le+duan"}
+    assert places("Phạm Văn Đồng ngập tới yên xe") == {"@pham+van+dong"}
+    assert places("do mua lon nen ngap") == set()
+    first = "le duan truoc sieu thi mua to la ngap, xe chay qua nuoc tat vo nha"
+    assert score(words(first), words("do cong tuong mua la ngap, nuoc vo toi nha")).value < 0.5
+    assert score(words(first), words("Đường Lê Duẩn trước siêu thị mưa là ngập")).value >= 0.5

@@ -1,5 +1,6 @@
 """``triage cases-eval`` (precision and recall of automatic links on a labelled set of
-paired texts) and ``triage cases-idf`` (the word weights, from the complaint corpus)."""
+paired texts), ``triage cases-idf`` (the word weights, from the complaint corpus) and
+``triage cases-reindex`` (the repeat index read again after the problem list changed)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,15 @@ def cases_idf(
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     count = build_idf(texts)
     typer.echo(f"{count} từ -> {IDF_PATH}")
+
+
+def cases_reindex() -> None:
+    """Đọc lại toàn bộ chỉ mục phản ánh trùng sau khi danh sách vấn đề thay đổi."""
+    from triage.cases.service import reindex
+    from triage.cli import _embedded_bootstrap
+    from triage.db import session_scope
+
+    _embedded_bootstrap()
+    with session_scope() as session:
+        count = reindex(session)
+    typer.echo(f"{count} phiếu được lập chỉ mục lại")

@@ -62,6 +62,25 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
                         for w in sorted(key_words) if w.startswith("#"))
 
 
+def reindex(session: Session, batch: int = 500) -> int:
+    """Read every indexed ticket's text again with the current problem list and place
+    rules (after data/cases/concepts.csv or the scorer changed, the stored word sets and
+    the ward-and-problem rows are those of the old list); returns the rows rewritten."""
+    ids = list(session.scalars(select(CaseKey.ticket_id).order_by(CaseKey.ticket_id)))
+    changed = 0
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        keys = {k.ticket_id: k for k in session.scalars(
+            select(CaseKey).where(CaseKey.ticket_id.in_(chunk)))}
+        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(chunk))):
+            fresh = words(ticket.text)
+            if keys[ticket.id].words != stored(fresh):
+                remember(session, ticket, fresh)
+                changed += 1
+        session.flush()
+    return changed
+
+
 def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
              key_words: frozenset[str]) -> list[Any]:
     """The ticket ids worth scoring, each way through its own index: the same ward and
@@ -268,6 +287,45 @@ def after_route(session: Session, ticket: Ticket, assignment: Any, now: datetime
     session.add(TicketEvent(ticket_id=ticket.id, at=now, actor=ACTOR, kind="case_escalated",
                             data={"case_code": case.code, "reraised": case.reraised}))
     plan(session, assignment, "reraised_escalation", now)
+
+
+def routed_by_hand(session: Session, ticket: Ticket, assignment: Any, *, now: datetime) -> None:
+    """An operator routed the ticket (from review, or re-routed it): keep the repeat index
+    current, move the case's repeats with its primary, and count a re-raise that reached
+    review the way the pipeline's route step counts one (see ``after_route``)."""
+    index_routed(session, ticket)
+    follow_primary(session, ticket, now=now)
+    after_route(session, ticket, assignment, now)
+
+
+def follow_primary(session: Session, ticket: Ticket, *, now: datetime) -> list[Ticket]:
+    """The primary of an open case was routed to an agency (again): its open repeats that
+    were routed only as part of the case (no assignment of their own) take the new agency
+    and deadline with it, so the agency that gave the case up no longer holds them.
+    Returns the repeats moved."""
+    from triage.routing.service import current_assignment
+
+    case = case_of(session, ticket.id)
+    if case is None or case.primary_ticket_id != ticket.id or case.status != "open":
+        return []
+    stmt = (select(Ticket).join(CaseReport, CaseReport.ticket_id == Ticket.id)
+            .where(CaseReport.case_id == case.id, Ticket.id != ticket.id,
+                   Ticket.status.in_(OPEN), Ticket.agency_code != ticket.agency_code)
+            .order_by(Ticket.id))
+    moved: list[Ticket] = []
+    for other in session.scalars(stmt):
+        if current_assignment(session, other) is not None:
+            continue
+        previous = other.agency_code
+        other.agency_code, other.due_at, other.routed_at = (ticket.agency_code, ticket.due_at,
+                                                            now)
+        other.routing_rule = "case"
+        other.routing_reason = f"Đi theo phiếu gốc {ticket.code} của vụ việc {case.code}."
+        transition(session, other, Status.ROUTED, actor=ACTOR, kind="rerouted", now=now,
+                   data={"agency_code": ticket.agency_code, "rule": "case",
+                         "case_code": case.code, "previous_agency": previous})
+        moved.append(other)
+    return moved
 
 
 def answer_case(session: Session, ticket: Ticket, *, actor: str, agency_code: str,

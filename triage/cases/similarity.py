@@ -5,18 +5,22 @@ case, abbreviations and teen-code expanded, numbers and names masked, diacritics
 removed) and are folded as typed, then become a set of tokens: content words (masks and
 filler words dropped), the problems the text names ("#cay_nga", from the cue phrases of
 data/cases/concepts.csv, each problem in a family of problems one event is named by),
-and the places it names ("@my+thoi" after a place word, "@12" for "hẻm 12", "@=cho"
-for a landmark). The score is mostly whether the two name the same problems (a problem
-of the same family counts half), counted once their words overlap a little and not at
-all when they name different places; the rest is the weighted Jaccard of the words,
+and the places it names ("@my+thoi" after a place word, "@12" for "hẻm 12", "@=cho" for
+a landmark; a text typed in lower case without diacritics by the two words after a place
+word, "ap phu hoa" as "@phu+hoa"). A cue the list writes with diacritics must be typed
+with them where the text has them ("sợ đổ" is no "sổ đỏ"), and capitalised names are
+blanked before cues are read ("Tôn Đức Thắng" is no "đục"). The score is mostly whether
+the two name the same problems (a problem of the same family counts half), counted once
+their words overlap a little, less when one names a place the other never writes and not
+at all when they name different places; the rest is the weighted Jaccard of the words,
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
 built by ``build_idf``). Where the list has nothing to say (neither text names a known
 problem, or only one does), the topic words decide on their own: the same Jaccard with
 numbers left out, the words either text writes as a name ("^tan" for "Tân") or in a
 place not counted and words the corpus never had (mostly names) at half weight, so that
-shared place names link nothing. Token sets
-ignore order; the stored form of a ticket's set (``case_keys.words``) lets the lookup
-score candidates without normalising their text again."""
+shared place names link nothing. Token sets ignore order; the stored form of a ticket's
+set (``case_keys.words``) lets the lookup score candidates without normalising their
+text again."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import csv
 import json
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,15 +45,21 @@ CONCEPTS_PATH = ROOT / "data" / "cases" / "concepts.csv"
 # of one street that name different problems are different events.
 CONCEPT_WEIGHT = 8.0
 # How much of the score is the problems named (the rest: the words shared).
-PROBLEM_SHARE = 0.6
+PROBLEM_SHARE = 0.7
+# How much of the problems' agreement is whether the two name one problem at all (the rest:
+# the share of all the problems they name that agree).
+BEST_SHARE = 0.5
 # Two problems of one family ("cap_nuoc": a burst pipe, muddy water) agree this much.
 FAMILY_CREDIT = 0.5
 # The problems named count in full only once the texts share this much of their words
 # (weighted): two reports of a fallen tree on two streets of one ward name the same
 # problem, and only their places (the words) tell them apart.
-GATE = 0.1
-# What the problems named still count when the two texts name different places.
+GATE = 0.15
+# What the problems named still count when the two texts name different places, and when
+# one names a place the other never writes ("đường Phạm Văn Đồng" against "le van tam p11
+# ngap"): one problem type on two streets of a ward is two events.
 PLACE_CONFLICT = 0.0
+PLACE_UNCONFIRMED = 0.7
 # Texts naming no known problem are scored on their words alone: min(1, WORDS_ONLY x the
 # weighted Jaccard of their topic words), where a word either text writes as a name
 # ("Tân Quới", "Tràm Chim") or in a place it names weighs NAME_SHARE of its rarity, and a
@@ -58,7 +69,7 @@ PLACE_CONFLICT = 0.0
 # problems of one place. Chosen for precision on every labelled set, the fourth blind set
 # included (see models/cases/MODEL_CARD.md): a looser 3.0 found more repeats and linked
 # different problems of one school or one park.
-WORDS_ONLY = 1.5
+WORDS_ONLY = 2.0
 NAME_SHARE = 0.0
 UNSEEN_SHARE = 0.5
 # When only one of the two texts names a known problem (the other says it in words the
@@ -68,10 +79,32 @@ ONE_SIDED = 1.5
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that name a place: a capitalised name after one of them is the place's name
 # ("ấp Mỹ Thới", "đường Trần Phú"); a number after one of the numbered ones is its number
-# ("hẻm 12", "số 45", "khóm 2"). Lower-case text names no place this way.
+# ("hẻm 12", "số 45", "khóm 2", "ấp 3"). Lower-case text without diacritics names its
+# places otherwise (see _LOWER_UNITS and _leading_street).
 _NAMED_UNITS = frozenset(["ap", "khom", "hem", "duong", "cho", "cau", "rach", "kenh", "song",
                           "xom", "to", "ngo", "kiet", "tuyen"])
-_NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "to", "ngo", "kiet", "tuyen", "lo"])
+# The place words a lower-case text names a place after, and the words after them that
+# describe the place rather than name it.
+_LOWER_UNITS = frozenset(["ap", "khom", "hem", "duong", "dg", "cho", "rach", "kenh", "xom",
+                          "tuyen", "kdc"])
+_NOT_NAMES_TEXT = """
+dal dan be tong nhua dat sinh nat bet xuong cap hu hong lon nho chinh noi bo nay kia sau
+truoc gan canh ngap lay lun sut nuoc rac toi sang tren duoi giua ngoai dau cuoi doan khuc
+cong moi cu ben phia hai so nguoi dan ca xa huyen tinh thi tran phuong nha di ngang qua
+bi luon hoai het ngay dem khi mua chay dong nguy hiem vo tung pho khu
+tha rong can dai du ruot sua chet
+"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+# Family names streets are named after ("Lê Duẩn", "Trần Hưng Đạo"), those whose folded
+# form is seldom an everyday word at the start of a complaint.
+_FAMILY_NAMES = frozenset(["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vo", "do",
+                           "ngo", "ly", "ton", "hung", "mac"])
+# Words that follow a street's name rather than belong to it ("le duan truoc sieu thi").
+_AFTER_STREET = frozenset(["truoc", "sau", "gan", "doan", "khuc", "mua", "ngap", "cay", "den",
+                           "rac", "nuoc", "so", "toi", "sang", "troi", "dem", "chieu", "ngay",
+                           "hu", "bi", "nga", "duong", "hem", "cho", "cau"])
+_NUMBERED_UNITS = frozenset(["hem", "so", "nha", "khom", "ap", "to", "ngo", "kiet", "tuyen",
+                             "lo"])
 # Landmarks a report places its problem by, as typed (with diacritics) and as folded
 # text writes them (where a folded word is ambiguous, "cho" for chợ/cho/chó/chỗ, only
 # the contexts that make it a place): two reports of one ward's toilets, one at the
@@ -116,16 +149,74 @@ class Score:
     shared: tuple[str, ...]  # the rarest shared words, for the reason shown to people
 
 
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    pattern: re.Pattern[str]  # the folded cue phrases
+    # Folded cue -> the ways the list writes it with diacritics ("so do" -> {"sổ đỏ"}); a
+    # cue the list writes only folded is not here and matches however it is typed.
+    written: dict[str, frozenset[str]]
+
+
 @lru_cache(maxsize=1)
-def concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The problems people name, each with its folded cue phrases (data/cases/concepts.csv)."""
+def concepts() -> tuple[Concept, ...]:
+    """The problems people name, each with its cue phrases (data/cases/concepts.csv)."""
     out = []
     with CONCEPTS_PATH.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            cues = "|".join(re.escape(strip_accents(c.strip().lower()))
-                            for c in row["cues"].split("|") if c.strip())
-            out.append((row["concept"], re.compile(rf"\b(?:{cues})\b")))
+            phrases = [" ".join(c.strip().lower().split()) for c in row["cues"].split("|")
+                       if c.strip()]
+            forms: dict[str, set[str]] = {}
+            for phrase in phrases:
+                forms.setdefault(strip_accents(phrase), set()).add(phrase)
+            cues = "|".join(_cue_regex(plain) for plain in sorted(forms, key=len, reverse=True))
+            written = {plain: frozenset(ws) for plain, ws in forms.items() if plain not in ws}
+            out.append(Concept(row["concept"], re.compile(rf"\b(?:{cues})\b"), written))
     return tuple(out)
+
+
+def _cue_regex(plain: str) -> str:
+    """A folded cue as a pattern: "cho ~ can" is "cho", up to three words, then "can"
+    ("chó nhà ai đó rượt cắn")."""
+    return r"(?:\s+\w+){0,3}\s+".join(re.escape(" ".join(part.split()))
+                                     for part in plain.split("~"))
+
+
+def _names_concept(concept: Concept, folded: str, accented: str) -> bool:
+    """Whether the text names the problem: a cue found in the folded text, and where the
+    text was typed with diacritics there and the list writes the cue with them, typed as
+    the list writes it ("sợ đổ" is no "sổ đỏ", "Đức" no "đục"). `accented` is the text
+    `folded` was folded from, letter for letter."""
+    for m in concept.pattern.finditer(folded):
+        forms = concept.written.get(" ".join(m.group().split()))
+        span = accented[m.start():m.end()] if len(accented) == len(folded) else ""
+        if not forms or not span or _typed_as(" ".join(span.split()), m.group(), forms):
+            return True
+    return False
+
+
+def _typed_as(span: str, folded: str, forms: frozenset[str]) -> bool:
+    """Whether the span is the cue as the list writes it: typed without diacritics, as
+    written, or for a cue of several words with one letter's mark left out ("ngâp nước").
+    A one-word cue the list writes with diacritics needs them: folded, "duc",
+    "muoi" and "bui" are as often a name, "mười" and "bùi" ("đục", "muỗi", "bụi")."""
+    if span in forms:
+        return True
+    if " " not in folded:
+        return False
+    return span == folded or any(_one_mark_missing(span, form) for form in forms)
+
+
+def _one_mark_missing(span: str, form: str) -> bool:
+    """The span is the form with a mark left out of one letter ("ngâp" for "ngập"), not
+    another mark put in its place ("mặt nước" is no "mất nước")."""
+    if len(span) != len(form):
+        return False
+    diff = [(x, y) for x, y in zip(span, form, strict=True) if x != y]
+    if len(diff) != 1:
+        return False
+    typed, written = (unicodedata.normalize("NFD", c)[1:] for c in diff[0])
+    return set(typed) < set(written)
 
 
 @lru_cache(maxsize=1)
@@ -158,44 +249,63 @@ def describe(shared: tuple[str, ...]) -> str:
 def words(text: str) -> frozenset[str]:
     """The content words of a complaint, accent-folded, and the problems it names
     ("#ngap") (see the module's note)."""
-    stripped = normalize(text).stripped
     # The text as typed, folded: the place names and numbers the normaliser masks
     # ("ấp An Thạnh", "hẻm 12") are what tell two reports of one problem apart.
     raw = strip_accents(text.lower())
-    found = {"#" + name for name, pattern in concepts()
-             if pattern.search(stripped) or pattern.search(raw)}
+    norm = normalize(text)
+    stripped, accented = norm.stripped, norm.accented
+    # Names written capitalised say where, not what ("Tôn Đức Thắng" names no muddy water).
+    blanked = _blank_names(text).lower()
+    folded = strip_accents(blanked)
+    found = {"#" + c.name for c in concepts()
+             if _names_concept(c, stripped, accented) or _names_concept(c, folded, blanked)}
     plain = {w for text_ in (stripped, raw) for w in _WORD_RE.findall(text_)
              if len(w) > 1 and w not in FILLERS}
     numbers = {"n" + n.lstrip("0") for n in _NUMBER_RE.findall(raw) if n.strip("0")}
     lowered = text.lower()
-    marks = {"@=" + name for name, with_marks, folded in _LANDMARKS
-             if with_marks.search(lowered) or folded.search(raw)}
+    marks = {"@=" + name for name, with_marks, without in _LANDMARKS
+             if with_marks.search(lowered) or without.search(raw)}
     return frozenset(found | plain | numbers | places(text) | marks | names(text))
 
 
 _NAME_TOKEN_RE = re.compile(r"[^\W\d_]+|[.!?:;()\n]")
 
 
-def names(text: str) -> set[str]:
-    """The words a text writes capitalised away from a sentence's start, folded, as
-    "^tan", "^quoi": the names of places (and people) the other text may write in lower
-    case ("tan quoi"); they tell where, not what."""
-    out: set[str] = set()
+def _name_spans(text: str) -> Iterable[re.Match[str]]:
+    """The words a text writes capitalised away from a sentence's start."""
     start = True
-    for token in _NAME_TOKEN_RE.findall(text):
+    for m in _NAME_TOKEN_RE.finditer(text):
+        token = m.group()
         if token in ".!?:;()\n":
             start = True
             continue
         if not start and token[0].isupper() and not token.isupper():
-            out.add("^" + strip_accents(token.lower()))
+            yield m
         start = False
-    return out
+
+
+def _blank_names(text: str) -> str:
+    """The text with its names (see names()) blanked, letter for letter."""
+    chars = list(text)
+    for m in _name_spans(text):
+        chars[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
+def names(text: str) -> set[str]:
+    """The words a text writes capitalised away from a sentence's start, folded, as
+    "^tan", "^quoi": the names of places (and people) the other text may write in lower
+    case ("tan quoi"); they tell where, not what."""
+    return {"^" + strip_accents(m.group().lower()) for m in _name_spans(text)}
 
 
 def places(text: str) -> set[str]:
     """The places a text names, as "@my+thoi", "@12" (see _NAMED_UNITS)."""
     tokens = re.findall(r"[^\W\d_]+|\d+", text)
     folded = [strip_accents(t.lower()) for t in tokens]
+    # A text typed in lower case without diacritics ("ap phu hoa ko co xe rac") names its
+    # places in the two words after a place word, unless they describe it ("duong dal").
+    lower_case = strip_accents(text) == text and not any(True for _ in _name_spans(text))
     out: set[str] = set()
     for i, unit in enumerate(folded[:-1]):
         nxt = tokens[i + 1]
@@ -212,7 +322,32 @@ def places(text: str) -> set[str]:
             name.append(fold)
         if name:
             out.add("@" + "+".join(name))
+        elif lower_case and unit in _LOWER_UNITS:
+            name = folded[i + 1:i + 3]
+            if len(name) == 2 and not any(w.isdigit() or w in FILLERS or w in _NOT_NAMES
+                                          for w in name):
+                out.add("@" + "+".join(name))
+    street = _leading_street(tokens, folded, lower_case)
+    if street:
+        out.add(street)
     return out
+
+
+def _leading_street(tokens: list[str], folded: list[str], lower_case: bool) -> str | None:
+    """A text that opens with a street named after a person, without the word "đường"
+    ("le duan truoc sieu thi mua la ngap", "Tôn Đức Thắng cây bật rễ"): a family name and
+    the one or two words after it (capitalised, or any in lower-case text) that are no
+    description, as "@le+duan"."""
+    if len(tokens) < 2 or folded[0] not in _FAMILY_NAMES:
+        return None
+    name = [folded[0]]
+    for token, fold in zip(tokens[1:3], folded[1:3], strict=False):
+        if token.isdigit() or (fold in FILLERS and fold not in ("van", "thi")) \
+                or fold in _AFTER_STREET or fold in _NAMED_UNITS \
+                or not (lower_case or token[0].isupper()):
+            break
+        name.append(fold)
+    return "@" + "+".join(name) if len(name) > 1 else None
 
 
 def _named_in(place: str, other: frozenset[str]) -> bool:
@@ -238,6 +373,17 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     pb = [w for w in b if w[0] == "@" and w[1] != "="]
     return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
         and not any(_named_in(p, a) for p in pb)
+
+
+def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether the two name one place by its name, or neither names one: a place one names
+    ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
+    a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
+    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
+    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
+    if not pa and not pb:
+        return True
+    return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
 
 
 def stored(words_: Iterable[str]) -> str:
@@ -278,10 +424,12 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
     total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
     text = inter / total if total else 0.0
     if ca or cb:
-        named = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb)) if ca and cb else 0.0
+        named = _named(ca, cb, a, b)
         named *= min(1.0, text / GATE) if GATE else 1.0
         if other_places(a, b):
             named *= PLACE_CONFLICT
+        elif not same_place(a, b):
+            named *= PLACE_UNCONFIRMED
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
         if bool(ca) != bool(cb) and not other_places(a, b):
             value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
@@ -311,6 +459,20 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
 
     total = sum(weigh(w) for w in union)
     return sum(weigh(w) for w in a & b) / total if total else 0.0
+
+
+def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -> float:
+    """How far the problems two texts name agree: BEST_SHARE whether they name one problem
+    at all (FAMILY_CREDIT for one family), the rest the share of all the problems they name
+    that agree (see _agree), so that a wording naming a second problem in passing ("ngập ... kẹt
+    xe") still reads as the same report, and one naming only that second problem less so."""
+    if not ca or not cb:
+        return 0.0
+    family = families()
+    best = 1.0 if set(ca) & set(cb) else FAMILY_CREDIT if (
+        {family.get(w) for w in ca} & {family.get(w) for w in cb}) else 0.0
+    share = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb))
+    return BEST_SHARE * best + (1 - BEST_SHARE) * share
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.agencies.directory import load_directory
-from triage.cases.service import index_routed
+from triage.cases.service import routed_by_hand
 from triage.classify.conduct import FLAG as CONDUCT_FLAG
 from triage.classify.conduct import kinds_for_labels, set_by_person
 from triage.errors import Conflict, InvalidInput
@@ -136,7 +136,7 @@ def accept(session: Session, ticket: Ticket, *, actor: str, now: datetime,
     assignment = assign(session, ticket, str(suggested),
                         rule=ticket.routing_rule or "suggestion", reason=reason, actor=actor,
                         now=now)
-    index_routed(session, ticket)  # later repeats of this complaint will find it
+    routed_by_hand(session, ticket, assignment, now=now)
     return assignment
 
 
@@ -153,7 +153,7 @@ def _route_with(session: Session, ticket: Ticket, labels: Labels, *, actor: str,
         set_conduct_kinds(session, ticket, labels.conduct_kinds, actor=actor, now=now)
     assignment = assign(session, ticket, agency, rule=rule, reason=_reason(reason, note),
                         actor=actor, now=now, kind=kind)
-    index_routed(session, ticket)
+    routed_by_hand(session, ticket, assignment, now=now)
     return assignment
 
 
