@@ -33,11 +33,9 @@ def _setup_logging() -> None:
 
 
 def _embedded_bootstrap() -> None:
-    """The embedded default prepares its own SQLite schema; production runs `triage migrate`."""
-    if not get_settings().database_url:
-        from triage import migrate
+    from triage.migrate import prepare_embedded
 
-        migrate.upgrade()
+    prepare_embedded()
 
 
 @app.command()

@@ -40,3 +40,9 @@ def downgrade(url: str | None = None, revision: str = "base") -> None:
 
 def revision(message: str, url: str | None = None) -> None:
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def prepare_embedded() -> None:
+    """The embedded default prepares its own SQLite schema; production runs `triage migrate`."""
+    if not get_settings().database_url:
+        upgrade()

@@ -51,10 +51,10 @@ def cases_idf(
 def cases_reindex() -> None:
     """Đọc lại toàn bộ chỉ mục phản ánh trùng sau khi danh sách vấn đề thay đổi."""
     from triage.cases.service import reindex
-    from triage.cli import _embedded_bootstrap
     from triage.db import session_scope
+    from triage.migrate import prepare_embedded
 
-    _embedded_bootstrap()
+    prepare_embedded()
     with session_scope() as session:
         count = reindex(session)
     typer.echo(f"{count} phiếu được lập chỉ mục lại")
