@@ -40,6 +40,8 @@ TICKET_ROUTES: dict[str, tuple[str, str, dict[str, object] | None]] = {
     "review.route": ("POST", "/api/v1/review/{code}/route", {"agency_code": AGENCY_C}),
     "review.reroute": ("POST", "/api/v1/review/{code}/reroute", {"agency_code": AGENCY_C}),
     "review.close": ("POST", "/api/v1/review/{code}/close", {"note": "Cuộc gọi thử."}),
+    "review.conduct_kinds": ("POST", "/api/v1/review/{code}/conduct-kinds",
+                             {"kinds": ["gay_kho_de"]}),
     "open311.request": ("GET", "/api/v1/open311/v2/requests/{code}.json", None),
     "open311.request_xml": ("GET", "/api/v1/open311/v2/requests/{code}.xml", None),
     "lookup": ("GET", "/api/v1/lookup?code={code}&phone_last4=4321", None),
@@ -85,6 +87,8 @@ def expected(route: str, actor: str, state: str) -> int:
             return 401
         if actor not in ("operator", "supervisor", "admin"):
             return 403
+        if route == "review.conduct_kinds":  # any state; only a conduct complaint has kinds
+            return 200 if state == "denounced_a" else 422
         if state == "unrouted":
             return 409 if route == "review.reroute" else 200
         return 200 if route == "review.reroute" else 409
