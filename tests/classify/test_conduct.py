@@ -284,3 +284,26 @@ def test_a_complaint_with_no_kind_over_its_threshold_keeps_its_likeliest_over_th
     cued = reader(0.0, load_cues()).read("Cán bộ xã quát tháo người dân đến nộp đơn.")
     assert [k.kind for k in cued] == ["thieu_ton_trong"]
     assert cued[0].cue.startswith("Cụm từ")
+
+
+def test_lines_of_two_folders_sharing_an_id_are_both_kept(tmp_path: Path) -> None:
+    # data/corpus/r15 and data/corpus-staged/r15 were written by two writers with one
+    # numbering: the staged line must not be dropped as a copy of the corpus line.
+    def line(text: str, kinds: list[str], case_id: str = "r15-0001") -> str:
+        return json.dumps({"id": case_id, "text": text, "topic": "khac",
+                           "flags": ["thai_do"], "conduct_kinds": kinds}, ensure_ascii=False)
+
+    first, second = tmp_path / "corpus", tmp_path / "staged"
+    first.mkdir()
+    second.mkdir()
+    (first / "r15-01.jsonl").write_text(
+        line("Cán bộ xã quát tháo người dân giữa hội trường.", ["thieu_ton_trong"]) + "\n",
+        encoding="utf-8")
+    (second / "r15-01.jsonl").write_text(
+        line("Hồ sơ nằm trong ngăn kéo cán bộ địa chính suốt ba năm.", ["vo_trach_nhiem"])
+        + "\n" + line("Cán bộ xã quát tháo người dân giữa hội trường.", ["gay_kho_de"],
+                       "r15-0002") + "\n",
+        encoding="utf-8")
+    got = labelled(first, second)  # a copied text is still kept once
+    assert [(e.id, e.conduct_kinds) for e in got] == [
+        ("r15-0001", ("thieu_ton_trong",)), ("staged/r15-0001", ("vo_trach_nhiem",))]
