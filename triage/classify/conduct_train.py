@@ -248,7 +248,7 @@ def train_conduct(corpus_dir: Path, out: Path, staged_dir: Path = STAGED_DIR,
     train, test = split(labelled(corpus_dir, staged_dir, EXTRA_DIR))
     # The lines written for this model fall on both sides of the split; the corpus's own
     # test cases are also scored apart, so that adding lines cannot flatter the score.
-    extra_ids = {e.id for e in labelled(EXTRA_DIR)}
+    extra_ids = _extra_ids()
     corpus_test = cases_of([e for e in test if e.id not in extra_ids])
     version = "conduct-" + data_hash(train)[:12]
     thresholds, floor = choose_thresholds(train)

@@ -270,7 +270,8 @@ def train_urgency(
         s = metrics["reader"][level]
         typer.echo(f"  {level}: độ chính xác {s['precision']}, độ phủ {s['recall']} "
                    f"({s['support']} phản ánh)")
-    typer.echo(f"  Phản ánh thường bị coi là khẩn: {metrics['reader']['ordinary_called_khan']:.1%}")
+    called_khan = metrics["reader"]["ordinary_called_khan"]
+    typer.echo(f"  Phản ánh thường bị coi là khẩn: {_pct(called_khan)}")
 
 
 def train_conduct(
@@ -320,7 +321,7 @@ def evaluate_conduct(
     typer.echo(f"{len(cases)} phản ánh có nhãn.")
     for name, title in (("written", "như đã viết"), ("stripped", "bỏ dấu")):
         m = metrics[name]
-        typer.echo(f"{title}: khớp hoàn toàn {m['exact']:.1%}")
+        typer.echo(f"{title}: khớp hoàn toàn {_pct(m['exact'])}")
         typer.echo(f"  {'loại':<16} {'P':>6} {'R':>6} {'F1':>6} {'số':>4}")
         for k in KINDS:
             c = m[k]
