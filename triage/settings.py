@@ -37,11 +37,12 @@ class Settings(BaseSettings):
     agency_model_fallback_score: float = Field(0.5, ge=0.0, le=1.0)
     agency_model_disagree_score: float = Field(0.9, ge=0.0, le=1.0)
     conduct_model_dir: Path = REPO_ROOT / "models" / "conduct"
-    # A readable conduct cue (data/conduct/cues.csv: "dúi tiền", "ăn chặn", "hành dân", ...)
-    # raises the thai_do flag the topic model gave at least this probability, and sends the
-    # complaint to review (triage.understand.service). Chosen on the real-complaint
-    # yardstick; 1.0 turns it off.
-    conduct_cue_floor: float = Field(0.1, ge=0.0, le=1.0)
+    # A readable flag cue (data/conduct/cues.csv for thai_do: "dúi tiền", "ăn chặn";
+    # data/lateness/cues.csv for tre_han: "trễ hẹn", "hẹn lần hẹn lữa") raises the flag the
+    # topic model gave at least this probability, and sends the complaint to review
+    # (triage.understand.service.with_flag_cues). Chosen on the real-complaint yardstick;
+    # 1.0 turns it off.
+    flag_cue_floor: float = Field(0.1, ge=0.0, le=1.0)
     corpus_dir: Path = REPO_ROOT / "data" / "corpus"
     timezone: str = "Asia/Ho_Chi_Minh"
     code_prefix: str = "1022"

@@ -14,8 +14,6 @@ pushed the model hardest towards it. Only complaints flagged ``thai_do`` are rea
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
-from triage.classify.cues import CueReader, cue_pattern
+from triage.classify.cues import Cue, CueReader, match_cues, read_cues
 from triage.classify.features import make_doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
-from triage.text.normalize import NormalizedText, analyze, normalize
+from triage.text.normalize import NormalizedText, analyze
 
 KINDS = CONDUCT_KINDS
 CUES_PATH = REPO_ROOT / "data" / "conduct" / "cues.csv"
@@ -51,60 +49,9 @@ class ConductKind:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Cue:
-    kind: str
-    phrase: str  # as written in the file, shown in the cue
-    note: str
-    pattern: re.Pattern[str]
-    written: str = ""  # the phrase lower-cased with its diacritics, words one space apart
-    plain: str = ""  # the same accent-stripped
-
-
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
-    cues: list[Cue] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            kind, phrase = row["kind"].strip(), row["phrase"].strip()
-            if kind not in KINDS or not phrase:
-                raise ValueError(f"conduct cue needs a kind of {', '.join(KINDS)}: {row}")
-            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
-                            " ".join(normalize(phrase).accented.split()),
-                            " ".join(normalize(phrase).stripped.split())))
-    return tuple(cues)
-
-
-# A cue right after a negation does not count: praise says "không hề hách dịch".
-_NEGATED = re.compile(
-    r"(?<!\w)(?:khong|chang|chua|ko|k|hok|kg|khg)(?:\s+(?:he|bao gio|tung|co|phai))?\s*$")
-
-
-def _other_word(cue: Cue, stripped: str, accented: str | None, start: int, end: int) -> bool:
-    """True when the words were typed with diacritics that are not the cue's: "nhưng nhiều"
-    ("but many", everywhere in press text) is not "nhũng nhiễu", though both strip alike.
-    Text typed without diacritics (or an unaligned form) still matches."""
-    if not accented or len(accented) != len(stripped) or cue.written == cue.plain:
-        return False
-    span = accented[start:end]
-    return span != stripped[start:end] and " ".join(span.split()) != cue.written
-
-
-def _found(cue: Cue, stripped: str, accented: str | None = None) -> bool:
-    return any(not _NEGATED.search(stripped[max(0, m.start() - 24):m.start()])
-               and not _other_word(cue, stripped, accented, m.start(), m.end())
-               for m in cue.pattern.finditer(stripped))
-
-
-def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
-               ) -> dict[str, Cue]:
-    """The first cue of each kind found (not negated) in the text; with `accented` (the
-    same text with its diacritics), words typed with other diacritics do not count."""
-    found: dict[str, Cue] = {}
-    for cue in cues:
-        if cue.kind not in found and _found(cue, stripped, accented):
-            found[cue.kind] = cue
-    return found
+    return read_cues(path, "kind", KINDS)
 
 
 class ConductReader(CueReader[Cue]):

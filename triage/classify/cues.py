@@ -1,16 +1,25 @@
-"""What the small readers beside the topic model share (urgency, conduct kinds): a cue
-phrase a person can read and edit, matched word by word on the accent-stripped text, and
-a reader made of an optional model artifact and its cue file."""
+"""What the small readers beside the topic model share (urgency, conduct kinds, the flag
+cues): a cue phrase a person can read and edit, matched word by word on the
+accent-stripped text, its cue files, and a reader made of an optional model artifact and
+its cue file."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from triage.classify.model import Classifier
+from triage.settings import REPO_ROOT
 from triage.text.normalize import normalize
 
 C = TypeVar("C")
+
+LATENESS_CUES_PATH = REPO_ROOT / "data" / "lateness" / "cues.csv"
 
 
 def cue_pattern(phrase: str) -> re.Pattern[str]:
@@ -18,6 +27,70 @@ def cue_pattern(phrase: str) -> re.Pattern[str]:
     "dây điện đứt" are the same cue, and it matches whole words only."""
     words = normalize(phrase).stripped.split()
     return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str  # what the phrase names: a flag, a conduct kind or an urgency level
+    phrase: str  # as written in the file, shown in the reason
+    note: str
+    pattern: re.Pattern[str]
+    written: str = ""  # the phrase lower-cased with its diacritics, words one space apart
+    plain: str = ""  # the same accent-stripped
+
+
+def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, ...]:
+    """The rows of a cue file (``column``, ``phrase``, ``note``), in file order; a row whose
+    ``column`` is not one of ``allowed`` or with no phrase is refused, naming the file."""
+    cues: list[Cue] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            kind, phrase = (row.get(column) or "").strip(), (row.get("phrase") or "").strip()
+            if kind not in allowed or not phrase:
+                raise ValueError(f"{path.name}: a cue needs a phrase and a {column} of "
+                                 f"{', '.join(allowed)}: {row}")
+            norm = normalize(phrase)
+            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
+                            " ".join(norm.accented.split()), " ".join(norm.stripped.split())))
+    return tuple(cues)
+
+
+@lru_cache(maxsize=4)
+def lateness_cues(path: Path = LATENESS_CUES_PATH) -> tuple[Cue, ...]:
+    """Phrases people use for a procedure handled late ("trễ hẹn", "hẹn lần hẹn lữa")."""
+    return read_cues(path, "flag", ("tre_han",))
+
+
+# A cue right after a negation does not count: praise says "không hề hách dịch".
+_NEGATED = re.compile(
+    r"(?<!\w)(?:khong|chang|chua|ko|k|hok|kg|khg)(?:\s+(?:he|bao gio|tung|co|phai))?\s*$")
+
+
+def _other_word(cue: Cue, stripped: str, accented: str | None, start: int, end: int) -> bool:
+    """True when the words were typed with diacritics that are not the cue's: "nhưng nhiều"
+    ("but many", everywhere in press text) is not "nhũng nhiễu", though both strip alike.
+    Text typed without diacritics (or an unaligned form) still matches."""
+    if not accented or len(accented) != len(stripped) or cue.written == cue.plain:
+        return False
+    span = accented[start:end]
+    return span != stripped[start:end] and " ".join(span.split()) != cue.written
+
+
+def _found(cue: Cue, stripped: str, accented: str | None = None) -> bool:
+    return any(not _NEGATED.search(stripped[max(0, m.start() - 24):m.start()])
+               and not _other_word(cue, stripped, accented, m.start(), m.end())
+               for m in cue.pattern.finditer(stripped))
+
+
+def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
+               ) -> dict[str, Cue]:
+    """The first cue of each kind found (not negated) in the text; with `accented` (the
+    same text with its diacritics), words typed with other diacritics do not count."""
+    found: dict[str, Cue] = {}
+    for cue in cues:
+        if cue.kind not in found and _found(cue, stripped, accented):
+            found[cue.kind] = cue
+    return found
 
 
 class CueReader(Generic[C]):

@@ -55,6 +55,8 @@ REVIEW_REASONS: dict[str, str] = {
     "uncertain_thai_do": "Chưa chắc chắn có phản ánh thái độ công chức hay không.",
     "conduct_cue": "Có cụm từ về thái độ công chức (đòi tiền, hạch sách, đùn đẩy…) mà mô "
                    "hình chưa nhận ra: cần xác nhận dấu hiệu thái độ.",
+    "lateness_cue": "Có cụm từ về hồ sơ trễ hẹn (quá hẹn, hẹn lần hẹn lữa, đi lại nhiều "
+                    "lần…) mà mô hình chưa nhận ra: cần xác nhận dấu hiệu trễ hạn.",
     "truncated": "Nội dung quá dài, chỉ phần đầu được dùng để phân loại.",
 }
 

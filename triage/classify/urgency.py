@@ -11,15 +11,13 @@ text word by word: "day dien dut" and "dây điện đứt" are the same cue.
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from triage.classify.corpus import URGENCY_LEVELS
-from triage.classify.cues import CueReader, cue_pattern
+from triage.classify.cues import Cue, CueReader, read_cues
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze
@@ -40,26 +38,11 @@ class Urgency:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Cue:
-    level: str
-    phrase: str  # as written in the file, shown in the reason
-    note: str
-    pattern: re.Pattern[str]
-
-
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
     """The cue file, strongest level first (so the first match decides)."""
-    cues: list[Cue] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            level, phrase = row["level"].strip(), row["phrase"].strip()
-            if level not in ("khan", "dong_nguoi") or not phrase:
-                raise ValueError(f"urgency cue needs level khan or dong_nguoi: {row}")
-            cues.append(Cue(level, phrase, (row.get("note") or "").strip(),
-                            cue_pattern(phrase)))
-    return tuple(sorted(cues, key=lambda c: -RANK[c.level]))
+    return tuple(sorted(read_cues(path, "level", ("khan", "dong_nguoi")),
+                        key=lambda c: -RANK[c.kind]))
 
 
 def match_cue(stripped: str, cues: tuple[Cue, ...]) -> Cue | None:
@@ -87,9 +70,9 @@ class UrgencyReader(CueReader[Cue]):
                 words = ", ".join(found.explanation[:3])
                 reason = f"Mô hình: {words}" if words else ""
         cue = match_cue(norm.stripped, self.cues)
-        if cue is not None and RANK[cue.level] >= RANK[level]:
+        if cue is not None and RANK[cue.kind] >= RANK[level]:
             note = f" ({cue.note})" if cue.note else ""
-            return Urgency(cue.level, 1.0, f"Cụm từ “{cue.phrase}”{note}")
+            return Urgency(cue.kind, 1.0, f"Cụm từ “{cue.phrase}”{note}")
         return Urgency(level, round(score, 4), reason)
 
 

@@ -9,11 +9,12 @@ routed like the same words in Unicode."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from triage.classify.conduct import FLAG as CONDUCT_FLAG
-from triage.classify.conduct import ConductKind, conduct_kinds, load_cues, match_cues
+from triage.classify.conduct import ConductKind, conduct_kinds, load_cues
+from triage.classify.cues import Cue, lateness_cues, match_cues
 from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
@@ -38,21 +39,34 @@ class Understanding:
     conduct_kinds: tuple[ConductKind, ...] = ()
 
 
-def with_conduct_cue(result: Classification, analyzed: tuple[NormalizedText, str | None]
-                     ) -> Classification:
-    """The classification with thai_do raised where the complaint names conduct in words
-    of the conduct-kind cue list ("dúi tiền", "ăn chặn", "chạy tới chạy lui", ...) and the
-    topic model, which reads every word of a long story at once, gave thai_do at least
-    ``conduct_cue_floor`` but less than its threshold. Such a complaint goes to review
-    (``conduct_cue``): the cue is a reason to ask, not a certainty."""
-    floor = get_settings().conduct_cue_floor
+# Per flag: the readable cues that name it and the review reason when one raises it.
+FLAG_CUES: dict[str, tuple[Callable[[], tuple[Cue, ...]], str]] = {
+    CONDUCT_FLAG: (load_cues, "conduct_cue"),  # data/conduct/cues.csv, any kind
+    "tre_han": (lateness_cues, "lateness_cue"),  # data/lateness/cues.csv
+}
+
+
+def with_flag_cues(result: Classification, analyzed: tuple[NormalizedText, str | None]
+                   ) -> Classification:
+    """The classification with a flag raised where the complaint names it in words of its
+    cue list ("dúi tiền", "chạy tới chạy lui" for thai_do; "trễ hẹn", "hẹn lần hẹn lữa"
+    for tre_han; a negated cue does not count) and the topic model, which reads every word
+    of a long story at once, gave the flag at least ``flag_cue_floor`` but less than its
+    threshold. Such a complaint goes to review (``conduct_cue``, ``lateness_cue``): the
+    cue is a reason to ask, not a certainty."""
+    floor = get_settings().flag_cue_floor
     norm, problem = analyzed
-    if (problem is not None or CONDUCT_FLAG in result.flags
-            or result.flag_scores.get(CONDUCT_FLAG, 0.0) < floor
-            or not match_cues(norm.stripped, load_cues(), norm.accented)):
+    if problem is not None:
         return result
-    reasons = [*result.review_reasons, "conduct_cue"]
-    raised = {*result.flags, CONDUCT_FLAG}
+    raised = set(result.flags)
+    reasons = list(result.review_reasons)
+    for flag, (cues, reason) in FLAG_CUES.items():
+        if (flag not in raised and result.flag_scores.get(flag, 0.0) >= floor
+                and match_cues(norm.stripped, cues(), norm.accented)):
+            raised.add(flag)
+            reasons.append(reason)
+    if len(reasons) == len(result.review_reasons):
+        return result
     return replace(result, flags=[f for f in result.flag_scores if f in raised],
                    needs_review=True, review_reasons=reasons)
 
@@ -70,7 +84,7 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     result = urgency = analyzed = None
     if classifier is not None:
         analyzed = analyze(text, prepared=repaired)  # the models read the same words
-        result = with_conduct_cue(classifier.classify(text, analyzed=analyzed), analyzed)
+        result = with_flag_cues(classifier.classify(text, analyzed=analyzed), analyzed)
         urgency = get_urgency_reader().read(text, analyzed=analyzed)
     if result is not None:
         topic = result.topic if topic is None else topic
