@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from triage.classify.features import make_doc
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.settings import get_settings
 from triage.taxonomy import FLAGS, TOPICS
-from triage.text.normalize import strip_accents
+from triage.text.normalize import analyze, strip_accents
 
 MODEL_DIR = Path(get_settings().model_dir)
 
@@ -147,6 +148,32 @@ def test_tampered_artifact_is_refused(tmp_path: Path) -> None:
     (copy / "model.npz").write_bytes(bytes(data))
     with pytest.raises(ModelNotTrained, match="SHA-256"):
         Classifier.load(copy)
+
+
+def test_tampered_restorer_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, copy)
+    restore = copy / "restore.json"
+    restore.write_text(restore.read_text(encoding="utf-8").replace("hồ", "hô", 1),
+                       encoding="utf-8")
+    with pytest.raises(ModelNotTrained, match=r"SHA-256 của restore\.json"):
+        Classifier.load(copy)
+
+
+def test_text_typed_without_diacritics_is_read_with_a_guess_of_them(
+        classifier: Classifier) -> None:
+    text = ("Tôi nộp hồ sơ cấp giấy chứng nhận quyền sử dụng đất ở xã từ tháng ba, "
+            "tới giờ quá hẹn hai tháng mà chưa có kết quả.")
+    assert classifier.restorer is not None
+    doc, restored = classifier.make_doc(analyze(strip_accents(text))[0])
+    assert restored and doc["str"] == strip_accents(doc["acc"])
+    assert {"hồ", "sơ", "đất", "tháng"} <= set(doc["acc"].split())
+    as_typed, untouched = classifier.make_doc(analyze(text)[0])
+    assert not untouched and as_typed == make_doc(analyze(text)[0], False)
+    # The guess only feeds the features: the words shown are still those typed.
+    bare = classifier.classify(strip_accents(text))
+    assert bare.explanation and all(t == strip_accents(t) for t in bare.explanation)
+    assert bare.topic == classifier.classify(text).topic == "dat_dai"
 
 
 def test_get_classifier_is_cached() -> None:

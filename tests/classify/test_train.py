@@ -43,7 +43,7 @@ def test_small_training_is_deterministic_and_loadable(small_corpus: Path, tmp_pa
     np.testing.assert_array_equal(ca.weights, cb.weights)
     for name in ("MODEL_CARD.md", "metrics.json", "model.json", "model.npz", "SHA256SUMS"):
         assert (tmp_path / "a" / name).exists()
-    for name in ("model.json", "model.npz", "SHA256SUMS"):  # same data, same bytes
+    for name in ("model.json", "model.npz", "restore.json", "SHA256SUMS"):  # same bytes
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert ca.classify("Đường vào ấp bị ổ gà, xe máy té").topic in TOPICS
 

@@ -202,8 +202,9 @@ def render(m: dict[str, Any]) -> str:
     return "\n\n".join([
         "# Model card: topic and flags of 1022 complaints",
         f"- Version: `{m['version']}`\n- Trained: {m['trained_at']} in "
-        f"{m['training_seconds']} s\n- Artifact: `model.json` + `model.npz` (plain data, "
-        f"no pickle; SHA-256 in `SHA256SUMS`, checked on load), {m['artifact_bytes']} bytes; "
+        f"{m['training_seconds']} s\n- Artifact: `model.json` + `model.npz` (+ `restore.json`, "
+        f"the diacritics restorer; plain data, no pickle; SHA-256 in `SHA256SUMS`, checked "
+        f"on load), {m['artifact_bytes']} bytes; "
         f"{m['n_features']} features.\n- Promotion: {m['promotion']['reason']}.",
         "## Real complaints", _real(m),
         "## Models",

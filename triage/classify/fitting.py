@@ -43,6 +43,10 @@ class TrainConfig:
     flag_nb_share: float | None = 1.0
     # After the test split has been scored, fit the shipped model again on every case.
     refit_all: bool = True
+    # Fit a diacritics restorer on the accented training text and save it with the model:
+    # a complaint typed without diacritics is then read with a guess of them (see
+    # triage.text.diacritics; on real complaints it closed most of the stripped gap).
+    restore_diacritics: bool = True
 
 
 def output_targets(examples: Sequence[Example]) -> np.ndarray:

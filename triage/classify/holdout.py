@@ -22,6 +22,7 @@ from triage.classify.evaluate import evaluate
 from triage.classify.fitting import TrainConfig, output_targets, refit_weights
 from triage.classify.model import Classifier
 from triage.settings import REPO_ROOT
+from triage.text.diacritics import Restorer
 
 MIN_TOPICS = 10
 MAX_TOPIC_SHARE = 0.3
@@ -60,6 +61,9 @@ def unseen_source_scores(prep: Prepared, classifier: Classifier, X: sp.csr_matri
         "weights": weights.astype(np.float32), "bias": bias.astype(np.float32),
         "platt_a": classifier.platt_a, "platt_b": classifier.platt_b,
     }, dict(classifier.meta))
+    if classifier.restorer is not None:  # nor has the restorer read that writer
+        refitted.restorer = Restorer.fit(d["acc"] for d, k in zip(prep.train_docs, keep,
+                                                                  strict=True) if k)
     seen: set[str] = set()
     held: list[Example] = []
     for ex in [*prep.train, *prep.test]:  # each case once (training holds stripped copies)

@@ -2,7 +2,9 @@
 
 The artifact is plain data: ``model.json`` (vocabularies, labels, thresholds) and
 ``model.npz`` (numbers, read with ``allow_pickle=False``), both listed with their SHA-256
-in ``SHA256SUMS`` and checked on load. Loading it cannot run code.
+in ``SHA256SUMS`` and checked on load. Loading it cannot run code. Beside them, optional
+``restore.json`` (triage.text.diacritics) puts diacritics back on a complaint typed
+without them, for the accented view of the features; listed and checked the same way.
 
 Scores: one linear model per output (17 topics one-vs-rest, one per flag). Topic
 probabilities are a softmax of the decisions with a temperature, flag probabilities a
@@ -25,11 +27,13 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from triage.classify.features import READABLE_BLOCKS, Doc, FeatureSet, make_doc
+from triage.text.diacritics import Restorer, bare_typed
 from triage.text.normalize import MASKS, PROBLEMS, NormalizedText, analyze, strip_accents
 
 T = TypeVar("T")
 
 MODEL_FILES = ("model.json", "model.npz")
+RESTORE_FILE = "restore.json"  # optional: the diacritics restorer of the topic model
 EXPLAIN_TERMS = 6
 
 
@@ -117,6 +121,16 @@ class Classifier:
         blocks = features.block_of()
         readable = [i for i, b in enumerate(features.blocks) if b.name in READABLE_BLOCKS]
         self._readable = np.isin(blocks, readable)
+        self.restorer: Restorer | None = None  # set by load or by training
+
+    def make_doc(self, norm: NormalizedText) -> tuple[Doc, bool]:
+        """The views the features read, and whether diacritics were put back: a text typed
+        (almost) without them gets the restorer's guess as its accented view."""
+        doc = make_doc(norm, self.features.segmented)
+        words = doc["acc"].split()
+        if self.restorer is None or not bare_typed(words):
+            return doc, False
+        return {**doc, "acc": " ".join(self.restorer.restore(words))}, True
 
     def flag_mix(self) -> np.ndarray:
         """The NB-SVM share of each flag's decision (see fitting.choose_mix)."""
@@ -124,8 +138,7 @@ class Classifier:
 
     def decisions(self, texts: Sequence[str]) -> np.ndarray:
         """Raw decision values (rows = texts), before any scaling."""
-        rows = [self.features.transform_one(make_doc(analyze(t)[0], self.features.segmented))
-                for t in texts]
+        rows = [self.features.transform_one(self.make_doc(analyze(t)[0])[0]) for t in texts]
         return np.asarray(self.features.stack(rows) @ self.weights) + self.bias
 
     # --- persistence ----------------------------------------------------------------
@@ -143,10 +156,16 @@ class Classifier:
         for name in MODEL_FILES:
             if expected.get(name) != _sha256(path / name):
                 raise ModelNotTrained(path, f"sai mã kiểm tra SHA-256 của {name}")
+        restore = path / RESTORE_FILE
+        if restore.exists() and expected.get(RESTORE_FILE) != _sha256(restore):
+            raise ModelNotTrained(path, f"sai mã kiểm tra SHA-256 của {RESTORE_FILE}")
         meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
         with np.load(path / "model.npz", allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        return cls(FeatureSet.from_state(meta["features"], arrays), arrays, meta)
+        classifier = cls(FeatureSet.from_state(meta["features"], arrays), arrays, meta)
+        if restore.exists():
+            classifier.restorer = Restorer.load(restore)
+        return classifier
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -161,7 +180,13 @@ class Classifier:
             "platt_a": self.platt_a, "platt_b": self.platt_b, **feat_arrays,
         }
         _write_npz(path / "model.npz", arrays)
-        lines = [f"{_sha256(path / name)}  {name}" for name in MODEL_FILES]
+        names = list(MODEL_FILES)
+        if self.restorer is not None:
+            (path / RESTORE_FILE).write_text(self.restorer.to_json(), encoding="utf-8")
+            names.append(RESTORE_FILE)
+        else:
+            (path / RESTORE_FILE).unlink(missing_ok=True)
+        lines = [f"{_sha256(path / name)}  {name}" for name in names]
         (path / "SHA256SUMS").write_text("\n".join(lines) + "\n")
 
     # --- scoring --------------------------------------------------------------------
@@ -184,24 +209,24 @@ class Classifier:
         norm, problem = analyzed or analyze(text, prepared=prepared)
         if problem is not None:
             return self._unclassifiable(problem)
-        doc = make_doc(norm, self.features.segmented)
+        doc, restored = self.make_doc(norm)
         idx, val = self.features.transform_one(doc)
         decision = val @ self.weights[idx] + self.bias
-        return self._result(decision, idx, val, doc, norm.truncated)
+        return self._result(decision, idx, val, doc, norm.truncated, restored)
 
     def classify_many(self, texts: Sequence[str]) -> list[Classification]:
         """Same results as ``classify`` one by one; the scoring is one matrix product."""
         analyzed = [analyze(t) for t in texts]
         ok = [i for i, (_, problem) in enumerate(analyzed) if problem is None]
-        docs = [make_doc(analyzed[i][0], self.features.segmented) for i in ok]
-        rows = [self.features.transform_one(doc) for doc in docs]
+        docs = [self.make_doc(analyzed[i][0]) for i in ok]
+        rows = [self.features.transform_one(doc) for doc, _ in docs]
         results = {i: self._unclassifiable(p) for i, (_, p) in enumerate(analyzed) if p}
         if rows:
             decisions = np.asarray(self.features.stack(rows) @ self.weights) + self.bias
             for k, i in enumerate(ok):
                 idx, val = rows[k]
                 results[i] = self._result(
-                    decisions[k], idx, val, docs[k], analyzed[i][0].truncated
+                    decisions[k], idx, val, docs[k][0], analyzed[i][0].truncated, docs[k][1]
                 )
         return [results[i] for i in range(len(texts))]
 
@@ -213,7 +238,8 @@ class Classifier:
         )
 
     def _result(
-        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool
+        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool,
+        restored: bool = False,
     ) -> Classification:
         topic_p, flag_p = self.probabilities(decision[None, :])
         topic_p, flag_p = topic_p[0], flag_p[0]
@@ -233,7 +259,7 @@ class Classifier:
             flag_scores={f: round(float(p), 4) for f, p in zip(self.flags, flag_p, strict=True)},
             needs_review=bool(reasons),
             review_reasons=reasons,
-            explanation=self.explain(idx, val, outputs, doc),
+            explanation=self.explain(idx, val, outputs, doc, restored),
             model_version=self.version,
             joint_confidence=round(joint, 4),
         )
@@ -248,11 +274,14 @@ class Classifier:
         return ["low_confidence", *(weak or [min(parts, key=parts.__getitem__)])]
 
     def explain(
-        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc
+        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc,
+        restored: bool = False,
     ) -> list[str]:
         """The readable terms that pushed hardest towards the chosen topic and flags.
 
-        Terms of the accent-stripped blocks are shown as the complaint spelled them.
+        Terms of the accent-stripped blocks are shown as the complaint spelled them; of a
+        complaint typed without diacritics (``restored``: the model read a guess of them),
+        every term is shown without, as typed.
         """
         keep = self._readable[idx]
         idx, val = idx[keep], val[keep]
@@ -265,7 +294,7 @@ class Classifier:
                 if contrib[j] <= 0:
                     break
                 name = names[idx[j]]
-                name = spelled.get(name, name)
+                name = strip_accents(name) if restored else spelled.get(name, name)
                 term = " ".join(MASKS.get(w, w) for w in name.replace("_", " ").split())
                 terms.setdefault(strip_accents(term), term)
         return list(terms.values())[: EXPLAIN_TERMS + 2 * (len(outputs) - 1)]

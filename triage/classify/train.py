@@ -48,6 +48,7 @@ from triage.classify.model import Classifier, ModelNotTrained
 from triage.classify.realtext import GUARD_DROP
 from triage.settings import get_settings
 from triage.taxonomy import FLAGS, TOPICS
+from triage.text.diacritics import Restorer
 from triage.text.normalize import normalize, strip_accents
 
 
@@ -146,6 +147,8 @@ def _fit_final(prep: Prepared, blocks: Sequence[str], config: TrainConfig, versi
             "flag_thresholds": dict.fromkeys(FLAGS, 0.5), "review_threshold": 0.0,
             "flag_nb_share": {f: float(m) for f, m in zip(FLAGS_LIST, mix, strict=True)}}
     classifier = Classifier(features, arrays, meta)
+    if config.restore_diacritics:
+        classifier.restorer = Restorer.fit(d["acc"] for d in prep.train_docs)
     return classifier, calibrate(classifier, oof, prep.train, config.target_precision), X
 
 
