@@ -105,6 +105,23 @@ def test_a_cue_typed_with_other_diacritics_is_another_word() -> None:
         "Thế nhưng nhiều hôm tới 9 giờ bàn một cửa vẫn trống, không ai trực.")}
 
 
+def test_a_twin_cue_typed_without_diacritics_reads_from_its_neighbours() -> None:
+    """Without diacritics "nhung nhieu" is also "nhưng nhiều" ("but many"): after "thế",
+    "mà", "song" or before a stretch of time or a count it is that, elsewhere the cue."""
+    cues = load_cues()
+    for text in ("the nhung nhieu gio sau do cong chuc van ngoi quan ca phe",
+                 "Toi nop du giay to roi, nhung nhieu lan len hoi deu bi bao thieu",
+                 "Can bo hua xuong xem, song nhung nhieu tuan troi qua khong ai xuong"):
+        norm = normalize(text)
+        assert "nhung_nhieu" not in match_cues(norm.stripped, cues, norm.accented), text
+    for text in ("can bo xa nhung nhieu nguoi dan den lam giay to",
+                 "bi can bo phuong nhung nhieu hoai", "thai do hach dich, nhung nhieu dan",
+                 "Cán bộ xã nhũng nhiễu nhiều năm nay, ai cũng biết."):
+        norm = normalize(text)
+        assert match_cues(norm.stripped, cues, norm.accented)["nhung_nhieu"].phrase == \
+            "nhũng nhiễu", text
+
+
 def test_kinds_are_read_only_for_thai_do() -> None:
     text = CLEAR[2][0]
     assert conduct_kinds(text, []) == []

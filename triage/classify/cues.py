@@ -76,9 +76,34 @@ def _other_word(cue: Cue, stripped: str, accented: str | None, start: int, end: 
     return span != stripped[start:end] and " ".join(span.split()) != cue.written
 
 
+# Cues whose accent-stripped words are also everyday words of another phrase: typed without
+# diacritics, "the nhung nhieu gio sau" is "thế nhưng nhiều giờ sau" ("but many hours"),
+# not "nhũng nhiễu". There the cue counts unless the words around it read as that other
+# phrase: after "thế", "mà", "song" ("but"), or before a count or a stretch of time
+# ("nhưng nhiều lần", "… nhiều tháng", "… nhiều trường hợp"). Text typed with diacritics
+# is told apart by its letters (_other_word) and never reaches this.
+_TWINS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "nhung nhieu": (
+        re.compile(r"(?<!\w)(?:the|ma|song)\s*$"),
+        re.compile(r"^\s*(?:lan|nam|thang|tuan|ngay|gio|buoi|hom|dem|dot|truong hop)(?!\w)")),
+}
+
+
+def _twin(cue: Cue, stripped: str, accented: str | None, start: int, end: int) -> bool:
+    """True when a cue of _TWINS, in text typed without diacritics, reads as its twin."""
+    twin = _TWINS.get(cue.plain)
+    if twin is None or (accented and len(accented) == len(stripped)
+                        and accented[start:end] != stripped[start:end]):
+        return False
+    before, after = twin
+    return bool(before.search(stripped[max(0, start - 12):start])
+                or after.search(stripped[end:end + 24]))
+
+
 def _found(cue: Cue, stripped: str, accented: str | None = None) -> bool:
     return any(not _NEGATED.search(stripped[max(0, m.start() - 24):m.start()])
                and not _other_word(cue, stripped, accented, m.start(), m.end())
+               and not _twin(cue, stripped, accented, m.start(), m.end())
                for m in cue.pattern.finditer(stripped))
 
 
