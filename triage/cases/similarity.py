@@ -53,8 +53,9 @@ BEST_SHARE = 0.5
 FAMILY_CREDIT = 0.5
 # The problems named count in full only once the texts share this much of their words
 # (weighted): two reports of a fallen tree on two streets of one ward name the same
-# problem, and only their places (the words) tell them apart.
-GATE = 0.15
+# problem, and only their places (the words) tell them apart. 0.15 until the alley rule
+# (see other_places) took over the flooded street against the flooded alley off it.
+GATE = 0.1
 # What the problems named still count when the two texts name different places, and when
 # one names a place the other never writes ("đường Phạm Văn Đồng" against "le van tam p11
 # ngap"): one problem type on two streets of a ward is two events.
@@ -129,6 +130,28 @@ _LANDMARKS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("cay_xang", r"\b(?:cây xăng|trạm xăng)\b", r"\b(?:cay xang|tram xang)\b"),
         ("nghia_trang", r"\b(?:nghĩa trang|nghĩa địa)\b", r"\b(?:nghia trang|nghia dia)\b"),
     ))
+# The words of each landmark's name ("trường THCS", "trạm y tế"): where a report places its
+# problem, not what it reports, so two problems of one school share them and they link
+# nothing on their own (see _topic_overlap).
+_LANDMARK_WORDS = {
+    "truong": "truong hoc tieu thcs thpt mam non mau giao cap",
+    "cho": "cho",
+    "benh_vien": "benh vien tram te bv",
+    "chua": "chua nha tho thanh that",
+    "ngan_hang": "ngan hang",
+    "ben_do": "ben",
+    "nha_van_hoa": "nha van hoa",
+    "uy_ban": "uy ban ubnd",
+    "buu_dien": "buu dien",
+    "cong_vien": "cong vien khu vui choi san",
+    "san_bong": "san bong van dong",
+    "cay_xang": "cay xang tram",
+    "nghia_trang": "nghia trang dia",
+}
+# A problem placed in a numbered alley ("hẻm 7", "kiệt 12", "hẻm số 3"): against a report that
+# never speaks of an alley it is another place (a flooded street and a flooded alley off it).
+_ALLEY_RE = re.compile(r"\b(?:hem|hxh|kiet)\s+(?:so\s+)?\d")
+_ALLEY_WORDS = frozenset(["hem", "hxh", "kiet"])
 # House, alley and route numbers, read from the text before the normaliser masks them.
 _NUMBER_RE = re.compile(r"(?<![\w/])(\d{1,4})(?![\d/])")
 # Words every complaint uses; they say nothing about which event it reports.
@@ -265,6 +288,8 @@ def words(text: str) -> frozenset[str]:
     lowered = text.lower()
     marks = {"@=" + name for name, with_marks, without in _LANDMARKS
              if with_marks.search(lowered) or without.search(raw)}
+    if _ALLEY_RE.search(raw):
+        marks.add("@~hem")
     return frozenset(found | plain | numbers | places(text) | marks | names(text))
 
 
@@ -360,7 +385,11 @@ def _named_in(place: str, other: frozenset[str]) -> bool:
 
 def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     """Both texts name places and neither names one of the other's: two reports of
-    one problem at two places of a ward."""
+    one problem at two places of a ward. So is a problem placed in a numbered alley
+    ("hẻm 7 Chu Văn An") against a report that never speaks of an alley ("đường Chu Văn
+    An ngập"): the street and the alley off it."""
+    if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
+        return True
     ma = {w for w in a if w.startswith("@=")}
     mb = {w for w in b if w.startswith("@=")}
     if ma and mb and not ma & mb:
@@ -369,8 +398,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     nb = {w for w in b if w[0] == "@" and w[1:].isdigit()}
     if na and nb and not na & nb:
         return True
-    pa = [w for w in a if w[0] == "@" and w[1] != "="]
-    pb = [w for w in b if w[0] == "@" and w[1] != "="]
+    pa = [w for w in a if w[0] == "@" and w[1] not in "=~"]
+    pb = [w for w in b if w[0] == "@" and w[1] not in "=~"]
     return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
         and not any(_named_in(p, a) for p in pb)
 
@@ -379,8 +408,8 @@ def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether the two name one place by its name, or neither names one: a place one names
     ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
     a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
-    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
-    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
+    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~"]
+    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~"]
     if not pa and not pb:
         return True
     return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
@@ -449,7 +478,10 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     table, unseen = idf_table()
     union = a | b
     named = {w[1:] for w in union if w[0] == "^"} | {
-        part for w in union if w[0] == "@" and w[1:2] != "=" for part in w[1:].split("+")}
+        part for w in union if w[0] == "@" and w[1:2] not in "=~" for part in w[1:].split("+")}
+    # Both placing it at one school or market: the landmark's words say where, not what.
+    named |= {part for w in a & b if w[:2] == "@=" for part in
+              _LANDMARK_WORDS.get(w[2:], "").split()}
 
     def weigh(w: str) -> float:
         if w[0] in "#@^" or (w[0] == "n" and w[1:].isdigit()):
