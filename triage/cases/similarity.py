@@ -73,6 +73,13 @@ PLACE_UNCONFIRMED = 0.7
 WORDS_ONLY = 2.0
 NAME_SHARE = 0.0
 UNSEEN_SHARE = 0.5
+# Problems of the list that name a service rather than what went wrong with it (the ferry,
+# the bus): two reports naming only the ferry agree, but one naming the ferry and its fare
+# against one naming the ferry and its missing life jackets are two problems of one ferry.
+# Agreeing on the subject alone then counts SUBJECT_CREDIT (not 0: a folded "do ngang" or
+# "chet may" may name a problem no one meant).
+SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt"])
+SUBJECT_CREDIT = 0.25
 # When only one of the two texts names a known problem (the other says it in words the
 # list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
 # if it scores above what the problems named give.
@@ -503,8 +510,19 @@ def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -
     family = families()
     best = 1.0 if set(ca) & set(cb) else FAMILY_CREDIT if (
         {family.get(w) for w in ca} & {family.get(w) for w in cb}) else 0.0
+    both = set(ca) & set(cb)
+    if both and both <= SUBJECTS and (_problem_beside(ca, cb) or _problem_beside(cb, ca)):
+        best = min(best, SUBJECT_CREDIT)
     share = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb))
     return BEST_SHARE * best + (1 - BEST_SHARE) * share
+
+
+def _problem_beside(named: list[str], other: list[str]) -> bool:
+    """Whether one text names a problem (not a subject) of a family the other never names:
+    "đò ... tăng giá vé" beside "đò ... không có áo phao" is another problem of one ferry."""
+    family = families()
+    theirs = {family.get(w) for w in other}
+    return any(w not in SUBJECTS and family.get(w) not in theirs for w in named)
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:
