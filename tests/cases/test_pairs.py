@@ -41,7 +41,9 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND3_GROUPS_PATH, ev.BLIND3_PAIRS_PATH), (ev.BLIND4_GROUPS_PATH, ev.BLIND4_PAIRS_PATH),
     (ev.BLIND5_GROUPS_PATH, ev.BLIND5_PAIRS_PATH), (ev.BLIND6_GROUPS_PATH, ev.BLIND6_PAIRS_PATH),
     (ev.BLIND7_GROUPS_PATH, ev.BLIND7_PAIRS_PATH), (ev.BLIND8_GROUPS_PATH, ev.BLIND8_PAIRS_PATH),
-    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH)])
+    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH),
+    (ev.BLIND11_GROUPS_PATH, ev.BLIND11_PAIRS_PATH),
+    (ev.BLIND12_GROUPS_PATH, ev.BLIND12_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -61,11 +63,13 @@ def test_automatic_links_hold_on_the_blind_set() -> None:
 @pytest.mark.parametrize(("pairs", "recall"), [
     (ev.BLIND2_PAIRS_PATH, 0.95), (ev.BLIND3_PAIRS_PATH, 0.85), (ev.BLIND4_PAIRS_PATH, 0.6),
     (ev.BLIND5_PAIRS_PATH, 0.9), (ev.BLIND6_PAIRS_PATH, 0.9), (ev.BLIND7_PAIRS_PATH, 0.9),
-    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9)])
+    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9), (ev.BLIND10_PAIRS_PATH, 0.65),
+    (ev.BLIND11_PAIRS_PATH, 0.9)])
 def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recall: float) -> None:
     """Each written before the scorer was changed for it and scored once untouched (the
     figures in models/cases/MODEL_CARD.md), then tuned on once the list had grown to the
-    words people use for each problem; the fourth still names problems the list lacks."""
+    words people use for each problem; the fourth and the tenth still name problems the
+    list lacks (the tenth was tuned on only through the scorer's rules, not its words)."""
     m = ev.measure(ev.scores(ev.load_pairs(pairs)))
     assert m.precision >= 0.95, m
     assert m.recall >= recall, m
@@ -163,3 +167,55 @@ def test_a_street_a_lower_case_report_opens_with_is_its_place() -> None:
     first = "le duan truoc sieu thi mua to la ngap, xe chay qua nuoc tat vo nha"
     assert score(words(first), words("do cong tuong mua la ngap, nuoc vo toi nha")).value < 0.5
     assert score(words(first), words("Đường Lê Duẩn trước siêu thị mưa là ngập")).value >= 0.5
+
+
+def test_a_numbered_alley_is_another_place_than_its_street() -> None:
+    """A flooded street and a flooded alley off it are two events: one report places the
+    water in "hẻm 9", the other never speaks of an alley. Two reports of the alley are one."""
+    from triage.cases.similarity import other_places, score, words
+
+    street = words("Đường Lý Thường Kiệt đoạn trước chợ mưa là ngập sâu, xe chết máy.")
+    alley = words("Hẻm 9 Lý Thường Kiệt mưa xuống nước ngập vô tận nhà.")
+    alley_again = words("hem so 9 ly thuong kiet ngap hoai, nuoc vo nha")
+    assert "@~hem" in alley and "@~hem" in alley_again and "@~hem" not in street
+    assert other_places(street, alley)
+    assert score(street, alley).value < 0.5
+    assert not other_places(alley, alley_again)
+    assert score(alley, alley_again).value >= 0.5
+    # "trong hẻm" without a number still speaks of an alley: not told apart by this rule.
+    assert not other_places(alley, words("trong hẻm nhà tôi ngập nặng"))
+
+
+def test_a_shared_school_links_no_two_problems_the_list_does_not_name() -> None:
+    """The words of a landmark both texts name ("trường THCS") say where, not what: two
+    problems of one school are not linked by them; one problem of it told twice is."""
+    from triage.cases.similarity import score, words
+
+    fees = words("Trường THCS Tân Mỹ bắt phụ huynh đóng tiền mua ti vi cho lớp.")
+    bullying = words("Học sinh trường THCS Tân Mỹ bị nhóm bạn cùng lớp bắt nạt, đánh hội đồng.")
+    fees_again = words("truong thcs tan my thu tien mua ti vi lop, phu huynh buc xuc")
+    assert score(fees, bullying).value < 0.5
+    assert score(fees, fees_again).value >= 0.5
+
+
+def test_a_service_named_by_both_is_not_one_problem() -> None:
+    """Both name the ferry (a service, not what went wrong with it); one names its fare, the
+    other its missing life jackets: two problems of one ferry. Two reports of the jackets
+    are one."""
+    from triage.cases.similarity import SUBJECTS, score, words
+
+    assert "#ghe_dua_don" in SUBJECTS
+    jackets = words("Đò ngang bến Phú Thuận không có áo phao cho khách, chở đông quá.")
+    fare = words("Chủ đò bến Phú Thuận tự thu tiền qua sông gấp đôi giá cũ.")
+    jackets_again = words("do ngang phu thuan ko co ao phao, cho dong nguoi lam")
+    assert "#ghe_dua_don" in jackets and "#ghe_dua_don" in fare
+    assert score(jackets, fare).value < 0.5
+    assert score(jackets, jackets_again).value >= 0.5
+
+
+def test_a_tree_called_cong_is_no_electricity_meter() -> None:
+    from triage.cases.similarity import words
+
+    assert "#cong_to" not in words("Gốc cây còng to đùng ở ấp Tân Hòa bị mục.")
+    assert "#cong_to" in words("Công tơ điện nhà tôi chạy nhanh bất thường.")
+    assert "#cay_nga" in words("Gốc cây còng to đùng ở ấp Tân Hòa bị mục.")

@@ -158,7 +158,9 @@ _LANDMARK_WORDS = {
 # A problem placed in a numbered alley ("hẻm 7", "kiệt 12", "hẻm số 3"): against a report that
 # never speaks of an alley it is another place (a flooded street and a flooded alley off it).
 _ALLEY_RE = re.compile(r"\b(?:hem|hxh|kiet)\s+(?:so\s+)?\d")
-_ALLEY_WORDS = frozenset(["hem", "hxh", "kiet"])
+# A text speaks of an alley by these words, or by a numbered "kiệt" (alone, "kiet" is as
+# often the end of "Lý Thường Kiệt").
+_ALLEY_WORDS = frozenset(["hem", "hxh", "@~hem"])
 # House, alley and route numbers, read from the text before the normaliser masks them.
 _NUMBER_RE = re.compile(r"(?<![\w/])(\d{1,4})(?![\d/])")
 # Words every complaint uses; they say nothing about which event it reports.
