@@ -219,3 +219,17 @@ def test_a_tree_called_cong_is_no_electricity_meter() -> None:
     assert "#cong_to" not in words("Gốc cây còng to đùng ở ấp Tân Hòa bị mục.")
     assert "#cong_to" in words("Công tơ điện nhà tôi chạy nhanh bất thường.")
     assert "#cay_nga" in words("Gốc cây còng to đùng ở ấp Tân Hòa bị mục.")
+
+
+def test_two_reports_naming_only_a_bus_line_are_told_apart_by_what_they_say() -> None:
+    """Both name bus line 7 and no problem of the list: a smoking driver and a skipped
+    evening run are two problems of one line; the same skipped run told twice is one."""
+    from triage.cases.similarity import SUBJECTS, score, words
+
+    assert "#xe_buyt" in SUBJECTS
+    smoking = words("Tài xế xe buýt số 7 vừa lái vừa hút thuốc trong xe, khách ho sặc sụa.")
+    skipped = words("Xe buýt số 7 chiều nào cũng bỏ chuyến cuối, người đi làm về đứng đợi mãi.")
+    skipped_again = words("buyt so 7 bo chuyen cuoi hoai, dung doi mai ko co xe")
+    assert {w for w in smoking if w[0] == "#"} == {"#xe_buyt"}
+    assert score(smoking, skipped).value < 0.5
+    assert score(skipped, skipped_again).value >= 0.5

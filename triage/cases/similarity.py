@@ -80,6 +80,7 @@ UNSEEN_SHARE = 0.5
 # "chet may" may name a problem no one meant).
 SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt"])
 SUBJECT_CREDIT = 0.25
+SUBJECT_WORDS = 2.0
 # When only one of the two texts names a known problem (the other says it in words the
 # list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
 # if it scores above what the problems named give.
@@ -469,6 +470,11 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         elif not same_place(a, b):
             named *= PLACE_UNCONFIRMED
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
+        if ca and cb and set(ca) | set(cb) <= SUBJECTS:
+            # Both name only the service (the bus, the ferry), not what went wrong with
+            # it: what they say decides, as for texts naming no problem.
+            value = min(value, 0.0 if other_places(a, b)
+                        else min(1.0, SUBJECT_WORDS * _topic_overlap(a, b)))
         if bool(ca) != bool(cb) and not other_places(a, b):
             value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
     else:
