@@ -233,3 +233,18 @@ def test_two_reports_naming_only_a_bus_line_are_told_apart_by_what_they_say() ->
     assert {w for w in smoking if w[0] == "#"} == {"#xe_buyt"}
     assert score(smoking, skipped).value < 0.5
     assert score(skipped, skipped_again).value >= 0.5
+
+
+def test_the_letter_after_a_place_name_tells_two_places_apart() -> None:
+    """"Khóm Phú Mỹ A" and "Phú Mỹ B" are two places of one name: one broken road in each is
+    two events, whether typed with capitals or in lower case; two reports of A are one."""
+    from triage.cases.similarity import other_places, score, words
+
+    road_a = words("Đường đal khóm Phú Mỹ A nứt bể từng mảng, xe chạy xóc.")
+    road_b = words("phu my b duong dal be nat, xe chay xoc")
+    road_a_again = words("khom phu my a duong dal be het, chay xe xoc muon gay lung")
+    assert "@$a" in road_a and "@$b" in road_b and "@$a" in road_a_again
+    assert other_places(road_a, road_b)
+    assert score(road_a, road_b).value < 0.5
+    assert not other_places(road_a, road_a_again)
+    assert "@$a" not in words("co a ban nuoc mia truoc nha")

@@ -162,6 +162,12 @@ _ALLEY_RE = re.compile(r"\b(?:hem|hxh|kiet)\s+(?:so\s+)?\d")
 # A text speaks of an alley by these words, or by a numbered "kiệt" (alone, "kiet" is as
 # often the end of "Lý Thường Kiệt").
 _ALLEY_WORDS = frozenset(["hem", "hxh", "@~hem"])
+# The letter that tells two places of one name apart ("khóm Tân Đông A" and "Tân Đông B",
+# "xã Mỹ An Hưng B"): after two capitalised words, or in lower-case text after two words
+# that follow a place word or open the text ("tan dong b duong dal lun").
+_DESIGNATOR_RE = re.compile(r"(?<![\w])[A-ZĐ][^\W\d_]* [A-ZĐ][^\W\d_]* ([A-E])(?![\w])")
+_LOWER_DESIGNATOR_RE = re.compile(
+    r"(?:^|\b(?:ap|khom|xa|phuong)\s+)[a-z]{2,} [a-z]{2,} ([a-e])(?=\s|[,.;:]|$)")
 # House, alley and route numbers, read from the text before the normaliser masks them.
 _NUMBER_RE = re.compile(r"(?<![\w/])(\d{1,4})(?![\d/])")
 # Words every complaint uses; they say nothing about which event it reports.
@@ -300,6 +306,9 @@ def words(text: str) -> frozenset[str]:
              if with_marks.search(lowered) or without.search(raw)}
     if _ALLEY_RE.search(raw):
         marks.add("@~hem")
+    marks |= {"@$" + m.lower() for m in _DESIGNATOR_RE.findall(text)}
+    if strip_accents(text) == text or text == text.lower():
+        marks |= {"@$" + m for m in _LOWER_DESIGNATOR_RE.findall(raw)}
     return frozenset(found | plain | numbers | places(text) | marks | names(text))
 
 
@@ -400,6 +409,10 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     An ngập"): the street and the alley off it."""
     if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
         return True
+    da = {w for w in a if w[:2] == "@$"}
+    db = {w for w in b if w[:2] == "@$"}
+    if da and db and not da & db:
+        return True
     ma = {w for w in a if w.startswith("@=")}
     mb = {w for w in b if w.startswith("@=")}
     if ma and mb and not ma & mb:
@@ -408,8 +421,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     nb = {w for w in b if w[0] == "@" and w[1:].isdigit()}
     if na and nb and not na & nb:
         return True
-    pa = [w for w in a if w[0] == "@" and w[1] not in "=~"]
-    pb = [w for w in b if w[0] == "@" and w[1] not in "=~"]
+    pa = [w for w in a if w[0] == "@" and w[1] not in "=~$"]
+    pb = [w for w in b if w[0] == "@" and w[1] not in "=~$"]
     return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
         and not any(_named_in(p, a) for p in pb)
 
@@ -418,8 +431,8 @@ def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether the two name one place by its name, or neither names one: a place one names
     ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
     a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
-    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~"]
-    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~"]
+    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$"]
+    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$"]
     if not pa and not pb:
         return True
     return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
@@ -493,7 +506,7 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     table, unseen = idf_table()
     union = a | b
     named = {w[1:] for w in union if w[0] == "^"} | {
-        part for w in union if w[0] == "@" and w[1:2] not in "=~" for part in w[1:].split("+")}
+        part for w in union if w[0] == "@" and w[1:2] not in "=~$" for part in w[1:].split("+")}
     # Both placing it at one school or market: the landmark's words say where, not what.
     named |= {part for w in a & b if w[:2] == "@=" for part in
               _LANDMARK_WORDS.get(w[2:], "").split()}
