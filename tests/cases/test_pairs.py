@@ -248,3 +248,16 @@ def test_the_letter_after_a_place_name_tells_two_places_apart() -> None:
     assert score(road_a, road_b).value < 0.5
     assert not other_places(road_a, road_a_again)
     assert "@$a" not in words("co a ban nuoc mia truoc nha")
+
+
+def test_a_lower_case_opening_name_tells_two_hamlets_of_one_name_family_apart() -> None:
+    """"tan loi ko co xe rac" against "Ấp Tân Hòa": the lower-case text opens with a name
+    sharing "tân" and not "hòa", so two hamlets, two events; against "Ấp Tân Lợi" it is one."""
+    from triage.cases.similarity import other_places, score, words
+
+    typed = words("tan loi ko co xe rac, dan do rac xuong muong")
+    assert "@?tan+loi" in typed
+    hoa = words("Ấp Tân Hòa hai tuần nay xe rác không vô lấy, rác chất đầy đầu ngõ.")
+    loi = words("Ấp Tân Lợi hai tuần nay xe rác không vô lấy, rác chất đầy đầu ngõ.")
+    assert other_places(hoa, typed) and score(hoa, typed).value < 0.5
+    assert not other_places(loi, typed) and score(loi, typed).value >= 0.5

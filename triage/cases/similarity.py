@@ -374,6 +374,11 @@ def places(text: str) -> set[str]:
     street = _leading_street(tokens, folded, lower_case)
     if street:
         out.add(street)
+    elif lower_case and not out and len(folded) > 2 and all(
+            w.isalpha() and w not in FILLERS for w in folded[:2]) and folded[1] not in _NOT_NAMES:
+        # "tinh my ko co xe rac": the two words a lower-case text opens with may be its
+        # place; kept apart ("@?") and read only against a place the other text names.
+        out.add("@?" + "+".join(folded[:2]))
     return out
 
 
@@ -409,6 +414,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     An ngập"): the street and the alley off it."""
     if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
         return True
+    if _opening_differs(a, b) or _opening_differs(b, a):
+        return True
     da = {w for w in a if w[:2] == "@$"}
     db = {w for w in b if w[:2] == "@$"}
     if da and db and not da & db:
@@ -421,18 +428,32 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     nb = {w for w in b if w[0] == "@" and w[1:].isdigit()}
     if na and nb and not na & nb:
         return True
-    pa = [w for w in a if w[0] == "@" and w[1] not in "=~$"]
-    pb = [w for w in b if w[0] == "@" and w[1] not in "=~$"]
+    pa = [w for w in a if w[0] == "@" and w[1] not in "=~$?"]
+    pb = [w for w in b if w[0] == "@" and w[1] not in "=~$?"]
     return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
         and not any(_named_in(p, a) for p in pb)
+
+
+def _opening_differs(a: frozenset[str], b: frozenset[str]) -> bool:
+    """The lower-case text `b` opens with a name sharing its first word with a place `a`
+    names and not its second ("tinh my ..." against "ấp Tịnh Hưng"), neither text writing
+    the other's second word: two hamlets of one name's family."""
+    for guess in (w for w in b if w[:2] == "@?"):
+        first, second = guess[2:].split("+")
+        for place in (w for w in a if w[0] == "@" and w[1] not in "=~$?"):
+            parts = place[1:].split("+")
+            if len(parts) >= 2 and parts[0] == first and parts[1] != second \
+                    and second not in a and parts[1] not in b:
+                return True
+    return False
 
 
 def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether the two name one place by its name, or neither names one: a place one names
     ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
     a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
-    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$"]
-    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$"]
+    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$?"]
+    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$?"]
     if not pa and not pb:
         return True
     return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
@@ -506,7 +527,7 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     table, unseen = idf_table()
     union = a | b
     named = {w[1:] for w in union if w[0] == "^"} | {
-        part for w in union if w[0] == "@" and w[1:2] not in "=~$" for part in w[1:].split("+")}
+        part for w in union if w[0] == "@" and w[1:2] not in "=~$?" for part in w[1:].split("+")}
     # Both placing it at one school or market: the landmark's words say where, not what.
     named |= {part for w in a & b if w[:2] == "@=" for part in
               _LANDMARK_WORDS.get(w[2:], "").split()}
