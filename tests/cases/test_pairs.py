@@ -222,17 +222,18 @@ def test_a_tree_called_cong_is_no_electricity_meter() -> None:
 
 
 def test_two_reports_naming_only_a_bus_line_are_told_apart_by_what_they_say() -> None:
-    """Both name bus line 7 and no problem of the list: a smoking driver and a skipped
-    evening run are two problems of one line; the same skipped run told twice is one."""
+    """Both name bus line 7 and no problem of the list: a broken air conditioner and torn
+    seats are two problems of one line; the torn seats told twice are one."""
     from triage.cases.similarity import SUBJECTS, score, words
 
     assert "#xe_buyt" in SUBJECTS
-    smoking = words("Tài xế xe buýt số 7 vừa lái vừa hút thuốc trong xe, khách ho sặc sụa.")
-    skipped = words("Xe buýt số 7 chiều nào cũng bỏ chuyến cuối, người đi làm về đứng đợi mãi.")
-    skipped_again = words("buyt so 7 bo chuyen cuoi hoai, dung doi mai ko co xe")
-    assert {w for w in smoking if w[0] == "#"} == {"#xe_buyt"}
-    assert score(smoking, skipped).value < 0.5
-    assert score(skipped, skipped_again).value >= 0.5
+    cooling = words("Xe buýt số 7 máy lạnh hư cả tháng, trong xe nóng hầm hập.")
+    seats = words("Xe buýt số 7 ghế ngồi rách nát, lò xo đâm ra ngoài.")
+    seats_again = words("buyt so 7 ghe ngoi rach nat, lo xo dam rach quan")
+    assert {w for w in cooling if w[0] == "#"} == {"#xe_buyt"}
+    assert {w for w in seats if w[0] == "#"} == {"#xe_buyt"}
+    assert score(cooling, seats).value < 0.5
+    assert score(seats, seats_again).value >= 0.5
 
 
 def test_the_letter_after_a_place_name_tells_two_places_apart() -> None:

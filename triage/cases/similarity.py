@@ -78,7 +78,7 @@ UNSEEN_SHARE = 0.5
 # against one naming the ferry and its missing life jackets are two problems of one ferry.
 # Agreeing on the subject alone then counts SUBJECT_CREDIT (not 0: a folded "do ngang" or
 # "chet may" may name a problem no one meant).
-SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt"])
+SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom"])
 SUBJECT_CREDIT = 0.25
 SUBJECT_WORDS = 2.0
 # When only one of the two texts names a known problem (the other says it in words the
