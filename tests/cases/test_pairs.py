@@ -43,7 +43,9 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND7_GROUPS_PATH, ev.BLIND7_PAIRS_PATH), (ev.BLIND8_GROUPS_PATH, ev.BLIND8_PAIRS_PATH),
     (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH),
     (ev.BLIND11_GROUPS_PATH, ev.BLIND11_PAIRS_PATH),
-    (ev.BLIND12_GROUPS_PATH, ev.BLIND12_PAIRS_PATH)])
+    (ev.BLIND12_GROUPS_PATH, ev.BLIND12_PAIRS_PATH),
+    (ev.BLIND13_GROUPS_PATH, ev.BLIND13_PAIRS_PATH),
+    (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -64,7 +66,7 @@ def test_automatic_links_hold_on_the_blind_set() -> None:
     (ev.BLIND2_PAIRS_PATH, 0.95), (ev.BLIND3_PAIRS_PATH, 0.85), (ev.BLIND4_PAIRS_PATH, 0.6),
     (ev.BLIND5_PAIRS_PATH, 0.9), (ev.BLIND6_PAIRS_PATH, 0.9), (ev.BLIND7_PAIRS_PATH, 0.9),
     (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9), (ev.BLIND10_PAIRS_PATH, 0.65),
-    (ev.BLIND11_PAIRS_PATH, 0.9)])
+    (ev.BLIND11_PAIRS_PATH, 0.9), (ev.BLIND12_PAIRS_PATH, 0.9), (ev.BLIND13_PAIRS_PATH, 0.9)])
 def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recall: float) -> None:
     """Each written before the scorer was changed for it and scored once untouched (the
     figures in models/cases/MODEL_CARD.md), then tuned on once the list had grown to the
@@ -76,13 +78,13 @@ def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recal
 
 
 def test_the_untouched_blind_set_keeps_its_measured_figures() -> None:
-    """blind10 was written after the last change and scored once: precision 0.909, recall
-    0.647. Its wrong links are a flooded street and a flooded alley off it (hẻm 40 of the
-    same street), and two problems of one school; kept as it is, so that a change that
-    makes new text worse shows here."""
-    m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND10_PAIRS_PATH)))
-    assert m.precision >= 0.9, m
-    assert m.recall >= 0.6, m
+    """blind14 was written after the last change but the cues it prompted and scored once:
+    precision 0.960, recall 0.508 (the scorer before round 5: 0.860 / 0.482). Most of its
+    misses are problems the list does not name, told in different words; kept as it is, so
+    that a change that makes new text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND14_PAIRS_PATH)))
+    assert m.precision >= 0.95, m
+    assert m.recall >= 0.5, m
 
 
 def test_shared_place_names_alone_link_nothing() -> None:

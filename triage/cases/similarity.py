@@ -12,7 +12,11 @@ with them where the text has them ("sợ đổ" is no "sổ đỏ"), and capital
 blanked before cues are read ("Tôn Đức Thắng" is no "đục"). The score is mostly whether
 the two name the same problems (a problem of the same family counts half), counted once
 their words overlap a little, less when one names a place the other never writes and not
-at all when they name different places; the rest is the weighted Jaccard of the words,
+at all when they name different places (also: a numbered alley against a report never
+speaking of an alley, "Tân Đông A" against "tan dong b", a lower-case text opening with
+"tinh my" against "ấp Tịnh Hưng"); a problem naming a service (the ferry, the bus: SUBJECTS)
+agrees little when either names another problem beside it, and two naming nothing but the
+service are scored on their words; the rest is the weighted Jaccard of the words,
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
 built by ``build_idf``). Where the list has nothing to say (neither text names a known
 problem, or only one does), the topic words decide on their own: the same Jaccard with
@@ -412,35 +416,38 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     one problem at two places of a ward. So is a problem placed in a numbered alley
     ("hẻm 7 Chu Văn An") against a report that never speaks of an alley ("đường Chu Văn
     An ngập"): the street and the alley off it."""
+    at_a = [w for w in a if w[0] == "@"]
+    at_b = [w for w in b if w[0] == "@"]
+    if not at_a and not at_b:
+        return False
     if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
         return True
-    if _opening_differs(a, b) or _opening_differs(b, a):
+    if _opening_differs(at_a, b, at_b, a) or _opening_differs(at_b, a, at_a, b):
         return True
-    da = {w for w in a if w[:2] == "@$"}
-    db = {w for w in b if w[:2] == "@$"}
-    if da and db and not da & db:
-        return True
-    ma = {w for w in a if w.startswith("@=")}
-    mb = {w for w in b if w.startswith("@=")}
-    if ma and mb and not ma & mb:
-        return True
-    na = {w for w in a if w[0] == "@" and w[1:].isdigit()}
-    nb = {w for w in b if w[0] == "@" and w[1:].isdigit()}
+    for kind in ("@$", "@="):
+        ka = {w for w in at_a if w[:2] == kind}
+        kb = {w for w in at_b if w[:2] == kind}
+        if ka and kb and not ka & kb:
+            return True
+    na = {w for w in at_a if w[1:].isdigit()}
+    nb = {w for w in at_b if w[1:].isdigit()}
     if na and nb and not na & nb:
         return True
-    pa = [w for w in a if w[0] == "@" and w[1] not in "=~$?"]
-    pb = [w for w in b if w[0] == "@" and w[1] not in "=~$?"]
+    pa = [w for w in at_a if w[1] not in "=~$?"]
+    pb = [w for w in at_b if w[1] not in "=~$?"]
     return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
         and not any(_named_in(p, a) for p in pb)
 
 
-def _opening_differs(a: frozenset[str], b: frozenset[str]) -> bool:
+def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
+                     a: frozenset[str]) -> bool:
     """The lower-case text `b` opens with a name sharing its first word with a place `a`
     names and not its second ("tinh my ..." against "ấp Tịnh Hưng"), neither text writing
-    the other's second word: two hamlets of one name's family."""
-    for guess in (w for w in b if w[:2] == "@?"):
+    the other's second word: two hamlets of one name's family. `at_a`, `at_b`: the places
+    ("@...") of `a` and `b`."""
+    for guess in (w for w in at_b if w[:2] == "@?"):
         first, second = guess[2:].split("+")
-        for place in (w for w in a if w[0] == "@" and w[1] not in "=~$?"):
+        for place in (w for w in at_a if w[1] not in "=~$?"):
             parts = place[1:].split("+")
             if len(parts) >= 2 and parts[0] == first and parts[1] != second \
                     and second not in a and parts[1] not in b:
@@ -496,10 +503,11 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
     inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^")
     total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
     text = inter / total if total else 0.0
+    conflict = other_places(a, b)
     if ca or cb:
         named = _named(ca, cb, a, b)
         named *= min(1.0, text / GATE) if GATE else 1.0
-        if other_places(a, b):
+        if conflict:
             named *= PLACE_CONFLICT
         elif not same_place(a, b):
             named *= PLACE_UNCONFIRMED
@@ -507,12 +515,12 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         if ca and cb and set(ca) | set(cb) <= SUBJECTS:
             # Both name only the service (the bus, the ferry), not what went wrong with
             # it: what they say decides, as for texts naming no problem.
-            value = min(value, 0.0 if other_places(a, b)
+            value = min(value, 0.0 if conflict
                         else min(1.0, SUBJECT_WORDS * _topic_overlap(a, b)))
-        if bool(ca) != bool(cb) and not other_places(a, b):
+        if bool(ca) != bool(cb) and not conflict:
             value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
     else:
-        value = 0.0 if other_places(a, b) else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
+        value = 0.0 if conflict else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
     # The shared words name the reason shown to people; none is read below this score.
     reasons = [w for w in shared if w[0] not in "@^" and not (w[0] == "n" and w[1:].isdigit())]
     rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
