@@ -41,7 +41,11 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND3_GROUPS_PATH, ev.BLIND3_PAIRS_PATH), (ev.BLIND4_GROUPS_PATH, ev.BLIND4_PAIRS_PATH),
     (ev.BLIND5_GROUPS_PATH, ev.BLIND5_PAIRS_PATH), (ev.BLIND6_GROUPS_PATH, ev.BLIND6_PAIRS_PATH),
     (ev.BLIND7_GROUPS_PATH, ev.BLIND7_PAIRS_PATH), (ev.BLIND8_GROUPS_PATH, ev.BLIND8_PAIRS_PATH),
-    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH)])
+    (ev.BLIND9_GROUPS_PATH, ev.BLIND9_PAIRS_PATH), (ev.BLIND10_GROUPS_PATH, ev.BLIND10_PAIRS_PATH),
+    (ev.BLIND11_GROUPS_PATH, ev.BLIND11_PAIRS_PATH),
+    (ev.BLIND12_GROUPS_PATH, ev.BLIND12_PAIRS_PATH),
+    (ev.BLIND13_GROUPS_PATH, ev.BLIND13_PAIRS_PATH),
+    (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -61,24 +65,26 @@ def test_automatic_links_hold_on_the_blind_set() -> None:
 @pytest.mark.parametrize(("pairs", "recall"), [
     (ev.BLIND2_PAIRS_PATH, 0.95), (ev.BLIND3_PAIRS_PATH, 0.85), (ev.BLIND4_PAIRS_PATH, 0.6),
     (ev.BLIND5_PAIRS_PATH, 0.9), (ev.BLIND6_PAIRS_PATH, 0.9), (ev.BLIND7_PAIRS_PATH, 0.9),
-    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9)])
+    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9), (ev.BLIND10_PAIRS_PATH, 0.65),
+    (ev.BLIND11_PAIRS_PATH, 0.9), (ev.BLIND12_PAIRS_PATH, 0.9), (ev.BLIND13_PAIRS_PATH, 0.9)])
 def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recall: float) -> None:
     """Each written before the scorer was changed for it and scored once untouched (the
     figures in models/cases/MODEL_CARD.md), then tuned on once the list had grown to the
-    words people use for each problem; the fourth still names problems the list lacks."""
+    words people use for each problem; the fourth and the tenth still name problems the
+    list lacks (the tenth was tuned on only through the scorer's rules, not its words)."""
     m = ev.measure(ev.scores(ev.load_pairs(pairs)))
     assert m.precision >= 0.95, m
     assert m.recall >= recall, m
 
 
 def test_the_untouched_blind_set_keeps_its_measured_figures() -> None:
-    """blind10 was written after the last change and scored once: precision 0.909, recall
-    0.647. Its wrong links are a flooded street and a flooded alley off it (hẻm 40 of the
-    same street), and two problems of one school; kept as it is, so that a change that
-    makes new text worse shows here."""
-    m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND10_PAIRS_PATH)))
-    assert m.precision >= 0.9, m
-    assert m.recall >= 0.6, m
+    """blind14 was written after the last change but the cues it prompted and scored once:
+    precision 0.960, recall 0.508 (the scorer before round 5: 0.860 / 0.482). Most of its
+    misses are problems the list does not name, told in different words; kept as it is, so
+    that a change that makes new text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND14_PAIRS_PATH)))
+    assert m.precision >= 0.95, m
+    assert m.recall >= 0.5, m
 
 
 def test_shared_place_names_alone_link_nothing() -> None:
@@ -163,3 +169,98 @@ def test_a_street_a_lower_case_report_opens_with_is_its_place() -> None:
     first = "le duan truoc sieu thi mua to la ngap, xe chay qua nuoc tat vo nha"
     assert score(words(first), words("do cong tuong mua la ngap, nuoc vo toi nha")).value < 0.5
     assert score(words(first), words("Đường Lê Duẩn trước siêu thị mưa là ngập")).value >= 0.5
+
+
+def test_a_numbered_alley_is_another_place_than_its_street() -> None:
+    """A flooded street and a flooded alley off it are two events: one report places the
+    water in "hẻm 9", the other never speaks of an alley. Two reports of the alley are one."""
+    from triage.cases.similarity import other_places, score, words
+
+    street = words("Đường Lý Thường Kiệt đoạn trước chợ mưa là ngập sâu, xe chết máy.")
+    alley = words("Hẻm 9 Lý Thường Kiệt mưa xuống nước ngập vô tận nhà.")
+    alley_again = words("hem so 9 ly thuong kiet ngap hoai, nuoc vo nha")
+    assert "@~hem" in alley and "@~hem" in alley_again and "@~hem" not in street
+    assert other_places(street, alley)
+    assert score(street, alley).value < 0.5
+    assert not other_places(alley, alley_again)
+    assert score(alley, alley_again).value >= 0.5
+    # "trong hẻm" without a number still speaks of an alley: not told apart by this rule.
+    assert not other_places(alley, words("trong hẻm nhà tôi ngập nặng"))
+
+
+def test_a_shared_school_links_no_two_problems_the_list_does_not_name() -> None:
+    """The words of a landmark both texts name ("trường THCS") say where, not what: two
+    problems of one school are not linked by them; one problem of it told twice is."""
+    from triage.cases.similarity import score, words
+
+    fees = words("Trường THCS Tân Mỹ bắt phụ huynh đóng tiền mua ti vi cho lớp.")
+    bullying = words("Học sinh trường THCS Tân Mỹ bị nhóm bạn cùng lớp bắt nạt, đánh hội đồng.")
+    fees_again = words("truong thcs tan my thu tien mua ti vi lop, phu huynh buc xuc")
+    assert score(fees, bullying).value < 0.5
+    assert score(fees, fees_again).value >= 0.5
+
+
+def test_a_service_named_by_both_is_not_one_problem() -> None:
+    """Both name the ferry (a service, not what went wrong with it); one names its fare, the
+    other its missing life jackets: two problems of one ferry. Two reports of the jackets
+    are one."""
+    from triage.cases.similarity import SUBJECTS, score, words
+
+    assert "#ghe_dua_don" in SUBJECTS
+    jackets = words("Đò ngang bến Phú Thuận không có áo phao cho khách, chở đông quá.")
+    fare = words("Chủ đò bến Phú Thuận tự thu tiền qua sông gấp đôi giá cũ.")
+    jackets_again = words("do ngang phu thuan ko co ao phao, cho dong nguoi lam")
+    assert "#ghe_dua_don" in jackets and "#ghe_dua_don" in fare
+    assert score(jackets, fare).value < 0.5
+    assert score(jackets, jackets_again).value >= 0.5
+
+
+def test_a_tree_called_cong_is_no_electricity_meter() -> None:
+    from triage.cases.similarity import words
+
+    assert "#cong_to" not in words("Gốc cây còng to đùng ở ấp Tân Hòa bị mục.")
+    assert "#cong_to" in words("Công tơ điện nhà tôi chạy nhanh bất thường.")
+    assert "#cay_nga" in words("Gốc cây còng to đùng ở ấp Tân Hòa bị mục.")
+
+
+def test_two_reports_naming_only_a_bus_line_are_told_apart_by_what_they_say() -> None:
+    """Both name bus line 7 and no problem of the list: a broken air conditioner and torn
+    seats are two problems of one line; the torn seats told twice are one."""
+    from triage.cases.similarity import SUBJECTS, score, words
+
+    assert "#xe_buyt" in SUBJECTS
+    cooling = words("Xe buýt số 7 máy lạnh hư cả tháng, trong xe nóng hầm hập.")
+    seats = words("Xe buýt số 7 ghế ngồi rách nát, lò xo đâm ra ngoài.")
+    seats_again = words("buyt so 7 ghe ngoi rach nat, lo xo dam rach quan")
+    assert {w for w in cooling if w[0] == "#"} == {"#xe_buyt"}
+    assert {w for w in seats if w[0] == "#"} == {"#xe_buyt"}
+    assert score(cooling, seats).value < 0.5
+    assert score(seats, seats_again).value >= 0.5
+
+
+def test_the_letter_after_a_place_name_tells_two_places_apart() -> None:
+    """"Khóm Phú Mỹ A" and "Phú Mỹ B" are two places of one name: one broken road in each is
+    two events, whether typed with capitals or in lower case; two reports of A are one."""
+    from triage.cases.similarity import other_places, score, words
+
+    road_a = words("Đường đal khóm Phú Mỹ A nứt bể từng mảng, xe chạy xóc.")
+    road_b = words("phu my b duong dal be nat, xe chay xoc")
+    road_a_again = words("khom phu my a duong dal be het, chay xe xoc muon gay lung")
+    assert "@$a" in road_a and "@$b" in road_b and "@$a" in road_a_again
+    assert other_places(road_a, road_b)
+    assert score(road_a, road_b).value < 0.5
+    assert not other_places(road_a, road_a_again)
+    assert "@$a" not in words("co a ban nuoc mia truoc nha")
+
+
+def test_a_lower_case_opening_name_tells_two_hamlets_of_one_name_family_apart() -> None:
+    """"tan loi ko co xe rac" against "Ấp Tân Hòa": the lower-case text opens with a name
+    sharing "tân" and not "hòa", so two hamlets, two events; against "Ấp Tân Lợi" it is one."""
+    from triage.cases.similarity import other_places, score, words
+
+    typed = words("tan loi ko co xe rac, dan do rac xuong muong")
+    assert "@?tan+loi" in typed
+    hoa = words("Ấp Tân Hòa hai tuần nay xe rác không vô lấy, rác chất đầy đầu ngõ.")
+    loi = words("Ấp Tân Lợi hai tuần nay xe rác không vô lấy, rác chất đầy đầu ngõ.")
+    assert other_places(hoa, typed) and score(hoa, typed).value < 0.5
+    assert not other_places(loi, typed) and score(loi, typed).value >= 0.5

@@ -12,7 +12,11 @@ with them where the text has them ("sợ đổ" is no "sổ đỏ"), and capital
 blanked before cues are read ("Tôn Đức Thắng" is no "đục"). The score is mostly whether
 the two name the same problems (a problem of the same family counts half), counted once
 their words overlap a little, less when one names a place the other never writes and not
-at all when they name different places; the rest is the weighted Jaccard of the words,
+at all when they name different places (also: a numbered alley against a report never
+speaking of an alley, "Tân Đông A" against "tan dong b", a lower-case text opening with
+"tinh my" against "ấp Tịnh Hưng"); a problem naming a service (the ferry, the bus: SUBJECTS)
+agrees little when either names another problem beside it, and two naming nothing but the
+service are scored on their words; the rest is the weighted Jaccard of the words,
 each word weighted by its rarity in the complaint corpus (IDF, models/cases/idf.json,
 built by ``build_idf``). Where the list has nothing to say (neither text names a known
 problem, or only one does), the topic words decide on their own: the same Jaccard with
@@ -53,8 +57,9 @@ BEST_SHARE = 0.5
 FAMILY_CREDIT = 0.5
 # The problems named count in full only once the texts share this much of their words
 # (weighted): two reports of a fallen tree on two streets of one ward name the same
-# problem, and only their places (the words) tell them apart.
-GATE = 0.15
+# problem, and only their places (the words) tell them apart. 0.15 until the alley rule
+# (see other_places) took over the flooded street against the flooded alley off it.
+GATE = 0.1
 # What the problems named still count when the two texts name different places, and when
 # one names a place the other never writes ("đường Phạm Văn Đồng" against "le van tam p11
 # ngap"): one problem type on two streets of a ward is two events.
@@ -72,6 +77,14 @@ PLACE_UNCONFIRMED = 0.7
 WORDS_ONLY = 2.0
 NAME_SHARE = 0.0
 UNSEEN_SHARE = 0.5
+# Problems of the list that name a service rather than what went wrong with it (the ferry,
+# the bus): two reports naming only the ferry agree, but one naming the ferry and its fare
+# against one naming the ferry and its missing life jackets are two problems of one ferry.
+# Agreeing on the subject alone then counts SUBJECT_CREDIT (not 0: a folded "do ngang" or
+# "chet may" may name a problem no one meant).
+SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom"])
+SUBJECT_CREDIT = 0.25
+SUBJECT_WORDS = 2.0
 # When only one of the two texts names a known problem (the other says it in words the
 # list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
 # if it scores above what the problems named give.
@@ -129,6 +142,36 @@ _LANDMARKS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("cay_xang", r"\b(?:cây xăng|trạm xăng)\b", r"\b(?:cay xang|tram xang)\b"),
         ("nghia_trang", r"\b(?:nghĩa trang|nghĩa địa)\b", r"\b(?:nghia trang|nghia dia)\b"),
     ))
+# The words of each landmark's name ("trường THCS", "trạm y tế"): where a report places its
+# problem, not what it reports, so two problems of one school share them and they link
+# nothing on their own (see _topic_overlap).
+_LANDMARK_WORDS = {
+    "truong": "truong hoc tieu thcs thpt mam non mau giao cap",
+    "cho": "cho",
+    "benh_vien": "benh vien tram te bv",
+    "chua": "chua nha tho thanh that",
+    "ngan_hang": "ngan hang",
+    "ben_do": "ben",
+    "nha_van_hoa": "nha van hoa",
+    "uy_ban": "uy ban ubnd",
+    "buu_dien": "buu dien",
+    "cong_vien": "cong vien khu vui choi san",
+    "san_bong": "san bong van dong",
+    "cay_xang": "cay xang tram",
+    "nghia_trang": "nghia trang dia",
+}
+# A problem placed in a numbered alley ("hẻm 7", "kiệt 12", "hẻm số 3"): against a report that
+# never speaks of an alley it is another place (a flooded street and a flooded alley off it).
+_ALLEY_RE = re.compile(r"\b(?:hem|hxh|kiet)\s+(?:so\s+)?\d")
+# A text speaks of an alley by these words, or by a numbered "kiệt" (alone, "kiet" is as
+# often the end of "Lý Thường Kiệt").
+_ALLEY_WORDS = frozenset(["hem", "hxh", "@~hem"])
+# The letter that tells two places of one name apart ("khóm Tân Đông A" and "Tân Đông B",
+# "xã Mỹ An Hưng B"): after two capitalised words, or in lower-case text after two words
+# that follow a place word or open the text ("tan dong b duong dal lun").
+_DESIGNATOR_RE = re.compile(r"(?<![\w])[A-ZĐ][^\W\d_]* [A-ZĐ][^\W\d_]* ([A-E])(?![\w])")
+_LOWER_DESIGNATOR_RE = re.compile(
+    r"(?:^|\b(?:ap|khom|xa|phuong)\s+)[a-z]{2,} [a-z]{2,} ([a-e])(?=\s|[,.;:]|$)")
 # House, alley and route numbers, read from the text before the normaliser masks them.
 _NUMBER_RE = re.compile(r"(?<![\w/])(\d{1,4})(?![\d/])")
 # Words every complaint uses; they say nothing about which event it reports.
@@ -265,6 +308,11 @@ def words(text: str) -> frozenset[str]:
     lowered = text.lower()
     marks = {"@=" + name for name, with_marks, without in _LANDMARKS
              if with_marks.search(lowered) or without.search(raw)}
+    if _ALLEY_RE.search(raw):
+        marks.add("@~hem")
+    marks |= {"@$" + m.lower() for m in _DESIGNATOR_RE.findall(text)}
+    if strip_accents(text) == text or text == text.lower():
+        marks |= {"@$" + m for m in _LOWER_DESIGNATOR_RE.findall(raw)}
     return frozenset(found | plain | numbers | places(text) | marks | names(text))
 
 
@@ -330,6 +378,11 @@ def places(text: str) -> set[str]:
     street = _leading_street(tokens, folded, lower_case)
     if street:
         out.add(street)
+    elif lower_case and not out and len(folded) > 2 and all(
+            w.isalpha() and w not in FILLERS for w in folded[:2]) and folded[1] not in _NOT_NAMES:
+        # "tinh my ko co xe rac": the two words a lower-case text opens with may be its
+        # place; kept apart ("@?") and read only against a place the other text names.
+        out.add("@?" + "+".join(folded[:2]))
     return out
 
 
@@ -360,27 +413,54 @@ def _named_in(place: str, other: frozenset[str]) -> bool:
 
 def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     """Both texts name places and neither names one of the other's: two reports of
-    one problem at two places of a ward."""
-    ma = {w for w in a if w.startswith("@=")}
-    mb = {w for w in b if w.startswith("@=")}
-    if ma and mb and not ma & mb:
+    one problem at two places of a ward. So is a problem placed in a numbered alley
+    ("hẻm 7 Chu Văn An") against a report that never speaks of an alley ("đường Chu Văn
+    An ngập"): the street and the alley off it."""
+    at_a = [w for w in a if w[0] == "@"]
+    at_b = [w for w in b if w[0] == "@"]
+    if not at_a and not at_b:
+        return False
+    if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
         return True
-    na = {w for w in a if w[0] == "@" and w[1:].isdigit()}
-    nb = {w for w in b if w[0] == "@" and w[1:].isdigit()}
+    if _opening_differs(at_a, b, at_b, a) or _opening_differs(at_b, a, at_a, b):
+        return True
+    for kind in ("@$", "@="):
+        ka = {w for w in at_a if w[:2] == kind}
+        kb = {w for w in at_b if w[:2] == kind}
+        if ka and kb and not ka & kb:
+            return True
+    na = {w for w in at_a if w[1:].isdigit()}
+    nb = {w for w in at_b if w[1:].isdigit()}
     if na and nb and not na & nb:
         return True
-    pa = [w for w in a if w[0] == "@" and w[1] != "="]
-    pb = [w for w in b if w[0] == "@" and w[1] != "="]
+    pa = [w for w in at_a if w[1] not in "=~$?"]
+    pb = [w for w in at_b if w[1] not in "=~$?"]
     return bool(pa and pb) and not any(_named_in(p, b) for p in pa) \
         and not any(_named_in(p, a) for p in pb)
+
+
+def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
+                     a: frozenset[str]) -> bool:
+    """The lower-case text `b` opens with a name sharing its first word with a place `a`
+    names and not its second ("tinh my ..." against "ấp Tịnh Hưng"), neither text writing
+    the other's second word: two hamlets of one name's family. `at_a`, `at_b`: the places
+    ("@...") of `a` and `b`."""
+    for guess in (w for w in at_b if w[:2] == "@?"):
+        first, second = guess[2:].split("+")
+        for place in (w for w in at_a if w[1] not in "=~$?"):
+            parts = place[1:].split("+")
+            if len(parts) >= 2 and parts[0] == first and parts[1] != second \
+                    and second not in a and parts[1] not in b:
+                return True
+    return False
 
 
 def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether the two name one place by its name, or neither names one: a place one names
     ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
     a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
-    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
-    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] != "="]
+    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$?"]
+    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$?"]
     if not pa and not pb:
         return True
     return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
@@ -423,18 +503,24 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
     inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^")
     total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
     text = inter / total if total else 0.0
+    conflict = other_places(a, b)
     if ca or cb:
         named = _named(ca, cb, a, b)
         named *= min(1.0, text / GATE) if GATE else 1.0
-        if other_places(a, b):
+        if conflict:
             named *= PLACE_CONFLICT
         elif not same_place(a, b):
             named *= PLACE_UNCONFIRMED
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
-        if bool(ca) != bool(cb) and not other_places(a, b):
+        if ca and cb and set(ca) | set(cb) <= SUBJECTS:
+            # Both name only the service (the bus, the ferry), not what went wrong with
+            # it: what they say decides, as for texts naming no problem.
+            value = min(value, 0.0 if conflict
+                        else min(1.0, SUBJECT_WORDS * _topic_overlap(a, b)))
+        if bool(ca) != bool(cb) and not conflict:
             value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
     else:
-        value = 0.0 if other_places(a, b) else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
+        value = 0.0 if conflict else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
     # The shared words name the reason shown to people; none is read below this score.
     reasons = [w for w in shared if w[0] not in "@^" and not (w[0] == "n" and w[1:].isdigit())]
     rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
@@ -449,7 +535,10 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     table, unseen = idf_table()
     union = a | b
     named = {w[1:] for w in union if w[0] == "^"} | {
-        part for w in union if w[0] == "@" and w[1:2] != "=" for part in w[1:].split("+")}
+        part for w in union if w[0] == "@" and w[1:2] not in "=~$?" for part in w[1:].split("+")}
+    # Both placing it at one school or market: the landmark's words say where, not what.
+    named |= {part for w in a & b if w[:2] == "@=" for part in
+              _LANDMARK_WORDS.get(w[2:], "").split()}
 
     def weigh(w: str) -> float:
         if w[0] in "#@^" or (w[0] == "n" and w[1:].isdigit()):
@@ -471,8 +560,19 @@ def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -
     family = families()
     best = 1.0 if set(ca) & set(cb) else FAMILY_CREDIT if (
         {family.get(w) for w in ca} & {family.get(w) for w in cb}) else 0.0
+    both = set(ca) & set(cb)
+    if both and both <= SUBJECTS and (_problem_beside(ca, cb) or _problem_beside(cb, ca)):
+        best = min(best, SUBJECT_CREDIT)
     share = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb))
     return BEST_SHARE * best + (1 - BEST_SHARE) * share
+
+
+def _problem_beside(named: list[str], other: list[str]) -> bool:
+    """Whether one text names a problem (not a subject) of a family the other never names:
+    "đò ... tăng giá vé" beside "đò ... không có áo phao" is another problem of one ferry."""
+    family = families()
+    theirs = {family.get(w) for w in other}
+    return any(w not in SUBJECTS and family.get(w) not in theirs for w in named)
 
 
 def _agree(named: list[str], other: frozenset[str]) -> float:
