@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from triage.classify.features import make_doc
-from triage.classify.model import Classifier, ModelNotTrained, get_classifier
+from triage.classify.model import RESTORED_SHARE, Classifier, ModelNotTrained, get_classifier
 from triage.settings import get_settings
 from triage.taxonomy import FLAGS, TOPICS
 from triage.text.normalize import analyze, strip_accents
@@ -165,13 +165,20 @@ def test_text_typed_without_diacritics_is_read_with_a_guess_of_them(
     text = ("Tôi nộp hồ sơ cấp giấy chứng nhận quyền sử dụng đất ở xã từ tháng ba, "
             "tới giờ quá hẹn hai tháng mà chưa có kết quả.")
     assert classifier.restorer is not None
-    doc, restored = classifier.make_doc(analyze(strip_accents(text))[0])
-    assert restored and doc["str"] == strip_accents(doc["acc"])
-    assert {"hồ", "sơ", "đất", "tháng"} <= set(doc["acc"].split())
-    as_typed, untouched = classifier.make_doc(analyze(text)[0])
-    assert not untouched and as_typed == make_doc(analyze(text)[0], False)
-    # The guess only feeds the features: the words shown are still those typed.
+    bare_doc = make_doc(analyze(strip_accents(text))[0], False)
+    guess = classifier.guessed(bare_doc)
+    assert guess is not None and guess["str"] == bare_doc["str"] == strip_accents(guess["acc"])
+    assert {"hồ", "sơ", "đất", "tháng"} <= set(guess["acc"].split())
+    assert classifier.guessed(make_doc(analyze(text)[0], False)) is None  # typed with marks
+    # The decision is the mean of the text as typed and of the guess (RESTORED_SHARE).
+    typed, guessed = (classifier.features.transform_one(d) for d in (bare_doc, guess))
+    mixed = [(val @ classifier.weights[idx] + classifier.bias) for idx, val in (typed, guessed)]
+    topic_p, _ = classifier.probabilities(((1 - RESTORED_SHARE) * mixed[0]
+                                           + RESTORED_SHARE * mixed[1])[None, :])
     bare = classifier.classify(strip_accents(text))
+    assert bare.topic_confidence == round(float(topic_p.max()), 4)
+    assert classifier.classify_many([strip_accents(text)])[0] == bare
+    # The guess only feeds the scores: the words shown are those typed.
     assert bare.explanation and all(t == strip_accents(t) for t in bare.explanation)
     assert bare.topic == classifier.classify(text).topic == "dat_dai"
 
