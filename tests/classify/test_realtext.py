@@ -79,6 +79,12 @@ def test_a_yardstick_calibrates_and_is_reported_cross_validated(
     assert real["calibration_source"].startswith("yardstick")
     assert real["yardstick"]["n"] == len(yardstick)
     assert real["real_training_cases"] == 0
+    # The review threshold is fitted tighter than 95 % on the yardstick until what it
+    # routes is 95 % right out of fold (cross-validated), or as tight as 99 %.
+    fitted_to = real["review_fitted_to"]
+    assert 0.95 <= fitted_to <= 0.99
+    precision = real["yardstick"]["review"]["auto_exact_precision"]
+    assert precision is None or precision >= 0.95 or fitted_to == 0.99
     model = Classifier.load(tmp_path / "m")
     assert model.meta["calibration"].startswith("yardstick")
     # a later retraining with a few corrections keeps the real-text calibration

@@ -164,6 +164,27 @@ def calibration_cv(classifier: Classifier, decisions: np.ndarray, cases: Sequenc
     return Outcome(topic_out, flag_out, auto_out)
 
 
+MAX_TARGET = 0.99
+
+
+def cv_target(classifier: Classifier, decisions: np.ndarray, cases: Sequence[Example],
+              target: float) -> tuple[float, Outcome | None]:
+    """The precision to fit the review threshold for on all ``cases``, so that the
+    threshold reaches ``target`` on real complaints it was not fitted on: a threshold fitted
+    to 95 % on 341 complaints routed 93.5 % right out of fold. Raised a point at a time
+    until the cross-validated precision of what is routed reaches ``target`` (or 0.99);
+    with the cross-validated answers at that level."""
+    chosen = target
+    outcome = calibration_cv(classifier, decisions, cases, chosen)
+    while outcome is not None and chosen < MAX_TARGET:
+        precision = figures(cases, outcome)["review"]["auto_exact_precision"]
+        if precision is None or precision >= target:
+            break
+        chosen = round(min(chosen + 0.01, MAX_TARGET), 4)
+        outcome = calibration_cv(classifier, decisions, cases, chosen)
+    return chosen, outcome
+
+
 def _arrays(classifier: Classifier) -> dict[str, np.ndarray]:
     return {"weights": classifier.weights, "bias": classifier.bias,
             "platt_a": classifier.platt_a.copy(), "platt_b": classifier.platt_b.copy()}
@@ -230,14 +251,17 @@ def assess(classifier: Classifier, X: sp.csr_matrix, train: Sequence[Example],
     yard_cv: Outcome | None = None
 
     if yard_dec is not None:
-        yard_cv = calibration_cv(classifier, yard_dec, yardstick, target)
-        calibrate_real(classifier, yard_dec, yardstick, target)
+        fitted_to, yard_cv = cv_target(classifier, yard_dec, yardstick, target)
+        calibrate_real(classifier, yard_dec, yardstick, fitted_to)
         source = f"yardstick ({len(yardstick)} real complaints)"
+        report["review_fitted_to"] = fitted_to
         if yard_cv is not None:
             report["yardstick"] = figures(yardstick, yard_cv)
     elif len(real) >= MIN_CALIBRATION:
-        calibrate_real(classifier, _stack(oof, real), real, target)
+        fitted_to, _ = cv_target(classifier, _stack(oof, real), real, target)
+        calibrate_real(classifier, _stack(oof, real), real, fitted_to)
         source = f"real training cases out of fold ({len(real)})"
+        report["review_fitted_to"] = fitted_to
     elif current is not None and current.meta.get("calibration", "corpus") != "corpus":
         carry_calibration(classifier, current)
         source = f"carried from {current.version}"
