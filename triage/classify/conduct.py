@@ -25,7 +25,7 @@ import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
 from triage.classify.cues import CueReader, cue_pattern
-from triage.classify.features import make_doc
+from triage.classify.features import Doc, make_doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze, normalize
@@ -108,14 +108,16 @@ def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
 
 
 class ConductReader(CueReader[Cue]):
-    def _model_kinds(self, norm: NormalizedText, cued: bool) -> dict[str, ConductKind]:
+    def _model_kinds(self, norm: NormalizedText, cued: bool, doc: Doc | None = None
+                     ) -> dict[str, ConductKind]:
         """The kinds over their thresholds. A complaint about conduct reports at least one
         kind: when none is over its threshold and no cue was found (``cued``), the most
         likely kind is kept if it scores at least the model's ``fill_floor`` (chosen with
         the thresholds; praise stays below it)."""
         model = self.model
         assert model is not None
-        doc = make_doc(norm, model.features.segmented)
+        if doc is None:
+            doc = make_doc(norm, model.features.segmented)
         idx, val = model.features.transform_one(doc)
         if not len(idx):
             return {}
@@ -135,13 +137,14 @@ class ConductReader(CueReader[Cue]):
         return out
 
     def read(self, text: str, prepared: tuple[str, str | None] | None = None,
-             analyzed: tuple[NormalizedText, str | None] | None = None
-             ) -> list[ConductKind]:
+             analyzed: tuple[NormalizedText, str | None] | None = None,
+             doc: Doc | None = None) -> list[ConductKind]:
         """The kinds `text` reports, in KINDS order (empty: none recognised, e.g. praise).
-        ``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+        ``prepared``, ``analyzed``, ``doc``: the text's forms when the caller has them
+        already (``doc``: ``make_doc`` of ``analyzed``, shared with the other models)."""
         norm, problem = analyzed or analyze(text, prepared=prepared)
         cued = match_cues(norm.stripped, self.cues, norm.accented)
-        found = (self._model_kinds(norm, bool(cued))
+        found = (self._model_kinds(norm, bool(cued), doc)
                  if self.model is not None and problem is None else {})
         for kind, cue in cued.items():
             # The phrase reads better than the model's words; the model's score is kept.
@@ -152,12 +155,12 @@ class ConductReader(CueReader[Cue]):
 
 
 def conduct_kinds(text: str, flags: list[str] | tuple[str, ...],
-                  analyzed: tuple[NormalizedText, str | None] | None = None
-                  ) -> list[ConductKind]:
+                  analyzed: tuple[NormalizedText, str | None] | None = None,
+                  doc: Doc | None = None) -> list[ConductKind]:
     """The kinds of a complaint flagged thai_do (by a model or a person); none otherwise."""
     if FLAG not in flags:
         return []
-    return get_conduct_reader().read(text, analyzed=analyzed)
+    return get_conduct_reader().read(text, analyzed=analyzed, doc=doc)
 
 
 PERSON_CUE = "Tổng đài viên xác định"

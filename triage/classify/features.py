@@ -10,10 +10,12 @@ per-call validation cost of ``transform`` on the hot path. A test checks both ag
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, partial
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -44,7 +46,26 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 # Blocks whose terms a person can read: the explanation is taken from these.
 READABLE_BLOCKS = frozenset({"syl", "syl_str", "seg", "seg_str"})
 
-Doc = dict[str, str]
+
+
+class Doc(dict[str, str]):
+    """The views of one complaint that the blocks read ("acc", "str", and "seg", "seg_str"
+    when segmented), with each block type's terms remembered once they are counted: every
+    model that reads the same complaint (topic, urgency, conduct, agency) shares one
+    analysis and only looks the terms up in its own vocabulary."""
+
+    def __init__(self, views: dict[str, str], norm: NormalizedText | None = None) -> None:
+        super().__init__(views)
+        self.norm = norm
+        self.terms: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        self.spellings: dict[str, str] | None = None  # triage.classify.model._spellings
+
+    def __missing__(self, key: str) -> str:
+        # A segmented model reading a document made for unsegmented ones segments it here.
+        if key not in SEGMENTED_VIEWS or self.norm is None:
+            raise KeyError(key)
+        self.update(_segmented(self.norm))
+        return self[key]
 
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
@@ -57,16 +78,20 @@ def _tokens(text: str) -> list[str]:
 
 def make_doc(norm: NormalizedText, segment: bool) -> Doc:
     """The views of one normalised complaint that the blocks read."""
+    doc = Doc({"acc": " ".join(_tokens(norm.accented)),
+               "str": " ".join(_tokens(norm.stripped))}, norm)
+    if segment:
+        doc.update(_segmented(norm))
+    return doc
+
+
+def _segmented(norm: NormalizedText) -> dict[str, str]:
+    from underthesea import word_tokenize
+
     from triage.text.normalize import strip_accents
 
-    doc = {"acc": " ".join(_tokens(norm.accented)), "str": " ".join(_tokens(norm.stripped))}
-    if segment:
-        from underthesea import word_tokenize
-
-        words = [w.replace(" ", "_") for w in word_tokenize(norm.accented) if _tokens(w)]
-        doc["seg"] = " ".join(words)
-        doc["seg_str"] = strip_accents(doc["seg"])
-    return doc
+    seg = " ".join(w.replace(" ", "_") for w in word_tokenize(norm.accented) if _tokens(w))
+    return {"seg": seg, "seg_str": strip_accents(seg)}
 
 
 def _vectorizer(name: str, min_df: int, max_features: int | None) -> Any:
@@ -104,6 +129,81 @@ class Block:
         if kind == "char_wb":
             return partial(char_wb_ngrams, lo=lo, hi=hi)
         return partial(word_ngrams, lo=lo, hi=hi)
+
+    @cached_property
+    def columns(self) -> np.ndarray:
+        """Per id of the block type's lexicon, this block's column (-1: not a term of it)."""
+        return lexicon(self.name).register(self.vocabulary)
+
+
+class Lexicon:
+    """Every term that the loaded blocks of one block type know, one id each.
+
+    Models that read the same view the same way (the topic, urgency, conduct and agency
+    models all have "syl" blocks) look a complaint's terms up here once; each block maps
+    the ids to its own columns with one array index. Ids only grow: a block loaded later
+    adds its new terms, and term ids counted before that are counted again (``generation``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.ids: dict[str, int] = {}
+        self.generation = 0
+        self._lock = threading.Lock()
+        # Per word, the ids of its known character n-grams (char_wb blocks).
+        self._words: dict[str, np.ndarray] = {}
+
+    def register(self, vocabulary: dict[str, int]) -> np.ndarray:
+        with self._lock:
+            ids = self.ids
+            new = [t for t in vocabulary if t not in ids]
+            if new:
+                ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+                self._words = {}
+                self.generation += 1
+            columns = np.full(len(ids), -1, dtype=np.int64)
+            if vocabulary:
+                columns[np.fromiter((ids[t] for t in vocabulary), np.int64, len(vocabulary))] = \
+                    np.fromiter(vocabulary.values(), np.int64, len(vocabulary))
+            return columns
+
+    def count(self, block: Block, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (ascending) and counts of the known terms of ``text`` as ``block`` cuts it."""
+        _, kind, (lo, hi) = BLOCK_TYPES[block.name]
+        if kind == "char_wb":
+            words, cache = text.split(), self._words
+            parts = []
+            for word in words:
+                found = cache.get(word)
+                if found is None:
+                    get = self.ids.get
+                    grams = (get(g, -1) for g in _word_char_ngrams(word, lo, hi))
+                    found = np.fromiter((i for i in grams if i >= 0), np.int64)
+                    if len(cache) < 200_000:
+                        cache[word] = found
+                parts.append(found)
+            if not parts:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            uids, counts = np.unique(np.concatenate(parts), return_counts=True)
+            return uids, counts.astype(np.float32)
+        counted = Counter(block.analyzer(text))
+        uids = np.fromiter(map(self.ids.get, counted, repeat(-1)), np.int64, len(counted))
+        counts = np.fromiter(counted.values(), np.float32, len(counted))
+        known = uids >= 0
+        uids, counts = uids[known], counts[known]
+        order = np.argsort(uids)
+        return uids[order], counts[order]
+
+
+_LEXICONS: dict[str, Lexicon] = {}
+
+
+def lexicon(name: str) -> Lexicon:
+    """The process's lexicon of block type ``name``."""
+    found = _LEXICONS.get(name)
+    if found is None:
+        found = _LEXICONS.setdefault(name, Lexicon(name))
+    return found
 
 
 def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
@@ -172,14 +272,27 @@ class FeatureSet:
         """Column indices and TF-IDF values of one document (the hot path)."""
         all_cols: list[np.ndarray] = []
         all_vals: list[np.ndarray] = []
+        terms = doc.terms if isinstance(doc, Doc) else {}
         for block in self.blocks:
-            counts = Counter(block.analyzer(doc[block.view]))
-            vocab = block.vocabulary
-            common = counts.keys() & vocab.keys()  # set intersection runs in C
-            if not common:
+            columns = block.columns  # registers the block's terms before any are counted
+            lex = lexicon(block.name)
+            seen = terms.get(block.name)
+            if seen is None or seen[0] != lex.generation:
+                generation = lex.generation
+                seen = (generation, *lex.count(block, doc[block.view]))
+                terms[block.name] = seen
+            _, uids, counts = seen
+            if len(uids) and uids[-1] >= len(columns):  # ids of blocks registered later
+                inside = uids < len(columns)
+                uids, counts = uids[inside], counts[inside]
+            cols = columns[uids]
+            known = cols >= 0
+            if not known.any():
                 continue
-            cols = np.array([vocab[t] for t in common], dtype=np.int64)
-            tf = np.array([counts[t] for t in common], dtype=np.float32)
+            # Columns in ascending order: the same sums, in the same order, in every process.
+            cols, tf = cols[known], counts[known]
+            order = np.argsort(cols)
+            cols, tf = cols[order], tf[order]
             vals = (np.log(tf) + 1.0) * block.idf[cols]
             all_cols.append(cols + block.offset)
             all_vals.append(vals / np.sqrt(np.dot(vals, vals)))

@@ -176,13 +176,17 @@ class Classifier:
         return topic_p.max(axis=1) * certainty.prod(axis=1)
 
     def classify(self, text: str, prepared: tuple[str, str | None] | None = None,
-                 analyzed: tuple[NormalizedText, str | None] | None = None) -> Classification:
+                 analyzed: tuple[NormalizedText, str | None] | None = None,
+                 doc: Doc | None = None) -> Classification:
         """``prepared``: the text's ``prepare`` form when the caller has it already;
-        ``analyzed``: its ``analyze`` result, when another model reads the same text."""
+        ``analyzed``: its ``analyze`` result, when another model reads the same text;
+        ``doc``: ``make_doc`` of that result, shared with the other models (each block
+        type's terms are then counted once for all of them)."""
         norm, problem = analyzed or analyze(text, prepared=prepared)
         if problem is not None:
             return self._unclassifiable(problem)
-        doc = make_doc(norm, self.features.segmented)
+        if doc is None:
+            doc = make_doc(norm, self.features.segmented)
         idx, val = self.features.transform_one(doc)
         decision = val @ self.weights[idx] + self.bias
         return self._result(decision, idx, val, doc, norm.truncated)
@@ -270,7 +274,11 @@ class Classifier:
 
 
 def _spellings(doc: Doc) -> dict[str, str]:
-    """Stripped unigram/bigram -> the same words as written in the complaint."""
+    """Stripped unigram/bigram -> the same words as written in the complaint (made once per
+    document, whichever model explains first)."""
+    known = getattr(doc, "spellings", None)
+    if known is not None:
+        return known
     out: dict[str, str] = {}
     for accented, stripped in (("acc", "str"), ("seg", "seg_str")):
         acc, bare = doc.get(accented, "").split(), doc.get(stripped, "").split()
@@ -280,6 +288,8 @@ def _spellings(doc: Doc) -> dict[str, str]:
             out.setdefault(bare[i], acc[i])
             if i + 1 < len(acc):
                 out.setdefault(f"{bare[i]} {bare[i + 1]}", f"{acc[i]} {acc[i + 1]}")
+    if isinstance(doc, Doc):
+        doc.spellings = out
     return out
 
 class PerFolder(Generic[T]):

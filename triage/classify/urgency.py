@@ -20,6 +20,7 @@ from typing import Any
 
 from triage.classify.corpus import URGENCY_LEVELS
 from triage.classify.cues import CueReader, cue_pattern
+from triage.classify.features import Doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze
@@ -71,13 +72,15 @@ def match_cue(stripped: str, cues: tuple[Cue, ...]) -> Cue | None:
 
 class UrgencyReader(CueReader[Cue]):
     def read(self, text: str, prepared: tuple[str, str | None] | None = None,
-             analyzed: tuple[NormalizedText, str | None] | None = None) -> Urgency:
-        """``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+             analyzed: tuple[NormalizedText, str | None] | None = None,
+             doc: Doc | None = None) -> Urgency:
+        """``prepared``, ``analyzed``, ``doc``: the text's forms when the caller has them
+        already (``doc``: ``make_doc`` of ``analyzed``, shared with the topic model)."""
         analyzed = analyzed or analyze(text, prepared=prepared)
         norm = analyzed[0]
         level, score, reason = "thuong", 1.0, ""
         if self.model is not None:
-            found = self.model.classify(text, analyzed=analyzed)
+            found = self.model.classify(text, analyzed=analyzed, doc=doc)
             scores = found.topic_scores  # empty for a text too short or garbled to read
             if scores:
                 level, score = found.topic, found.topic_confidence

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from triage.agencies.directory import Directory
-from triage.classify.features import FeatureSet, make_doc
+from triage.classify.features import Doc, FeatureSet, make_doc
 from triage.classify.model import PerFolder, _sha256, _write_npz
 from triage.routing.rules import REVIEW, Place, Router, RoutingDecision, Rule, load_router
 from triage.text.normalize import normalize
@@ -145,9 +145,13 @@ class AgencyModel:
     def n_columns(self) -> int:
         return self.features.n_features + len(self.context_index)
 
-    def row(self, text: str, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of one case (``text`` already prepared)."""
-        idx, val = self.features.transform_one(make_doc(normalize(text), False))
+    def row(self, text: str, facts: Sequence[str], doc: Doc | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of one case (``text`` already prepared; ``doc``: its
+        ``make_doc(normalize(text))`` when the caller has it, shared with other models)."""
+        if doc is None:
+            doc = make_doc(normalize(text), False)
+        idx, val = self.features.transform_one(doc)
         ctx = sorted({self.context_index[f] for f in facts if f in self.context_index})
         cols = np.concatenate([idx, np.asarray(ctx, np.int64) + self.features.n_features])
         return cols, np.concatenate([val, np.ones(len(ctx), np.float32)])
@@ -226,15 +230,17 @@ def judge(model: AgencyModel, p: np.ndarray, place: Place, decision: RoutingDeci
 
 
 def suggest(text: str, topic: str | None, flags: Iterable[str], place: Place,
-            decision: RoutingDecision, router: Router | None = None) -> Suggestion | None:
+            decision: RoutingDecision, router: Router | None = None,
+            doc: Doc | None = None) -> Suggestion | None:
     """The model's suggestion for one complaint (``text`` prepared, ``place`` and
-    ``decision`` as the rules read and decided it); None without an artifact."""
+    ``decision`` as the rules read and decided it; ``doc``: the text's
+    ``make_doc(normalize(text))`` when the caller has it); None without an artifact."""
     model = get_agency_model()
     if model is None:
         return None
     router = router or load_router()
     facts = context(topic, flags, place, decision, router.directory)
-    p = model.probabilities(model.matrix([model.row(text, facts)]))[0]
+    p = model.probabilities(model.matrix([model.row(text, facts, doc)]))[0]
     return judge(model, p, place, decision, router)
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 
 from triage.classify.conduct import FLAG as CONDUCT_FLAG
 from triage.classify.conduct import ConductKind, conduct_kinds, load_cues, match_cues
+from triage.classify.features import Doc, make_doc
 from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
 from triage.routing.learned import Suggestion, suggest
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
 from triage.settings import get_settings
-from triage.text.normalize import NormalizedText, analyze, prepare
+from triage.text.normalize import FEATURE_CHAR_CAP, NormalizedText, analyze, prepare
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ def with_conduct_cue(result: Classification, analyzed: tuple[NormalizedText, str
                    needs_review=True, review_reasons=reasons)
 
 
+def _same_words(repaired: str, doc: Doc | None) -> Doc | None:
+    """``doc`` (the classifier's words) when the agency model, which reads
+    ``normalize(repaired)``, would read the same: when preparing the repaired text again
+    changes nothing in what is normalised (a few microseconds to check; so far always)."""
+    if doc is None:
+        return None
+    head = repaired[: FEATURE_CHAR_CAP * 2]
+    return doc if prepare(head)[0] == head else None
+
+
 def understand(text: str, classifier: Classifier | None = None, *, topic: str | None = None,
                flags: Sequence[str] | None = None, router: Router | None = None
                ) -> Understanding:
@@ -67,19 +78,26 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     holds the rules in force (triage.routing.overlay.router); without one, the shipped
     rules decide (a command that opens no database)."""
     repaired = prepare(text)
-    result = urgency = analyzed = None
+    result = urgency = analyzed = doc = None
     if classifier is not None:
-        analyzed = analyze(text, prepared=repaired)  # the models read the same words
-        result = with_conduct_cue(classifier.classify(text, analyzed=analyzed), analyzed)
-        urgency = get_urgency_reader().read(text, analyzed=analyzed)
+        # Normalised once, its terms counted once: every model reads the same words.
+        analyzed = analyze(text, prepared=repaired)
+        doc = make_doc(analyzed[0], classifier.features.segmented)
+        result = with_conduct_cue(classifier.classify(text, analyzed=analyzed, doc=doc),
+                                  analyzed)
+        urgency = get_urgency_reader().read(text, analyzed=analyzed, doc=doc)
     if result is not None:
         topic = result.topic if topic is None else topic
         flags = result.flags if flags is None else flags
     labels = list(flags or [])
     place = read_place(repaired[0])
     decision = decide_place(topic, labels, place, router)
-    learned = suggest(repaired[0], topic, labels, place, decision, router)
-    kinds = tuple(conduct_kinds(text, labels, analyzed or analyze(text, prepared=repaired))
-                  ) if CONDUCT_FLAG in labels else ()
+    learned = suggest(repaired[0], topic, labels, place, decision, router,
+                      doc=_same_words(repaired[0], doc))
+    kinds: tuple[ConductKind, ...] = ()
+    if CONDUCT_FLAG in labels:
+        if analyzed is None:
+            analyzed = analyze(text, prepared=repaired)
+        kinds = tuple(conduct_kinds(text, labels, analyzed, doc))
     return Understanding(repaired[0], result, topic, labels, place.location, decision, urgency,
                          learned, kinds)
