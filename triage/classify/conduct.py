@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
-from triage.classify.cues import CueReader, cue_pattern
+from triage.classify.cues import CueReader, cue_pattern, cue_words, text_words
 from triage.classify.features import Doc, make_doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
@@ -59,6 +59,7 @@ class Cue:
     pattern: re.Pattern[str]
     written: str = ""  # the phrase lower-cased with its diacritics, words one space apart
     plain: str = ""  # the same accent-stripped
+    words: frozenset[str] = frozenset()  # cues.cue_words: needed in the text to match
 
 
 @lru_cache(maxsize=4)
@@ -71,7 +72,7 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
                 raise ValueError(f"conduct cue needs a kind of {', '.join(KINDS)}: {row}")
             cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
                             " ".join(normalize(phrase).accented.split()),
-                            " ".join(normalize(phrase).stripped.split())))
+                            " ".join(normalize(phrase).stripped.split()), cue_words(phrase)))
     return tuple(cues)
 
 
@@ -101,8 +102,9 @@ def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
     """The first cue of each kind found (not negated) in the text; with `accented` (the
     same text with its diacritics), words typed with other diacritics do not count."""
     found: dict[str, Cue] = {}
+    words = text_words(stripped)
     for cue in cues:
-        if cue.kind not in found and _found(cue, stripped, accented):
+        if cue.kind not in found and cue.words <= words and _found(cue, stripped, accented):
             found[cue.kind] = cue
     return found
 

@@ -11,6 +11,7 @@ from triage.classify.model import Classifier
 from triage.text.normalize import normalize
 
 C = TypeVar("C")
+_RUN_RE = re.compile(r"\w+")
 
 
 def cue_pattern(phrase: str) -> re.Pattern[str]:
@@ -18,6 +19,19 @@ def cue_pattern(phrase: str) -> re.Pattern[str]:
     "dây điện đứt" are the same cue, and it matches whole words only."""
     words = normalize(phrase).stripped.split()
     return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+
+
+def cue_words(phrase: str) -> frozenset[str]:
+    """The runs of word characters of the phrase's pattern. Where the pattern matches,
+    each is a whole run of word characters of the text (the pattern matches whole words,
+    and what it puts between them is not a word character): a cue is searched for only
+    in a text that has all of them (``text_words``), which most texts have not."""
+    return frozenset(_RUN_RE.findall(normalize(phrase).stripped))
+
+
+def text_words(stripped: str) -> frozenset[str]:
+    """The runs of word characters of an accent-stripped text (see ``cue_words``)."""
+    return frozenset(_RUN_RE.findall(stripped))
 
 
 class CueReader(Generic[C]):

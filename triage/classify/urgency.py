@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.classify.corpus import URGENCY_LEVELS
-from triage.classify.cues import CueReader, cue_pattern
+from triage.classify.cues import CueReader, cue_pattern, cue_words, text_words
 from triage.classify.features import Doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
@@ -47,6 +47,7 @@ class Cue:
     phrase: str  # as written in the file, shown in the reason
     note: str
     pattern: re.Pattern[str]
+    words: frozenset[str] = frozenset()  # cues.cue_words: needed in the text to match
 
 
 @lru_cache(maxsize=4)
@@ -59,13 +60,14 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
             if level not in ("khan", "dong_nguoi") or not phrase:
                 raise ValueError(f"urgency cue needs level khan or dong_nguoi: {row}")
             cues.append(Cue(level, phrase, (row.get("note") or "").strip(),
-                            cue_pattern(phrase)))
+                            cue_pattern(phrase), cue_words(phrase)))
     return tuple(sorted(cues, key=lambda c: -RANK[c.level]))
 
 
 def match_cue(stripped: str, cues: tuple[Cue, ...]) -> Cue | None:
+    words = text_words(stripped)
     for cue in cues:
-        if cue.pattern.search(stripped):
+        if cue.words <= words and cue.pattern.search(stripped):
             return cue
     return None
 
