@@ -188,8 +188,9 @@ class Classifier:
         if doc is None:
             doc = make_doc(norm, self.features.segmented)
         idx, val = self.features.transform_one(doc)
-        decision = val @ self.weights[idx] + self.bias
-        return self._result(decision, idx, val, doc, norm.truncated)
+        rows = self.weights[idx]  # gathered once, for the decision and the explanation
+        decision = val @ rows + self.bias
+        return self._result(decision, idx, val, doc, norm.truncated, rows)
 
     def classify_many(self, texts: Sequence[str]) -> list[Classification]:
         """Same results as ``classify`` one by one; the scoring is one matrix product."""
@@ -215,7 +216,8 @@ class Classifier:
         )
 
     def _result(
-        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool
+        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool,
+        rows: np.ndarray | None = None,
     ) -> Classification:
         topic_p, flag_p = self.probabilities(decision[None, :])
         topic_p, flag_p = topic_p[0], flag_p[0]
@@ -229,13 +231,13 @@ class Classifier:
         return Classification(
             topic=self.topics[best],
             topic_confidence=round(float(topic_p[best]), 4),
-            topic_scores={t: round(float(p), 4) for t, p in zip(self.topics, topic_p, strict=True)
-                          if p >= 0.01},
-            flags=[f for f, r in zip(self.flags, raised, strict=True) if r],
-            flag_scores={f: round(float(p), 4) for f, p in zip(self.flags, flag_p, strict=True)},
+            topic_scores={t: round(p, 4) for t, p, shown in zip(
+                self.topics, topic_p.tolist(), (topic_p >= 0.01).tolist(), strict=True) if shown},
+            flags=[f for f, r in zip(self.flags, raised.tolist(), strict=True) if r],
+            flag_scores={f: round(p, 4) for f, p in zip(self.flags, flag_p.tolist(), strict=True)},
             needs_review=bool(reasons),
             review_reasons=reasons,
-            explanation=self.explain(idx, val, outputs, doc),
+            explanation=self.explain(idx, val, outputs, doc, rows),
             model_version=self.version,
             joint_confidence=round(joint, 4),
         )
@@ -250,23 +252,27 @@ class Classifier:
         return ["low_confidence", *(weak or [min(parts, key=parts.__getitem__)])]
 
     def explain(
-        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc
+        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc,
+        rows: np.ndarray | None = None,
     ) -> list[str]:
-        """The readable terms that pushed hardest towards the chosen topic and flags.
+        """The readable terms that pushed hardest towards the chosen topic and flags
+        (``rows``: ``self.weights[idx]`` when the caller has it).
 
         Terms of the accent-stripped blocks are shown as the complaint spelled them.
         """
         keep = self._readable[idx]
         idx, val = idx[keep], val[keep]
+        weights = rows[keep] if rows is not None else None
         names = self.features.feature_names()
         spelled = _spellings(doc)
         terms: dict[str, str] = {}  # accent-stripped form -> term shown
         for out in outputs:
-            contrib = val * self.weights[idx, out]
-            for j in np.argsort(-contrib)[:EXPLAIN_TERMS]:
-                if contrib[j] <= 0:
+            contrib = val * (weights[:, out] if weights is not None else self.weights[idx, out])
+            top = np.argsort(-contrib)[:EXPLAIN_TERMS]
+            for column, c in zip(idx[top].tolist(), contrib[top].tolist(), strict=True):
+                if c <= 0:
                     break
-                name = names[idx[j]]
+                name = names[column]
                 name = spelled.get(name, name)
                 term = " ".join(MASKS.get(w, w) for w in name.replace("_", " ").split())
                 terms.setdefault(strip_accents(term), term)

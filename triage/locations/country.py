@@ -125,13 +125,20 @@ class CountryIndex:
         self._prefix_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for prefix in sorted(PREFIXES, key=len, reverse=True):
             self._prefix_first[prefix[0]].append(prefix)
+        # The words a hit can start with (a unit word or a bare name): the others are
+        # passed over with one set look-up.
+        self.first_words = frozenset(self._prefix_first) | frozenset(self.bare_lengths)
 
     # -- scanning ----------------------------------------------------------------------
 
     def scan(self, tokens: list[Token]) -> list[CountryHit]:
         hits: list[CountryHit] = []
+        first_words = self.first_words
         i = 0
         while i < len(tokens):
+            if tokens[i].folded not in first_words:
+                i += 1
+                continue
             hit = self._prefixed(tokens, i) or self._bare(tokens, i)
             if hit is None:
                 i += 1

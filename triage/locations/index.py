@@ -118,6 +118,11 @@ class LocationIndex:
             if len(key) >= 2:
                 known = set(self.bare_lengths.get(key[0], ()))
                 self.bare_lengths[key[0]] = tuple(sorted(known | {len(key)}, reverse=True))
+        # The words a place name or its unit word can start with: most tokens are none of
+        # them and are passed over with one set look-up.
+        self.first_words = frozenset().union(
+            _by_first_word(DISTRICT_PREFIXES), _by_first_word(WARD_PREFIXES),
+            _by_first_word(PROVINCES), self.bare_lengths)
 
     def _load_wards(self, rows: list[dict[str, str]]) -> None:
         for row in rows:
@@ -157,8 +162,12 @@ class LocationIndex:
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
         hits: list[Hit] = []
+        first_words = self.first_words
         i = 0
         while i < len(tokens):
+            if tokens[i].folded not in first_words:
+                i += 1
+                continue
             hit = (self._prefixed(tokens, i, DISTRICT_PREFIXES, "district")
                    or self._prefixed(tokens, i, WARD_PREFIXES, "ward")
                    or self._province(tokens, i) or self._bare(tokens, i))
