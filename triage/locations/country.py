@@ -128,6 +128,11 @@ class CountryIndex:
         # The words a hit can start with (a unit word or a bare name): the others are
         # passed over with one set look-up.
         self.first_words = frozenset(self._prefix_first) | frozenset(self.bare_lengths)
+        # Bare names by their first two words (one word: the word alone).
+        bare = [key for key, places in self.names.items()
+                if any(p.level != "ward" for p in places)]
+        self._bare_pairs = frozenset(k[:2] for k in bare if len(k) >= 2)
+        self._bare_single = frozenset(k[0] for k in bare if len(k) == 1)
 
     # -- scanning ----------------------------------------------------------------------
 
@@ -180,6 +185,10 @@ class CountryIndex:
             return None
         if i > 0 and _blocks(tokens[i - 1]):
             return None
+        if tokens[i].folded not in self._bare_single and (
+                i + 1 >= len(tokens)
+                or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs):
+            return None  # no name starts with these words
         accented = any(t.sig != t.folded for t in tokens[i:i + self.max_len])
         run = name_run(tokens, i, self.max_len)
         for length in (n for n in lengths if n <= run):
