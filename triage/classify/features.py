@@ -168,7 +168,8 @@ class Lexicon:
             return columns
 
     def count(self, block: Block, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Ids (ascending) and counts of the known terms of ``text`` as ``block`` cuts it."""
+        """Ids (ascending) and sublinear term frequencies (1 + log count) of the known terms
+        of ``text`` as ``block`` cuts it."""
         _, kind, (lo, hi) = BLOCK_TYPES[block.name]
         if kind == "char_wb":
             words, cache = text.split(), self._words
@@ -185,14 +186,14 @@ class Lexicon:
             if not parts:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
             uids, counts = np.unique(np.concatenate(parts), return_counts=True)
-            return uids, counts.astype(np.float32)
+            return uids, np.log(counts.astype(np.float32)) + 1.0
         counted = Counter(block.analyzer(text))
         uids = np.fromiter(map(self.ids.get, counted, repeat(-1)), np.int64, len(counted))
         counts = np.fromiter(counted.values(), np.float32, len(counted))
         known = uids >= 0
         uids, counts = uids[known], counts[known]
         order = np.argsort(uids)
-        return uids[order], counts[order]
+        return uids[order], np.log(counts[order]) + 1.0
 
 
 _LEXICONS: dict[str, Lexicon] = {}
@@ -281,19 +282,19 @@ class FeatureSet:
                 generation = lex.generation
                 seen = (generation, *lex.count(block, doc[block.view]))
                 terms[block.name] = seen
-            _, uids, counts = seen
+            _, uids, tf = seen
             if len(uids) and uids[-1] >= len(columns):  # ids of blocks registered later
                 inside = uids < len(columns)
-                uids, counts = uids[inside], counts[inside]
+                uids, tf = uids[inside], tf[inside]
             cols = columns[uids]
             known = cols >= 0
             if not known.any():
                 continue
             # Columns in ascending order: the same sums, in the same order, in every process.
-            cols, tf = cols[known], counts[known]
+            cols, tf = cols[known], tf[known]
             order = np.argsort(cols)
-            cols, tf = cols[order], tf[order]
-            vals = (np.log(tf) + 1.0) * block.idf[cols]
+            cols = cols[order]
+            vals = tf[order] * block.idf[cols]
             all_cols.append(cols + block.offset)
             all_vals.append(vals / np.sqrt(np.dot(vals, vals)))
         if not all_cols:

@@ -164,7 +164,18 @@ class AgencyModel:
         return sp.csr_matrix((vals, cols, indptr), shape=(len(rows), self.n_columns))
 
     def probabilities(self, X: sp.csr_matrix) -> np.ndarray:
-        z = np.asarray(X @ self.weights) + self.bias
+        return self._softmax(np.asarray(X @ self.weights) + self.bias)
+
+    def probabilities_one(self, row: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """``probabilities`` of one row, without building a sparse matrix: the products
+        summed in the row's order, as the sparse product sums them."""
+        cols, vals = row
+        z = np.add.reduce(vals[:, None] * self.weights[cols], axis=0) if len(cols) \
+            else np.zeros(len(self.targets), np.float32)
+        return self._softmax((z + self.bias)[None, :])[0]
+
+    @staticmethod
+    def _softmax(z: np.ndarray) -> np.ndarray:
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return np.asarray(z / z.sum(axis=1, keepdims=True))
 
@@ -240,7 +251,7 @@ def suggest(text: str, topic: str | None, flags: Iterable[str], place: Place,
         return None
     router = router or load_router()
     facts = context(topic, flags, place, decision, router.directory)
-    p = model.probabilities(model.matrix([model.row(text, facts, doc)]))[0]
+    p = model.probabilities_one(model.row(text, facts, doc))
     return judge(model, p, place, decision, router)
 
 

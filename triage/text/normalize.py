@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from underthesea.pipeline.text_normalize.text_normalizer import token_map
 from underthesea.pipeline.text_normalize.token_normalize import token_normalize
 
 from triage.text import legacy
@@ -49,6 +50,8 @@ MASKS: dict[str, str] = {
 }
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+# The words underthesea's token normalisation rewrites (it only looks them up).
+_TONE_FORMS = frozenset(token_map)
 _SHAPE_MARKS = frozenset("\u0302\u0306\u031b")
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SOFT_HYPHEN = "\u00ad"  # removed only after legacy decoding: in TCVN3 it is the letter "ư"
@@ -206,13 +209,21 @@ def _either_way(words: str) -> str:
     return "|".join(sorted(forms, key=len, reverse=True))
 
 
+def _starts(words: str) -> str:
+    """A test, made before the rest of a rule at each position, that the text there starts
+    with the first letter of one of the words (either case): most positions fail it."""
+    return "(?i:[" + re.escape("".join(sorted({w[0] for w in words.split("|")}))) + "])"
+
+
 _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"(?<!\w)((?i:{_either_way(_PLACE_UNITS)})\s+|{_PLACE_SHORT}){_NAME_WORD}"
+    # [TKQĐDPXHF]: the first letters of _PLACE_SHORT.
+    (re.compile(rf"(?={_starts(_either_way(_PLACE_UNITS))}|[TKQĐDPXHF])"
+                rf"(?<!\w)((?i:{_either_way(_PLACE_UNITS)})\s+|{_PLACE_SHORT}){_NAME_WORD}"
                 rf"(?:[ \-]{_NAME_WORD}){{0,4}}"), r"\1 qqplace "),
     (re.compile(rf"(?<!\w)((?i:công ty|cty|doanh nghiệp|tập đoàn|hợp tác xã|HTX)"
                 rf"(?: TNHH| CP| cổ phần)?)\s+{_CAP_WORD}(?:[ \-&]{_CAP_WORD}){{0,5}}"),
      r"\1 qqorg "),
-    (re.compile(rf"(?<!\w)((?i:{_either_way(_HONORIFICS)}))\s+"
+    (re.compile(rf"(?={_starts(_either_way(_HONORIFICS))})(?<!\w)((?i:{_either_way(_HONORIFICS)}))\s+"
                 rf"(?:(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
                 rf"|{_CAP_WORD}(?:\s{_CAP_WORD}){{0,3}})"), r"\1 qqname "),
     (re.compile(rf"(?<!\w)(?:{_either_way(_SURNAMES)})(?:\s{_CAP_WORD}){{1,3}}"), " qqname "),
@@ -336,6 +347,8 @@ def expand_abbreviations(text: str) -> str:
 
 def normalize_tone_marks(text: str) -> str:
     """underthesea's token normalisation ("hoà" -> "hòa", "nghành" -> "ngành") per word."""
+    if _TONE_FORMS.isdisjoint(_WORD_RE.findall(text)):
+        return text  # the usual case: no word it would change
     return _WORD_RE.sub(lambda m: token_normalize(m.group(), use_character_normalize=False), text)
 
 
