@@ -193,7 +193,7 @@ def get_conduct_reader() -> ConductReader:
     artifact there, the cue file alone decides."""
     from triage.settings import get_settings
 
-    return _readers.get(Path(get_settings().conduct_model_dir))
+    return _readers.get(get_settings().conduct_model_dir)
 
 
 def reset_conduct_cache() -> None:

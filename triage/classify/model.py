@@ -308,7 +308,9 @@ class PerFolder(Generic[T]):
         self._lock = threading.Lock()
         self._cached: dict[Path, T] = {}
 
-    def get(self, path: Path) -> T:
+    def get(self, path: Path | str) -> T:
+        if not isinstance(path, Path):  # settings hold Paths: no new one per call
+            path = Path(path)
         with self._lock:
             if path not in self._cached:
                 self._cached[path] = self._load(path)
@@ -335,7 +337,7 @@ def get_classifier() -> Classifier:
     """The classifier in settings.model_dir, loaded once per process."""
     from triage.settings import get_settings
 
-    return _classifiers.get(Path(get_settings().model_dir))
+    return _classifiers.get(get_settings().model_dir)
 
 
 def reset_classifier_cache() -> None:

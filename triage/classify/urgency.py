@@ -107,7 +107,7 @@ def get_urgency_reader() -> UrgencyReader:
     artifact there, the cue file alone decides (a level is never missing)."""
     from triage.settings import get_settings
 
-    return _readers.get(Path(get_settings().urgency_model_dir))
+    return _readers.get(get_settings().urgency_model_dir)
 
 
 def reset_urgency_cache() -> None:

@@ -267,7 +267,7 @@ def get_agency_model() -> AgencyModel | None:
     """The artifact in settings.agency_model_dir, loaded once per process (None: none)."""
     from triage.settings import get_settings
 
-    return _models.get(Path(get_settings().agency_model_dir))
+    return _models.get(get_settings().agency_model_dir)
 
 
 def reset_agency_model_cache() -> None:

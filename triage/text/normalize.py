@@ -159,7 +159,7 @@ def vietnamese_share(text: str) -> float:
     words = _WORD_RE.findall(text)
     if not words:
         return 0.0
-    return sum(is_vietnamese_syllable(w) for w in words) / len(words)
+    return sum(map(is_vietnamese_syllable, words)) / len(words)
 
 
 # --- Masks and abbreviations ---------------------------------------------------------
