@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, partial
-from itertools import repeat
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -260,6 +260,7 @@ class FeatureSet:
         self.n_features = offset
         self.segmented = any(b.view in SEGMENTED_VIEWS for b in blocks)
         self._names: list[str] | None = None
+        self._joined_cache: tuple[np.ndarray, list[int], np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def fit_transform(
@@ -269,13 +270,33 @@ class FeatureSet:
         X = sp.hstack([x for _, x in fitted], format="csr", dtype=np.float32)
         return cls([b for b, _ in fitted]), X
 
+    def _joined(self) -> tuple[np.ndarray, list[int], np.ndarray, np.ndarray]:
+        """Every block's columns end to end, indexed by lexicon id plus the block's start
+        (-1: not a term of the block; else the column with the block's offset), those
+        starts, the idf of every column, and the blocks' offsets. Registers the blocks'
+        terms in their lexicons, before any of a document's terms are counted."""
+        if self._joined_cache is None:
+            columns = [b.columns for b in self.blocks]
+            starts = [0]
+            for c in columns[:-1]:
+                starts.append(starts[-1] + len(c))
+            joined = np.concatenate([np.where(c >= 0, c + b.offset, -1)
+                                     for b, c in zip(self.blocks, columns, strict=True)]
+                                    or [np.zeros(0, np.int64)])
+            idf = np.concatenate([b.idf for b in self.blocks] or [np.zeros(0, np.float32)])
+            offsets = np.array([b.offset for b in self.blocks], np.int64)
+            self._joined_cache = (joined, starts, idf, offsets)
+        return self._joined_cache
+
     def transform_one(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and TF-IDF values of one document (the hot path)."""
-        all_cols: list[np.ndarray] = []
-        all_vals: list[np.ndarray] = []
+        """Column indices and TF-IDF values of one document (the hot path): the terms of
+        each block type counted once per document (``Doc.terms``, shared by the models
+        that read it), then one look-up, sort and weighting for all blocks together."""
+        joined, starts, idf, offsets = self._joined()
         terms = doc.terms if isinstance(doc, Doc) else {}
-        for block in self.blocks:
-            columns = block.columns  # registers the block's terms before any are counted
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for block, start in zip(self.blocks, starts, strict=True):
             lex = lexicon(block.name)
             seen = terms.get(block.name)
             if seen is None or seen[0] != lex.generation:
@@ -283,23 +304,28 @@ class FeatureSet:
                 seen = (generation, *lex.count(block, doc[block.view]))
                 terms[block.name] = seen
             _, uids, tf = seen
-            if len(uids) and uids[-1] >= len(columns):  # ids of blocks registered later
-                inside = uids < len(columns)
+            size = len(block.columns)
+            if len(uids) and uids[-1] >= size:  # ids of blocks registered later
+                inside = uids < size
                 uids, tf = uids[inside], tf[inside]
-            cols = columns[uids]
-            known = cols >= 0
-            if not known.any():
-                continue
-            # Columns in ascending order: the same sums, in the same order, in every process.
-            cols, tf = cols[known], tf[known]
-            order = np.argsort(cols)
-            cols = cols[order]
-            vals = tf[order] * block.idf[cols]
-            all_cols.append(cols + block.offset)
-            all_vals.append(vals / np.sqrt(np.dot(vals, vals)))
-        if not all_cols:
+            ids.append(uids + start)
+            weights.append(tf)
+        if not ids:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return np.concatenate(all_cols), np.concatenate(all_vals).astype(np.float32)
+        cols = joined[np.concatenate(ids)]
+        known = cols >= 0
+        # Columns in ascending order (block by block, as the blocks' columns follow one
+        # another): the same sums, in the same order, in every process.
+        cols, tf = cols[known], np.concatenate(weights)[known]
+        order = np.argsort(cols)
+        cols = cols[order]
+        vals = tf[order] * idf[cols]
+        bounds = [*np.searchsorted(cols, offsets).tolist(), len(cols)]
+        for a, b in pairwise(bounds):  # L2 per block
+            if a < b:
+                seg = vals[a:b]
+                seg /= np.sqrt(np.dot(seg, seg))
+        return cols, vals.astype(np.float32, copy=False)
 
     def transform(self, docs: Iterable[Doc]) -> sp.csr_matrix:
         return self.stack([self.transform_one(doc) for doc in docs])
