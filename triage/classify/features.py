@@ -58,7 +58,9 @@ class Doc(dict[str, str]):
         super().__init__(views)
         self.norm = norm
         self.terms: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
-        self.spellings: dict[str, str] | None = None  # triage.classify.model._spellings
+        # What triage.classify.model._spelling found, and the views it reads.
+        self.spellings: dict[str, str] = {}
+        self.spelling_views: list[tuple[list[str], str]] | None = None
 
     def __missing__(self, key: str) -> str:
         # A segmented model reading a document made for unsegmented ones segments it here.

@@ -264,7 +264,6 @@ class Classifier:
         idx, val = idx[keep], val[keep]
         weights = rows[keep] if rows is not None else None
         names = self.features.feature_names()
-        spelled = _spellings(doc)
         terms: dict[str, str] = {}  # accent-stripped form -> term shown
         for out in outputs:
             contrib = val * (weights[:, out] if weights is not None else self.weights[idx, out])
@@ -273,30 +272,42 @@ class Classifier:
                 if c <= 0:
                     break
                 name = names[column]
-                name = spelled.get(name, name)
+                name = _spelling(doc, name)
                 term = " ".join(MASKS.get(w, w) for w in name.replace("_", " ").split())
                 terms.setdefault(strip_accents(term), term)
         return list(terms.values())[: EXPLAIN_TERMS + 2 * (len(outputs) - 1)]
 
 
-def _spellings(doc: Doc) -> dict[str, str]:
-    """Stripped unigram/bigram -> the same words as written in the complaint (made once per
-    document, whichever model explains first)."""
-    known = getattr(doc, "spellings", None)
-    if known is not None:
-        return known
-    out: dict[str, str] = {}
-    for accented, stripped in (("acc", "str"), ("seg", "seg_str")):
-        acc, bare = doc.get(accented, "").split(), doc.get(stripped, "").split()
-        if len(acc) != len(bare):
-            continue
-        for i in range(len(acc)):
-            out.setdefault(bare[i], acc[i])
-            if i + 1 < len(acc):
-                out.setdefault(f"{bare[i]} {bare[i + 1]}", f"{acc[i]} {acc[i + 1]}")
-    if isinstance(doc, Doc):
-        doc.spellings = out
-    return out
+def _spelling(doc: Doc, name: str) -> str:
+    """A stripped unigram or bigram as the complaint wrote it, where it does: its first
+    occurrence in the stripped words (then in the segmented ones) read in the accented
+    words. Looked up only for the terms an explanation shows, remembered per document."""
+    memo = doc.spellings if isinstance(doc, Doc) else {}
+    found = memo.get(name)
+    if found is None:
+        found = name
+        for acc, bare in _spelling_views(doc):
+            at = bare.find(f" {name} ")
+            if at >= 0:
+                first = bare.count(" ", 0, at)  # words are one space apart
+                found = " ".join(acc[first:first + name.count(" ") + 1])
+                break
+        memo[name] = found
+    return found
+
+
+def _spelling_views(doc: Doc) -> list[tuple[list[str], str]]:
+    """(accented words, " stripped words ") of the views whose words align one to one."""
+    views = getattr(doc, "spelling_views", None)
+    if views is None:
+        views = []
+        for accented, stripped in (("acc", "str"), ("seg", "seg_str")):
+            acc, bare = doc.get(accented, "").split(), doc.get(stripped, "").split()
+            if len(acc) == len(bare):
+                views.append((acc, " " + " ".join(bare) + " "))
+        if isinstance(doc, Doc):
+            doc.spelling_views = views
+    return views
 
 class PerFolder(Generic[T]):
     """What is loaded from a model folder, once per process and folder (the topic model,
