@@ -262,11 +262,13 @@ class Classifier:
         """
         keep = self._readable[idx]
         idx, val = idx[keep], val[keep]
-        weights = rows[keep] if rows is not None else None
+        # Only the columns of the outputs explained: (terms, outputs).
+        cols = list(outputs)
+        weights = rows[keep][:, cols] if rows is not None else self.weights[idx[:, None], cols]
         names = self.features.feature_names()
         terms: dict[str, str] = {}  # accent-stripped form -> term shown
-        for out in outputs:
-            contrib = val * (weights[:, out] if weights is not None else self.weights[idx, out])
+        for k in range(len(outputs)):
+            contrib = val * weights[:, k]
             top = np.argsort(-contrib)[:EXPLAIN_TERMS]
             for column, c in zip(idx[top].tolist(), contrib[top].tolist(), strict=True):
                 if c <= 0:

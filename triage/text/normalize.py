@@ -411,7 +411,8 @@ def _problem(prepared: str, normalized: NormalizedText) -> str | None:
     ):
         return "not_vietnamese"  # mostly another script: Chinese, Thai, Cyrillic...
     words = [w for w in _WORD_RE.findall(normalized.accented) if w not in MASKS]
-    if len(words) >= 5 and vietnamese_share(" ".join(words)) < 0.6:
+    # vietnamese_share(" ".join(words)), without finding the same words again.
+    if len(words) >= 5 and sum(map(is_vietnamese_syllable, words)) / len(words) < 0.6:
         return "not_vietnamese"
     return None
 
