@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ class ConductKind:
     cue: str  # the cue phrase or the model's strongest words, in Vietnamese
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"kind": self.kind, "score": self.score, "cue": self.cue}
 
 
 @dataclass(frozen=True)
