@@ -241,7 +241,7 @@ def word_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
-def fit_block(name: str, docs: Sequence[Doc], min_df: int = 2,
+def fit_block(name: str, docs: Sequence[dict[str, str]], min_df: int = 2,
               max_features: int | None = None) -> tuple[Block, sp.csr_matrix]:
     """One fitted block and its TF-IDF matrix on ``docs`` (one pass over the text)."""
     vec = _vectorizer(name, min_df, max_features)
@@ -266,7 +266,7 @@ class FeatureSet:
 
     @classmethod
     def fit_transform(
-        cls, names: Sequence[str], docs: Sequence[Doc], min_df: int = 2,
+        cls, names: Sequence[str], docs: Sequence[dict[str, str]], min_df: int = 2,
     ) -> tuple[FeatureSet, sp.csr_matrix]:
         fitted = [fit_block(name, docs, min_df) for name in names]
         X = sp.hstack([x for _, x in fitted], format="csr", dtype=np.float32)
@@ -290,7 +290,7 @@ class FeatureSet:
             self._joined_cache = (joined, starts, idf, offsets)
         return self._joined_cache
 
-    def transform_one(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    def transform_one(self, doc: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
         """Column indices and TF-IDF values of one document (the hot path): the terms of
         each block type counted once per document (``Doc.terms``, shared by the models
         that read it), then one look-up, sort and weighting for all blocks together."""
@@ -329,7 +329,7 @@ class FeatureSet:
                 seg /= np.sqrt(np.dot(seg, seg))
         return cols, vals.astype(np.float32, copy=False)
 
-    def transform(self, docs: Iterable[Doc]) -> sp.csr_matrix:
+    def transform(self, docs: Iterable[dict[str, str]]) -> sp.csr_matrix:
         return self.stack([self.transform_one(doc) for doc in docs])
 
     def stack(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> sp.csr_matrix:
