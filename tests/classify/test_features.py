@@ -96,3 +96,15 @@ def test_models_sharing_a_document_read_what_each_would_read_alone() -> None:
         np.testing.assert_array_equal(got[1], want[1])
         np.testing.assert_array_equal(features.transform_one(alone)[1], want[1])
     assert len(b[0]) and set(second.feature_names()[i] for i in b[0]) & {"mất", "điện"}
+
+
+def test_a_segmented_model_segments_a_shared_document_when_it_reads_it() -> None:
+    docs = _docs(segment=True)
+    features, _ = FeatureSet.fit_transform(FEATURE_SETS["union"], docs, min_df=1)
+    norm = normalize(TEXTS[2])
+    lazy, eager = make_doc(norm, False), make_doc(norm, True)
+    assert "seg" not in lazy
+    a, b = features.transform_one(lazy), features.transform_one(eager)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert lazy["seg_str"] == eager["seg_str"] and "_" in eager["seg"]

@@ -72,7 +72,7 @@ def understand(text: str, classifier: Classifier | None = None, *, topic: str | 
     if classifier is not None:
         # Normalised once, its terms counted once: every model reads the same words.
         analyzed = analyze(text, prepared=repaired)
-        doc = make_doc(analyzed[0], classifier.features.segmented)
+        doc = make_doc(analyzed[0], False)  # a segmented model segments it when it reads it
         result = with_conduct_cue(classifier.classify(text, analyzed=analyzed, doc=doc),
                                   analyzed)
         urgency = get_urgency_reader().read(text, analyzed=analyzed, doc=doc)
