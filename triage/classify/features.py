@@ -151,15 +151,27 @@ class Lexicon:
         self.name = name
         self.ids: dict[str, int] = {}
         self.generation = 0
+        self._shared = False  # ``ids`` is a block's vocabulary
         self._lock = threading.Lock()
         # Per word, the ids of its known character n-grams (char_wb blocks).
         self._words: dict[str, np.ndarray] = {}
 
     def register(self, vocabulary: dict[str, int]) -> np.ndarray:
         with self._lock:
+            if not self.ids and _numbered(vocabulary):
+                # The first block's own vocabulary serves as the lexicon (no copy) until
+                # another block brings new terms; its ids are then its columns.
+                self.ids = vocabulary
+                self.generation += 1
+                self._shared = True
+                self._words = {}
+                return np.arange(len(vocabulary), dtype=np.int64)
             ids = self.ids
             new = [t for t in vocabulary if t not in ids]
             if new:
+                if self._shared:  # a block's vocabulary is never changed: copied first
+                    ids = self.ids = dict(ids)
+                    self._shared = False
                 ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
                 self._words = {}
                 self.generation += 1
@@ -196,6 +208,13 @@ class Lexicon:
         uids, counts = uids[known], counts[known]
         order = np.argsort(uids)
         return uids[order], np.log(counts[order]) + 1.0
+
+
+def _numbered(vocabulary: dict[str, int]) -> bool:
+    """Whether the vocabulary's columns are 0 .. n-1 (as every fitted or loaded one's)."""
+    values = vocabulary.values()
+    return bool(vocabulary) and min(values) == 0 and max(values) == len(vocabulary) - 1 \
+        and len(set(values)) == len(vocabulary)
 
 
 _LEXICONS: dict[str, Lexicon] = {}
