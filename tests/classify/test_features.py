@@ -58,3 +58,53 @@ def test_fast_analyzers_match_scikit_learn() -> None:
         for text in texts:
             assert sorted(ours(text)) == sorted(theirs(text)), (name, text)
     assert set(BLOCK_TYPES) >= {"syl", "chr", "seg"}
+
+
+def _reference_row(features: FeatureSet, doc: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """TF-IDF by the book, block by block: counts, vocabulary look-ups, sublinear tf x idf,
+    L2 per block, columns ascending."""
+    from collections import Counter
+
+    cols_out, vals_out = [], []
+    for block in features.blocks:
+        counts = Counter(block.analyzer(doc[block.view]))
+        common = sorted((block.vocabulary[t], n) for t, n in counts.items()
+                        if t in block.vocabulary)
+        if not common:
+            continue
+        cols = np.array([c for c, _ in common], np.int64)
+        vals = (np.log(np.array([n for _, n in common], np.float32)) + 1.0) * block.idf[cols]
+        cols_out.append(cols + block.offset)
+        vals_out.append(vals / np.sqrt(np.dot(vals, vals)))
+    return np.concatenate(cols_out), np.concatenate(vals_out).astype(np.float32)
+
+
+def test_models_sharing_a_document_read_what_each_would_read_alone() -> None:
+    # Two models with the same block types and different vocabularies (as the topic and
+    # urgency models): one document counted once serves both, and a model first used
+    # after the document was counted (its terms new to the lexicon) still reads its own.
+    docs = _docs(segment=False)
+    first, _ = FeatureSet.fit_transform(("syl", "chr_str"), docs[:3], min_df=1)
+    shared = make_doc(normalize(TEXTS[4] + " " + TEXTS[0]), False)
+    fresh = [make_doc(normalize(TEXTS[4] + " " + TEXTS[0]), False) for _ in range(2)]
+    a = first.transform_one(shared)
+    second, _ = FeatureSet.fit_transform(("syl", "chr_str"), docs[3:], min_df=1)
+    b = second.transform_one(shared)
+    for features, got, alone in ((first, a, fresh[0]), (second, b, fresh[1])):
+        want = _reference_row(features, alone)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(features.transform_one(alone)[1], want[1])
+    assert len(b[0]) and set(second.feature_names()[i] for i in b[0]) & {"mất", "điện"}
+
+
+def test_a_segmented_model_segments_a_shared_document_when_it_reads_it() -> None:
+    docs = _docs(segment=True)
+    features, _ = FeatureSet.fit_transform(FEATURE_SETS["union"], docs, min_df=1)
+    norm = normalize(TEXTS[2])
+    lazy, eager = make_doc(norm, False), make_doc(norm, True)
+    assert "seg" not in lazy
+    a, b = features.transform_one(lazy), features.transform_one(eager)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert lazy["seg_str"] == eager["seg_str"] and "_" in eager["seg"]

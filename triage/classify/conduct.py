@@ -14,7 +14,7 @@ pushed the model hardest towards it. Only complaints flagged ``thai_do`` are rea
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
 from triage.classify.cues import Cue, CueReader, match_cues, read_cues
-from triage.classify.features import make_doc
+from triage.classify.features import Doc, make_doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze
@@ -46,7 +46,7 @@ class ConductKind:
     cue: str  # the cue phrase or the model's strongest words, in Vietnamese
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"kind": self.kind, "score": self.score, "cue": self.cue}
 
 
 @lru_cache(maxsize=4)
@@ -55,14 +55,16 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
 
 
 class ConductReader(CueReader[Cue]):
-    def _model_kinds(self, norm: NormalizedText, cued: bool) -> dict[str, ConductKind]:
+    def _model_kinds(self, norm: NormalizedText, cued: bool, doc: Doc | None = None
+                     ) -> dict[str, ConductKind]:
         """The kinds over their thresholds. A complaint about conduct reports at least one
         kind: when none is over its threshold and no cue was found (``cued``), the most
         likely kind is kept if it scores at least the model's ``fill_floor`` (chosen with
         the thresholds; praise stays below it)."""
         model = self.model
         assert model is not None
-        doc = make_doc(norm, model.features.segmented)
+        if doc is None:
+            doc = make_doc(norm, model.features.segmented)
         idx, val = model.features.transform_one(doc)
         if not len(idx):
             return {}
@@ -82,13 +84,14 @@ class ConductReader(CueReader[Cue]):
         return out
 
     def read(self, text: str, prepared: tuple[str, str | None] | None = None,
-             analyzed: tuple[NormalizedText, str | None] | None = None
-             ) -> list[ConductKind]:
+             analyzed: tuple[NormalizedText, str | None] | None = None,
+             doc: Doc | None = None) -> list[ConductKind]:
         """The kinds `text` reports, in KINDS order (empty: none recognised, e.g. praise).
-        ``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+        ``prepared``, ``analyzed``, ``doc``: the text's forms when the caller has them
+        already (``doc``: ``make_doc`` of ``analyzed``, shared with the other models)."""
         norm, problem = analyzed or analyze(text, prepared=prepared)
         cued = match_cues(norm.stripped, self.cues, norm.accented)
-        found = (self._model_kinds(norm, bool(cued))
+        found = (self._model_kinds(norm, bool(cued), doc)
                  if self.model is not None and problem is None else {})
         for kind, cue in cued.items():
             # The phrase reads better than the model's words; the model's score is kept.
@@ -99,12 +102,12 @@ class ConductReader(CueReader[Cue]):
 
 
 def conduct_kinds(text: str, flags: list[str] | tuple[str, ...],
-                  analyzed: tuple[NormalizedText, str | None] | None = None
-                  ) -> list[ConductKind]:
+                  analyzed: tuple[NormalizedText, str | None] | None = None,
+                  doc: Doc | None = None) -> list[ConductKind]:
     """The kinds of a complaint flagged thai_do (by a model or a person); none otherwise."""
     if FLAG not in flags:
         return []
-    return get_conduct_reader().read(text, analyzed=analyzed)
+    return get_conduct_reader().read(text, analyzed=analyzed, doc=doc)
 
 
 PERSON_CUE = "Tổng đài viên xác định"
@@ -135,7 +138,7 @@ def get_conduct_reader() -> ConductReader:
     artifact there, the cue file alone decides."""
     from triage.settings import get_settings
 
-    return _readers.get(Path(get_settings().conduct_model_dir))
+    return _readers.get(get_settings().conduct_model_dir)
 
 
 def reset_conduct_cache() -> None:

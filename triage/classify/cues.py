@@ -18,6 +18,7 @@ from triage.settings import REPO_ROOT
 from triage.text.normalize import normalize
 
 C = TypeVar("C")
+_RUN_RE = re.compile(r"\w+")
 
 LATENESS_CUES_PATH = REPO_ROOT / "data" / "lateness" / "cues.csv"
 
@@ -29,6 +30,19 @@ def cue_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
 
 
+def cue_words(phrase: str) -> frozenset[str]:
+    """The runs of word characters of the phrase's pattern. Where the pattern matches,
+    each is a whole run of word characters of the text (the pattern matches whole words,
+    and what it puts between them is not a word character): a cue is searched for only
+    in a text that has all of them (``text_words``), which most texts have not."""
+    return frozenset(_RUN_RE.findall(normalize(phrase).stripped))
+
+
+def text_words(stripped: str) -> frozenset[str]:
+    """The runs of word characters of an accent-stripped text (see ``cue_words``)."""
+    return frozenset(_RUN_RE.findall(stripped))
+
+
 @dataclass(frozen=True)
 class Cue:
     kind: str  # what the phrase names: a flag, a conduct kind or an urgency level
@@ -37,6 +51,7 @@ class Cue:
     pattern: re.Pattern[str]
     written: str = ""  # the phrase lower-cased with its diacritics, words one space apart
     plain: str = ""  # the same accent-stripped
+    words: frozenset[str] = frozenset()  # cue_words: needed in the text to match
 
 
 def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, ...]:
@@ -51,7 +66,8 @@ def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, .
                                  f"{', '.join(allowed)}: {row}")
             norm = normalize(phrase)
             cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
-                            " ".join(norm.accented.split()), " ".join(norm.stripped.split())))
+                            " ".join(norm.accented.split()), " ".join(norm.stripped.split()),
+                            cue_words(phrase)))
     return tuple(cues)
 
 
@@ -112,8 +128,9 @@ def match_cues(stripped: str, cues: tuple[Cue, ...], accented: str | None = None
     """The first cue of each kind found (not negated) in the text; with `accented` (the
     same text with its diacritics), words typed with other diacritics do not count."""
     found: dict[str, Cue] = {}
+    words = text_words(stripped)
     for cue in cues:
-        if cue.kind not in found and _found(cue, stripped, accented):
+        if cue.kind not in found and cue.words <= words and _found(cue, stripped, accented):
             found[cue.kind] = cue
     return found
 

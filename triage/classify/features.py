@@ -10,10 +10,12 @@ per-call validation cost of ``transform`` on the hot path. A test checks both ag
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, partial
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -44,7 +46,28 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 # Blocks whose terms a person can read: the explanation is taken from these.
 READABLE_BLOCKS = frozenset({"syl", "syl_str", "seg", "seg_str"})
 
-Doc = dict[str, str]
+
+
+class Doc(dict[str, str]):
+    """The views of one complaint that the blocks read ("acc", "str", and "seg", "seg_str"
+    when segmented), with each block type's terms remembered once they are counted: every
+    model that reads the same complaint (topic, urgency, conduct, agency) shares one
+    analysis and only looks the terms up in its own vocabulary."""
+
+    def __init__(self, views: dict[str, str], norm: NormalizedText | None = None) -> None:
+        super().__init__(views)
+        self.norm = norm
+        self.terms: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
+        # What triage.classify.model._spelling found, and the views it reads.
+        self.spellings: dict[str, str] = {}
+        self.spelling_views: list[tuple[list[str], str]] | None = None
+
+    def __missing__(self, key: str) -> str:
+        # A segmented model reading a document made for unsegmented ones segments it here.
+        if key not in SEGMENTED_VIEWS or self.norm is None:
+            raise KeyError(key)
+        self.update(_segmented(self.norm))
+        return self[key]
 
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
@@ -57,16 +80,20 @@ def _tokens(text: str) -> list[str]:
 
 def make_doc(norm: NormalizedText, segment: bool) -> Doc:
     """The views of one normalised complaint that the blocks read."""
+    doc = Doc({"acc": " ".join(_tokens(norm.accented)),
+               "str": " ".join(_tokens(norm.stripped))}, norm)
+    if segment:
+        doc.update(_segmented(norm))
+    return doc
+
+
+def _segmented(norm: NormalizedText) -> dict[str, str]:
+    from underthesea import word_tokenize
+
     from triage.text.normalize import strip_accents
 
-    doc = {"acc": " ".join(_tokens(norm.accented)), "str": " ".join(_tokens(norm.stripped))}
-    if segment:
-        from underthesea import word_tokenize
-
-        words = [w.replace(" ", "_") for w in word_tokenize(norm.accented) if _tokens(w)]
-        doc["seg"] = " ".join(words)
-        doc["seg_str"] = strip_accents(doc["seg"])
-    return doc
+    seg = " ".join(w.replace(" ", "_") for w in word_tokenize(norm.accented) if _tokens(w))
+    return {"seg": seg, "seg_str": strip_accents(seg)}
 
 
 def _vectorizer(name: str, min_df: int, max_features: int | None) -> Any:
@@ -105,6 +132,101 @@ class Block:
             return partial(char_wb_ngrams, lo=lo, hi=hi)
         return partial(word_ngrams, lo=lo, hi=hi)
 
+    @cached_property
+    def columns(self) -> np.ndarray:
+        """Per id of the block type's lexicon, this block's column (-1: not a term of it)."""
+        return lexicon(self.name).register(self.vocabulary)
+
+
+class Lexicon:
+    """Every term that the loaded blocks of one block type know, one id each.
+
+    Models that read the same view the same way (the topic, urgency, conduct and agency
+    models all have "syl" blocks) look a complaint's terms up here once; each block maps
+    the ids to its own columns with one array index. Ids only grow: a block loaded later
+    adds its new terms, and term ids counted before that are counted again (``generation``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.ids: dict[str, int] = {}
+        self.generation = 0
+        self._shared = False  # ``ids`` is a block's vocabulary
+        self._lock = threading.Lock()
+        # Per word, the ids of its known character n-grams (char_wb blocks).
+        self._words: dict[str, np.ndarray] = {}
+
+    def register(self, vocabulary: dict[str, int]) -> np.ndarray:
+        with self._lock:
+            if not self.ids and _numbered(vocabulary):
+                # The first block's own vocabulary serves as the lexicon (no copy) until
+                # another block brings new terms; its ids are then its columns.
+                self.ids = vocabulary
+                self.generation += 1
+                self._shared = True
+                self._words = {}
+                return np.arange(len(vocabulary), dtype=np.int64)
+            ids = self.ids
+            new = [t for t in vocabulary if t not in ids]
+            if new:
+                if self._shared:  # a block's vocabulary is never changed: copied first
+                    ids = self.ids = dict(ids)
+                    self._shared = False
+                ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+                self._words = {}
+                self.generation += 1
+            columns = np.full(len(ids), -1, dtype=np.int64)
+            if vocabulary:
+                columns[np.fromiter((ids[t] for t in vocabulary), np.int64, len(vocabulary))] = \
+                    np.fromiter(vocabulary.values(), np.int64, len(vocabulary))
+            return columns
+
+    def count(self, block: Block, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (ascending) and sublinear term frequencies (1 + log count) of the known terms
+        of ``text`` as ``block`` cuts it."""
+        _, kind, (lo, hi) = BLOCK_TYPES[block.name]
+        if kind == "char_wb":
+            words, cache = text.split(), self._words
+            parts = []
+            for word in words:
+                found = cache.get(word)
+                if found is None:
+                    get = self.ids.get
+                    grams = (get(g, -1) for g in _word_char_ngrams(word, lo, hi))
+                    found = np.fromiter((i for i in grams if i >= 0), np.int64)
+                    if len(cache) < 200_000:
+                        cache[word] = found
+                parts.append(found)
+            if not parts:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            uids, counts = np.unique(np.concatenate(parts), return_counts=True)
+            return uids, np.log(counts.astype(np.float32)) + 1.0
+        counted = Counter(block.analyzer(text))
+        uids = np.fromiter(map(self.ids.get, counted, repeat(-1)), np.int64, len(counted))
+        counts = np.fromiter(counted.values(), np.float32, len(counted))
+        known = uids >= 0
+        uids, counts = uids[known], counts[known]
+        order = np.argsort(uids)
+        return uids[order], np.log(counts[order]) + 1.0
+
+
+def _numbered(vocabulary: dict[str, int]) -> bool:
+    """Whether the vocabulary's columns are 0 .. n-1 (as every fitted or loaded one's)."""
+    values = vocabulary.values()
+    return bool(vocabulary) and min(values) == 0 and max(values) == len(vocabulary) - 1 \
+        and len(set(values)) == len(vocabulary)
+
+
+_LEXICONS: dict[str, Lexicon] = {}
+
+
+def lexicon(name: str) -> Lexicon:
+    """The process's lexicon of block type ``name``."""
+    found = _LEXICONS.get(name)
+    if found is None:
+        found = _LEXICONS.setdefault(name, Lexicon(name))
+    return found
+
 
 def char_wb_ngrams(text: str, lo: int, hi: int) -> list[str]:
     """scikit-learn's ``char_wb`` n-grams of whitespace-separated words, padded by a space;
@@ -138,7 +260,7 @@ def word_ngrams(text: str, lo: int, hi: int) -> list[str]:
     return out
 
 
-def fit_block(name: str, docs: Sequence[Doc], min_df: int = 2,
+def fit_block(name: str, docs: Sequence[dict[str, str]], min_df: int = 2,
               max_features: int | None = None) -> tuple[Block, sp.csr_matrix]:
     """One fitted block and its TF-IDF matrix on ``docs`` (one pass over the text)."""
     vec = _vectorizer(name, min_df, max_features)
@@ -159,35 +281,74 @@ class FeatureSet:
         self.n_features = offset
         self.segmented = any(b.view in SEGMENTED_VIEWS for b in blocks)
         self._names: list[str] | None = None
+        self._joined_cache: tuple[np.ndarray, list[int], np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def fit_transform(
-        cls, names: Sequence[str], docs: Sequence[Doc], min_df: int = 2,
+        cls, names: Sequence[str], docs: Sequence[dict[str, str]], min_df: int = 2,
     ) -> tuple[FeatureSet, sp.csr_matrix]:
         fitted = [fit_block(name, docs, min_df) for name in names]
         X = sp.hstack([x for _, x in fitted], format="csr", dtype=np.float32)
         return cls([b for b, _ in fitted]), X
 
-    def transform_one(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and TF-IDF values of one document (the hot path)."""
-        all_cols: list[np.ndarray] = []
-        all_vals: list[np.ndarray] = []
-        for block in self.blocks:
-            counts = Counter(block.analyzer(doc[block.view]))
-            vocab = block.vocabulary
-            common = counts.keys() & vocab.keys()  # set intersection runs in C
-            if not common:
-                continue
-            cols = np.array([vocab[t] for t in common], dtype=np.int64)
-            tf = np.array([counts[t] for t in common], dtype=np.float32)
-            vals = (np.log(tf) + 1.0) * block.idf[cols]
-            all_cols.append(cols + block.offset)
-            all_vals.append(vals / np.sqrt(np.dot(vals, vals)))
-        if not all_cols:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return np.concatenate(all_cols), np.concatenate(all_vals).astype(np.float32)
+    def _joined(self) -> tuple[np.ndarray, list[int], np.ndarray, np.ndarray]:
+        """Every block's columns end to end, indexed by lexicon id plus the block's start
+        (-1: not a term of the block; else the column with the block's offset), those
+        starts, the idf of every column, and the blocks' offsets. Registers the blocks'
+        terms in their lexicons, before any of a document's terms are counted."""
+        if self._joined_cache is None:
+            columns = [b.columns for b in self.blocks]
+            starts = [0]
+            for c in columns[:-1]:
+                starts.append(starts[-1] + len(c))
+            joined = np.concatenate([np.where(c >= 0, c + b.offset, -1)
+                                     for b, c in zip(self.blocks, columns, strict=True)]
+                                    or [np.zeros(0, np.int64)])
+            idf = np.concatenate([b.idf for b in self.blocks] or [np.zeros(0, np.float32)])
+            offsets = np.array([b.offset for b in self.blocks], np.int64)
+            self._joined_cache = (joined, starts, idf, offsets)
+        return self._joined_cache
 
-    def transform(self, docs: Iterable[Doc]) -> sp.csr_matrix:
+    def transform_one(self, doc: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and TF-IDF values of one document (the hot path): the terms of
+        each block type counted once per document (``Doc.terms``, shared by the models
+        that read it), then one look-up, sort and weighting for all blocks together."""
+        joined, starts, idf, offsets = self._joined()
+        terms = doc.terms if isinstance(doc, Doc) else {}
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for block, start in zip(self.blocks, starts, strict=True):
+            lex = lexicon(block.name)
+            seen = terms.get(block.name)
+            if seen is None or seen[0] != lex.generation:
+                generation = lex.generation
+                seen = (generation, *lex.count(block, doc[block.view]))
+                terms[block.name] = seen
+            _, uids, tf = seen
+            size = len(block.columns)
+            if len(uids) and uids[-1] >= size:  # ids of blocks registered later
+                inside = uids < size
+                uids, tf = uids[inside], tf[inside]
+            ids.append(uids + start)
+            weights.append(tf)
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        cols = joined[np.concatenate(ids)]
+        known = cols >= 0
+        # Columns in ascending order (block by block, as the blocks' columns follow one
+        # another): the same sums, in the same order, in every process.
+        cols, tf = cols[known], np.concatenate(weights)[known]
+        order = np.argsort(cols)
+        cols = cols[order]
+        vals = tf[order] * idf[cols]
+        bounds = [*np.searchsorted(cols, offsets).tolist(), len(cols)]
+        for a, b in pairwise(bounds):  # L2 per block
+            if a < b:
+                seg = vals[a:b]
+                seg /= np.sqrt(np.dot(seg, seg))
+        return cols, vals.astype(np.float32, copy=False)
+
+    def transform(self, docs: Iterable[dict[str, str]]) -> sp.csr_matrix:
         return self.stack([self.transform_one(doc) for doc in docs])
 
     def stack(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> sp.csr_matrix:

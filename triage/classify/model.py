@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from triage.classify.features import READABLE_BLOCKS, Doc, FeatureSet, make_doc
+from triage.classify.features import BLOCK_TYPES, READABLE_BLOCKS, Doc, FeatureSet, make_doc
 from triage.text.diacritics import Restorer, bare_typed
 from triage.text.normalize import MASKS, PROBLEMS, NormalizedText, analyze, strip_accents
 
@@ -135,12 +135,18 @@ class Classifier:
         words = doc["acc"].split()
         if self.restorer is None or not bare_typed(words):
             return None
-        return {**doc, "acc": " ".join(self.restorer.restore(words))}
+        guess = Doc({**doc, "acc": " ".join(self.restorer.restore(words))}, doc.norm)
+        # The terms of the other views, counted already, are the same.
+        guess.terms = {name: seen for name, seen in doc.terms.items()
+                       if BLOCK_TYPES[name][0] != "acc"}
+        return guess
 
-    def _decision(self, doc: Doc, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
-        """The decision values of one text's feature row (``idx``, ``val`` of ``doc``),
-        mixed with those of its guessed diacritics where it was typed without them."""
-        decision = val @ self.weights[idx] + self.bias
+    def _decision(self, doc: Doc, idx: np.ndarray, val: np.ndarray,
+                  rows: np.ndarray | None = None) -> np.ndarray:
+        """The decision values of one text's feature row (``idx``, ``val`` of ``doc``;
+        ``rows``: ``self.weights[idx]`` when the caller has it), mixed with those of its
+        guessed diacritics where it was typed without them."""
+        decision = val @ (self.weights[idx] if rows is None else rows) + self.bias
         guess = self.guessed(doc)
         if guess is None:
             return decision
@@ -220,15 +226,21 @@ class Classifier:
         return topic_p.max(axis=1) * certainty.prod(axis=1)
 
     def classify(self, text: str, prepared: tuple[str, str | None] | None = None,
-                 analyzed: tuple[NormalizedText, str | None] | None = None) -> Classification:
+                 analyzed: tuple[NormalizedText, str | None] | None = None,
+                 doc: Doc | None = None) -> Classification:
         """``prepared``: the text's ``prepare`` form when the caller has it already;
-        ``analyzed``: its ``analyze`` result, when another model reads the same text."""
+        ``analyzed``: its ``analyze`` result, when another model reads the same text;
+        ``doc``: ``make_doc`` of that result, shared with the other models (each block
+        type's terms are then counted once for all of them)."""
         norm, problem = analyzed or analyze(text, prepared=prepared)
         if problem is not None:
             return self._unclassifiable(problem)
-        doc = make_doc(norm, self.features.segmented)
+        if doc is None:
+            doc = make_doc(norm, self.features.segmented)
         idx, val = self.features.transform_one(doc)
-        return self._result(self._decision(doc, idx, val), idx, val, doc, norm.truncated)
+        rows = self.weights[idx]  # gathered once, for the decision and the explanation
+        return self._result(self._decision(doc, idx, val, rows), idx, val, doc,
+                            norm.truncated, rows)
 
     def classify_many(self, texts: Sequence[str]) -> list[Classification]:
         """Same results as ``classify`` one by one; the scoring is one matrix product."""
@@ -256,7 +268,8 @@ class Classifier:
         )
 
     def _result(
-        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool
+        self, decision: np.ndarray, idx: np.ndarray, val: np.ndarray, doc: Doc, truncated: bool,
+        rows: np.ndarray | None = None,
     ) -> Classification:
         topic_p, flag_p = self.probabilities(decision[None, :])
         topic_p, flag_p = topic_p[0], flag_p[0]
@@ -270,13 +283,13 @@ class Classifier:
         return Classification(
             topic=self.topics[best],
             topic_confidence=round(float(topic_p[best]), 4),
-            topic_scores={t: round(float(p), 4) for t, p in zip(self.topics, topic_p, strict=True)
-                          if p >= 0.01},
-            flags=[f for f, r in zip(self.flags, raised, strict=True) if r],
-            flag_scores={f: round(float(p), 4) for f, p in zip(self.flags, flag_p, strict=True)},
+            topic_scores={t: round(p, 4) for t, p, shown in zip(
+                self.topics, topic_p.tolist(), (topic_p >= 0.01).tolist(), strict=True) if shown},
+            flags=[f for f, r in zip(self.flags, raised.tolist(), strict=True) if r],
+            flag_scores={f: round(p, 4) for f, p in zip(self.flags, flag_p.tolist(), strict=True)},
             needs_review=bool(reasons),
             review_reasons=reasons,
-            explanation=self.explain(idx, val, outputs, doc),
+            explanation=self.explain(idx, val, outputs, doc, rows),
             model_version=self.version,
             joint_confidence=round(joint, 4),
         )
@@ -291,42 +304,65 @@ class Classifier:
         return ["low_confidence", *(weak or [min(parts, key=parts.__getitem__)])]
 
     def explain(
-        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc
+        self, idx: np.ndarray, val: np.ndarray, outputs: Sequence[int], doc: Doc,
+        rows: np.ndarray | None = None,
     ) -> list[str]:
-        """The readable terms that pushed hardest towards the chosen topic and flags.
+        """The readable terms that pushed hardest towards the chosen topic and flags
+        (``rows``: ``self.weights[idx]`` when the caller has it).
 
         Terms of the accent-stripped blocks are shown as the complaint spelled them (of a
         text typed without diacritics, the words as typed, not the restorer's guess).
         """
         keep = self._readable[idx]
         idx, val = idx[keep], val[keep]
+        # Only the columns of the outputs explained: (terms, outputs).
+        cols = list(outputs)
+        weights = rows[keep][:, cols] if rows is not None else self.weights[idx[:, None], cols]
         names = self.features.feature_names()
-        spelled = _spellings(doc)
         terms: dict[str, str] = {}  # accent-stripped form -> term shown
-        for out in outputs:
-            contrib = val * self.weights[idx, out]
-            for j in np.argsort(-contrib)[:EXPLAIN_TERMS]:
-                if contrib[j] <= 0:
+        for k in range(len(outputs)):
+            contrib = val * weights[:, k]
+            top = np.argsort(-contrib)[:EXPLAIN_TERMS]
+            for column, c in zip(idx[top].tolist(), contrib[top].tolist(), strict=True):
+                if c <= 0:
                     break
-                name = names[idx[j]]
-                name = spelled.get(name, name)
+                name = names[column]
+                name = _spelling(doc, name)
                 term = " ".join(MASKS.get(w, w) for w in name.replace("_", " ").split())
                 terms.setdefault(strip_accents(term), term)
         return list(terms.values())[: EXPLAIN_TERMS + 2 * (len(outputs) - 1)]
 
 
-def _spellings(doc: Doc) -> dict[str, str]:
-    """Stripped unigram/bigram -> the same words as written in the complaint."""
-    out: dict[str, str] = {}
-    for accented, stripped in (("acc", "str"), ("seg", "seg_str")):
-        acc, bare = doc.get(accented, "").split(), doc.get(stripped, "").split()
-        if len(acc) != len(bare):
-            continue
-        for i in range(len(acc)):
-            out.setdefault(bare[i], acc[i])
-            if i + 1 < len(acc):
-                out.setdefault(f"{bare[i]} {bare[i + 1]}", f"{acc[i]} {acc[i + 1]}")
-    return out
+def _spelling(doc: Doc, name: str) -> str:
+    """A stripped unigram or bigram as the complaint wrote it, where it does: its first
+    occurrence in the stripped words (then in the segmented ones) read in the accented
+    words. Looked up only for the terms an explanation shows, remembered per document."""
+    memo = doc.spellings if isinstance(doc, Doc) else {}
+    found = memo.get(name)
+    if found is None:
+        found = name
+        for acc, bare in _spelling_views(doc):
+            at = bare.find(f" {name} ")
+            if at >= 0:
+                first = bare.count(" ", 0, at)  # words are one space apart
+                found = " ".join(acc[first:first + name.count(" ") + 1])
+                break
+        memo[name] = found
+    return found
+
+
+def _spelling_views(doc: Doc) -> list[tuple[list[str], str]]:
+    """(accented words, " stripped words ") of the views whose words align one to one."""
+    views = getattr(doc, "spelling_views", None)
+    if views is None:
+        views = []
+        for accented, stripped in (("acc", "str"), ("seg", "seg_str")):
+            acc, bare = doc.get(accented, "").split(), doc.get(stripped, "").split()
+            if len(acc) == len(bare):
+                views.append((acc, " " + " ".join(bare) + " "))
+        if isinstance(doc, Doc):
+            doc.spelling_views = views
+    return views
 
 class PerFolder(Generic[T]):
     """What is loaded from a model folder, once per process and folder (the topic model,
@@ -338,7 +374,9 @@ class PerFolder(Generic[T]):
         self._lock = threading.Lock()
         self._cached: dict[Path, T] = {}
 
-    def get(self, path: Path) -> T:
+    def get(self, path: Path | str) -> T:
+        if not isinstance(path, Path):  # settings hold Paths: no new one per call
+            path = Path(path)
         with self._lock:
             if path not in self._cached:
                 self._cached[path] = self._load(path)
@@ -365,7 +403,7 @@ def get_classifier() -> Classifier:
     """The classifier in settings.model_dir, loaded once per process."""
     from triage.settings import get_settings
 
-    return _classifiers.get(Path(get_settings().model_dir))
+    return _classifiers.get(get_settings().model_dir)
 
 
 def reset_classifier_cache() -> None:

@@ -11,13 +11,14 @@ text word by word: "day dien dut" and "dây điện đứt" are the same cue.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from triage.classify.corpus import URGENCY_LEVELS
-from triage.classify.cues import Cue, CueReader, read_cues
+from triage.classify.cues import Cue, CueReader, read_cues, text_words
+from triage.classify.features import Doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
 from triage.text.normalize import NormalizedText, analyze
@@ -35,7 +36,8 @@ class Urgency:
     reason: str  # the cue or the model's strongest words, in Vietnamese
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # asdict's deep copy, field by field, costs more than the rest of the answer's dicts.
+        return {"level": self.level, "score": self.score, "reason": self.reason}
 
 
 @lru_cache(maxsize=4)
@@ -46,21 +48,24 @@ def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
 
 
 def match_cue(stripped: str, cues: tuple[Cue, ...]) -> Cue | None:
+    words = text_words(stripped)
     for cue in cues:
-        if cue.pattern.search(stripped):
+        if cue.words <= words and cue.pattern.search(stripped):
             return cue
     return None
 
 
 class UrgencyReader(CueReader[Cue]):
     def read(self, text: str, prepared: tuple[str, str | None] | None = None,
-             analyzed: tuple[NormalizedText, str | None] | None = None) -> Urgency:
-        """``prepared``, ``analyzed``: the text's forms when the caller has them already."""
+             analyzed: tuple[NormalizedText, str | None] | None = None,
+             doc: Doc | None = None) -> Urgency:
+        """``prepared``, ``analyzed``, ``doc``: the text's forms when the caller has them
+        already (``doc``: ``make_doc`` of ``analyzed``, shared with the topic model)."""
         analyzed = analyzed or analyze(text, prepared=prepared)
         norm = analyzed[0]
         level, score, reason = "thuong", 1.0, ""
         if self.model is not None:
-            found = self.model.classify(text, analyzed=analyzed)
+            found = self.model.classify(text, analyzed=analyzed, doc=doc)
             scores = found.topic_scores  # empty for a text too short or garbled to read
             if scores:
                 level, score = found.topic, found.topic_confidence
@@ -85,7 +90,7 @@ def get_urgency_reader() -> UrgencyReader:
     artifact there, the cue file alone decides (a level is never missing)."""
     from triage.settings import get_settings
 
-    return _readers.get(Path(get_settings().urgency_model_dir))
+    return _readers.get(get_settings().urgency_model_dir)
 
 
 def reset_urgency_cache() -> None:

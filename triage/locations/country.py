@@ -125,13 +125,25 @@ class CountryIndex:
         self._prefix_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for prefix in sorted(PREFIXES, key=len, reverse=True):
             self._prefix_first[prefix[0]].append(prefix)
+        # The words a hit can start with (a unit word or a bare name): the others are
+        # passed over with one set look-up.
+        self.first_words = frozenset(self._prefix_first) | frozenset(self.bare_lengths)
+        # Bare names by their first two words (one word: the word alone).
+        bare = [key for key, places in self.names.items()
+                if any(p.level != "ward" for p in places)]
+        self._bare_pairs = frozenset(k[:2] for k in bare if len(k) >= 2)
+        self._bare_single = frozenset(k[0] for k in bare if len(k) == 1)
 
     # -- scanning ----------------------------------------------------------------------
 
     def scan(self, tokens: list[Token]) -> list[CountryHit]:
         hits: list[CountryHit] = []
+        first_words = self.first_words
         i = 0
         while i < len(tokens):
+            if tokens[i].folded not in first_words:
+                i += 1
+                continue
             hit = self._prefixed(tokens, i) or self._bare(tokens, i)
             if hit is None:
                 i += 1
@@ -173,6 +185,10 @@ class CountryIndex:
             return None
         if i > 0 and _blocks(tokens[i - 1]):
             return None
+        if tokens[i].folded not in self._bare_single and (
+                i + 1 >= len(tokens)
+                or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs):
+            return None  # no name starts with these words
         accented = any(t.sig != t.folded for t in tokens[i:i + self.max_len])
         run = name_run(tokens, i, self.max_len)
         for length in (n for n in lengths if n <= run):

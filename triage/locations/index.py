@@ -118,6 +118,16 @@ class LocationIndex:
             if len(key) >= 2:
                 known = set(self.bare_lengths.get(key[0], ()))
                 self.bare_lengths[key[0]] = tuple(sorted(known | {len(key)}, reverse=True))
+        # The words a place name or its unit word can start with: most tokens are none of
+        # them and are passed over with one set look-up.
+        self.first_words = frozenset().union(
+            _by_first_word(DISTRICT_PREFIXES), _by_first_word(WARD_PREFIXES),
+            _by_first_word(PROVINCES), self.bare_lengths)
+        # First words of the names, and first two words of those a bare name can be.
+        self._name_first = {"ward": frozenset(k[0] for k in self.ward_names),
+                            "district": frozenset(k[0] for k in self.district_names)}
+        self._bare_pairs = frozenset(k[:2] for k in [*self.ward_names, *self.district_names]
+                                     if len(k) >= 2)
 
     def _load_wards(self, rows: list[dict[str, str]]) -> None:
         for row in rows:
@@ -157,8 +167,12 @@ class LocationIndex:
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
         hits: list[Hit] = []
+        first_words = self.first_words
         i = 0
         while i < len(tokens):
+            if tokens[i].folded not in first_words:
+                i += 1
+                continue
             hit = (self._prefixed(tokens, i, DISTRICT_PREFIXES, "district")
                    or self._prefixed(tokens, i, WARD_PREFIXES, "ward")
                    or self._province(tokens, i) or self._bare(tokens, i))
@@ -186,6 +200,8 @@ class LocationIndex:
     def _core(self, tokens: list[Token], i: int, j: int, kind: HitKind,
               prefix_type: str | None, min_len: int,
               lengths: tuple[int, ...] | None = None) -> Hit | None:
+        if j >= len(tokens) or tokens[j].folded not in self._name_first[kind]:
+            return None
         run = name_run(tokens, j, self.max_len)
         for length in range(run, min_len - 1, -1) if lengths is None else \
                 (n for n in lengths if n <= run):
@@ -220,6 +236,8 @@ class LocationIndex:
             return None
         if i > 0 and tokens[i - 1].folded in BARE_BLOCKERS:
             return None
+        if i + 1 >= len(tokens) or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs:
+            return None  # no name of two words or more starts here
         lengths = self.bare_lengths[tokens[i].folded]
         district = self._core(tokens, i, i, "district", None, 2, lengths)
         ward = self._core(tokens, i, i, "ward", None, 2, lengths)

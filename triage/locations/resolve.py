@@ -121,7 +121,7 @@ class Resolver:
         """Place names of ``text`` (already prepared), tokenised and scanned once."""
         tokens = tokenize(text)
         hits = self.index.scan(tokens)
-        if any(ch.isupper() for ch in text):
+        if any(map(str.isupper, text)):
             # In text that uses capitals a place name is written with them: lower-case "an
             # cư" or "thành công" are words, not the communes An Cư and Thành Công.
             hits = [h for h in hits if h.prefixed or all(

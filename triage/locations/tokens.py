@@ -78,18 +78,26 @@ _SOFT_GAP = " \t\n\r\f\v\xa0\u2009\u200a\u202f\u3000.-–"
 def tokenize(text: str) -> list[Token]:
     """Tokens of ``text`` (already prepared): letters and digits split apart ("p1" -> p, 1)."""
     folded = fold(text)
-    lowered = text.lower() if len(text.lower()) == len(text) else folded
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = folded
     tokens: list[Token] = []
-    previous_end = 0
+    append, make = tokens.append, Token._make
+    previous_end = 0  # 0 before the first token: no token ends at 0
     for match in _TOKEN_RE.finditer(folded):
-        word, start, end = match.group(), match.start(), match.end()
-        after_break = bool(tokens) and text[previous_end:start].strip(_SOFT_GAP) != ""
-        previous_end = end
-        if word.isdigit():
-            word = word.lstrip("0") or "0"
-            tokens.append(Token(word, word, start, end, after_break))
+        start, end = match.span()
+        word = match.group()
+        if previous_end:
+            gap = text[previous_end:start]
+            after_break = gap != " " and gap.strip(_SOFT_GAP) != ""
         else:
-            tokens.append(Token(word, signature(lowered[start:end]), start, end, after_break))
+            after_break = False
+        previous_end = end
+        if word[0] <= "9":  # a run of digits ([a-z]+ or [0-9]+)
+            word = word.lstrip("0") or "0"
+            append(make((word, word, start, end, after_break)))
+        else:
+            append(make((word, signature(lowered[start:end]), start, end, after_break)))
     return tokens
 
 

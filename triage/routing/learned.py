@@ -33,7 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from triage.agencies.directory import Directory
-from triage.classify.features import FeatureSet, make_doc
+from triage.classify.features import Doc, FeatureSet, make_doc
 from triage.classify.model import PerFolder, _sha256, _write_npz
 from triage.routing.rules import REVIEW, Place, Router, RoutingDecision, Rule, load_router
 from triage.text.normalize import normalize
@@ -145,9 +145,13 @@ class AgencyModel:
     def n_columns(self) -> int:
         return self.features.n_features + len(self.context_index)
 
-    def row(self, text: str, facts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and values of one case (``text`` already prepared)."""
-        idx, val = self.features.transform_one(make_doc(normalize(text), False))
+    def row(self, text: str, facts: Sequence[str], doc: Doc | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and values of one case (``text`` already prepared; ``doc``: its
+        ``make_doc(normalize(text))`` when the caller has it, shared with other models)."""
+        if doc is None:
+            doc = make_doc(normalize(text), False)
+        idx, val = self.features.transform_one(doc)
         ctx = sorted({self.context_index[f] for f in facts if f in self.context_index})
         cols = np.concatenate([idx, np.asarray(ctx, np.int64) + self.features.n_features])
         return cols, np.concatenate([val, np.ones(len(ctx), np.float32)])
@@ -160,7 +164,18 @@ class AgencyModel:
         return sp.csr_matrix((vals, cols, indptr), shape=(len(rows), self.n_columns))
 
     def probabilities(self, X: sp.csr_matrix) -> np.ndarray:
-        z = np.asarray(X @ self.weights) + self.bias
+        return self._softmax(np.asarray(X @ self.weights) + self.bias)
+
+    def probabilities_one(self, row: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """``probabilities`` of one row, without building a sparse matrix: the products
+        summed in the row's order, as the sparse product sums them."""
+        cols, vals = row
+        z = np.add.reduce(vals[:, None] * self.weights[cols], axis=0) if len(cols) \
+            else np.zeros(len(self.targets), np.float32)
+        return self._softmax((z + self.bias)[None, :])[0]
+
+    @staticmethod
+    def _softmax(z: np.ndarray) -> np.ndarray:
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return np.asarray(z / z.sum(axis=1, keepdims=True))
 
@@ -226,15 +241,17 @@ def judge(model: AgencyModel, p: np.ndarray, place: Place, decision: RoutingDeci
 
 
 def suggest(text: str, topic: str | None, flags: Iterable[str], place: Place,
-            decision: RoutingDecision, router: Router | None = None) -> Suggestion | None:
+            decision: RoutingDecision, router: Router | None = None,
+            doc: Doc | None = None) -> Suggestion | None:
     """The model's suggestion for one complaint (``text`` prepared, ``place`` and
-    ``decision`` as the rules read and decided it); None without an artifact."""
+    ``decision`` as the rules read and decided it; ``doc``: the text's
+    ``make_doc(normalize(text))`` when the caller has it); None without an artifact."""
     model = get_agency_model()
     if model is None:
         return None
     router = router or load_router()
     facts = context(topic, flags, place, decision, router.directory)
-    p = model.probabilities(model.matrix([model.row(text, facts)]))[0]
+    p = model.probabilities_one(model.row(text, facts, doc))
     return judge(model, p, place, decision, router)
 
 
@@ -250,7 +267,7 @@ def get_agency_model() -> AgencyModel | None:
     """The artifact in settings.agency_model_dir, loaded once per process (None: none)."""
     from triage.settings import get_settings
 
-    return _models.get(Path(get_settings().agency_model_dir))
+    return _models.get(get_settings().agency_model_dir)
 
 
 def reset_agency_model_cache() -> None:

@@ -81,10 +81,11 @@ def looks_legacy(text: str) -> bool:
 
 def suspect_share(text: str) -> float:
     """Share of legacy-only glyphs among the letters of ``text``."""
-    letters = sum(ch.isalpha() for ch in text)
-    if not letters:
+    found = _SUSPECT_RE.findall(text)
+    if not found:  # the usual case: no need to count the letters
         return 0.0
-    return len(_SUSPECT_RE.findall(text)) / letters
+    letters = sum(map(str.isalpha, text))
+    return len(found) / letters if letters else 0.0
 
 
 def from_tcvn3(text: str) -> str:

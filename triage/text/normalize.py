@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from underthesea.pipeline.text_normalize.text_normalizer import token_map
 from underthesea.pipeline.text_normalize.token_normalize import token_normalize
 
 from triage.text import legacy
@@ -49,6 +50,8 @@ MASKS: dict[str, str] = {
 }
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+# The words underthesea's token normalisation rewrites (it only looks them up).
+_TONE_FORMS = frozenset(token_map)
 _SHAPE_MARKS = frozenset("\u0302\u0306\u031b")
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _SOFT_HYPHEN = "\u00ad"  # removed only after legacy decoding: in TCVN3 it is the letter "ư"
@@ -88,7 +91,7 @@ def _reorder_marks(decomposed: str) -> str:
 
 def repair_unicode(text: str) -> str:
     """NFC, with combining marks repaired first when the text carries any."""
-    if any(unicodedata.combining(ch) for ch in text):
+    if any(map(unicodedata.combining, text)):
         text = _reorder_marks(unicodedata.normalize("NFD", text))
     text = unicodedata.normalize("NFC", text)
     return _INVISIBLE_RE.sub("", _CONTROL_RE.sub(" ", text))
@@ -156,7 +159,7 @@ def vietnamese_share(text: str) -> float:
     words = _WORD_RE.findall(text)
     if not words:
         return 0.0
-    return sum(is_vietnamese_syllable(w) for w in words) / len(words)
+    return sum(map(is_vietnamese_syllable, words)) / len(words)
 
 
 # --- Masks and abbreviations ---------------------------------------------------------
@@ -206,13 +209,21 @@ def _either_way(words: str) -> str:
     return "|".join(sorted(forms, key=len, reverse=True))
 
 
+def _starts(words: str) -> str:
+    """A test, made before the rest of a rule at each position, that the text there starts
+    with the first letter of one of the words (either case): most positions fail it."""
+    return "(?i:[" + re.escape("".join(sorted({w[0] for w in words.split("|")}))) + "])"
+
+
 _NAME_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"(?<!\w)((?i:{_either_way(_PLACE_UNITS)})\s+|{_PLACE_SHORT}){_NAME_WORD}"
+    # [TKQĐDPXHF]: the first letters of _PLACE_SHORT.
+    (re.compile(rf"(?={_starts(_either_way(_PLACE_UNITS))}|[TKQĐDPXHF])"
+                rf"(?<!\w)((?i:{_either_way(_PLACE_UNITS)})\s+|{_PLACE_SHORT}){_NAME_WORD}"
                 rf"(?:[ \-]{_NAME_WORD}){{0,4}}"), r"\1 qqplace "),
     (re.compile(rf"(?<!\w)((?i:công ty|cty|doanh nghiệp|tập đoàn|hợp tác xã|HTX)"
                 rf"(?: TNHH| CP| cổ phần)?)\s+{_CAP_WORD}(?:[ \-&]{_CAP_WORD}){{0,5}}"),
      r"\1 qqorg "),
-    (re.compile(rf"(?<!\w)((?i:{_either_way(_HONORIFICS)}))\s+"
+    (re.compile(rf"(?={_starts(_either_way(_HONORIFICS))})(?<!\w)((?i:{_either_way(_HONORIFICS)}))\s+"
                 rf"(?:(?:[{_UPPER}]\.){{1,4}}[{_UPPER}]?\.?"
                 rf"|{_CAP_WORD}(?:\s{_CAP_WORD}){{0,3}})"), r"\1 qqname "),
     (re.compile(rf"(?<!\w)(?:{_either_way(_SURNAMES)})(?:\s{_CAP_WORD}){{1,3}}"), " qqname "),
@@ -298,20 +309,34 @@ _PHRASE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _one_pass(rules: tuple[tuple[re.Pattern[str], str], ...]) -> tuple[re.Pattern[str], list[str]]:
+_WORD_START = r"(?<!\w)"
+
+
+def _one_pass(rules: tuple[tuple[re.Pattern[str], str], ...], skip: frozenset[int] = frozenset(),
+              starts: str = "") -> tuple[re.Pattern[str], list[str]]:
     """The rules as one alternation (earlier rules win at the same position): one scan of
-    the text instead of one per rule, which matters on the hot path."""
-    pattern = "|".join(f"(?P<r{i}>{p.pattern})" for i, (p, _) in enumerate(rules))
-    return re.compile(pattern), [r for _, r in rules]
+    the text instead of one per rule, which matters on the hot path. Rules in ``skip`` are
+    left out (the caller knows they cannot match); ``starts``: a character class that
+    every match of the others starts with. A word-start test that every rule begins with
+    is made once per position instead of once per rule."""
+    kept = [(i, p.pattern) for i, (p, _) in enumerate(rules) if i not in skip]
+    shared = _WORD_START if all(p.startswith(_WORD_START) for _, p in kept) else ""
+    pattern = "|".join(f"(?P<r{i}>{p[len(shared):]})" for i, p in kept)
+    lead = f"(?={starts})" if starts else ""
+    return re.compile(f"{lead}{shared}(?:{pattern})"), [r for _, r in rules]
 
 
 _MASK_RE, _MASK_TOKENS = _one_pass(_MASK_RULES)
+# Without an "@" the e-mail rule cannot match, and every other rule's match starts with a
+# digit, "+" (a phone), "h" or "w" (a link).
+_MASK_NO_EMAIL_RE, _ = _one_pass(_MASK_RULES, frozenset({1}), r"[\d+hw]")
 _PHRASE_RE, _PHRASE_TEXTS = _one_pass(_PHRASE_RULES)
 
 
 def mask(text: str) -> str:
     """Replace links, e-mails, ticket codes, phones, dates and numbers by placeholders."""
-    return _MASK_RE.sub(lambda m: _MASK_TOKENS[int(m.lastgroup[1:])], text)  # type: ignore[index]
+    pattern = _MASK_RE if "@" in text else _MASK_NO_EMAIL_RE
+    return pattern.sub(lambda m: _MASK_TOKENS[int(m.lastgroup[1:])], text)  # type: ignore[index]
 
 
 def expand_abbreviations(text: str) -> str:
@@ -322,6 +347,8 @@ def expand_abbreviations(text: str) -> str:
 
 def normalize_tone_marks(text: str) -> str:
     """underthesea's token normalisation ("hoà" -> "hòa", "nghành" -> "ngành") per word."""
+    if _TONE_FORMS.isdisjoint(_WORD_RE.findall(text)):
+        return text  # the usual case: no word it would change
     return _WORD_RE.sub(lambda m: token_normalize(m.group(), use_character_normalize=False), text)
 
 
@@ -369,18 +396,23 @@ def analyze(text: str, cap: int = FEATURE_CHAR_CAP,
     return normalized, _problem(head, normalized)
 
 
+# Deletes ASCII and Vietnamese letters: what is left of a text's letters is another script.
+_DROP_KNOWN = dict.fromkeys([*range(128), *map(ord, _VI_LETTERS)])
+
+
 def _problem(prepared: str, normalized: NormalizedText) -> str | None:
-    if not any(ch.isalpha() for ch in prepared):
+    if not any(map(str.isalpha, prepared)):
         return "emoji_only" if _EMOJI_RE.search(prepared) else "no_letters"
     if legacy.suspect_share(prepared) > 0.05:
         return "legacy_encoding"
-    letters = [ch for ch in prepared.lower() if ch.isalpha()]
-    if len(letters) >= 10 and sum(ch.isascii() or ch in _VI_LETTERS for ch in letters) < (
+    letters = "".join(filter(str.isalpha, prepared.lower()))
+    if len(letters) >= 10 and len(letters) - len(letters.translate(_DROP_KNOWN)) < (
         0.7 * len(letters)
     ):
         return "not_vietnamese"  # mostly another script: Chinese, Thai, Cyrillic...
     words = [w for w in _WORD_RE.findall(normalized.accented) if w not in MASKS]
-    if len(words) >= 5 and vietnamese_share(" ".join(words)) < 0.6:
+    # vietnamese_share(" ".join(words)), without finding the same words again.
+    if len(words) >= 5 and sum(map(is_vietnamese_syllable, words)) / len(words) < 0.6:
         return "not_vietnamese"
     return None
 
