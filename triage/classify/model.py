@@ -132,8 +132,10 @@ class Classifier:
     def guessed(self, doc: Doc) -> Doc | None:
         """For a text typed (almost) without diacritics, its views with the restorer's
         guess of them as the accented view; None for any other text, or with no restorer."""
+        if self.restorer is None:
+            return None
         words = doc["acc"].split()
-        if self.restorer is None or not bare_typed(words):
+        if doc["acc"] != doc["str"] and not bare_typed(words):
             return None
         guess = Doc({**doc, "acc": " ".join(self.restorer.restore(words))}, doc.norm)
         # The terms of the other views, counted already, are the same.

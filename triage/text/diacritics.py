@@ -30,7 +30,6 @@ START = "<s>"
 CANDIDATES = 8  # accented forms kept per bare syllable, most frequent first
 BIGRAM_WEIGHT = 0.95  # share of the bigram estimate where the previous syllable was seen
 BEAM = 4  # forms of each word kept while decoding
-CACHE_SIZE = 200_000  # transitions remembered per process (word pairs repeat)
 MIN_BIGRAM = 2  # bigrams seen fewer times are dropped (they decide little and weigh a lot)
 # A text is restored when fewer of its words than this carry a diacritic; Vietnamese typed
 # with its marks has ~70 % such words, typed without them 0 %.
@@ -44,12 +43,25 @@ class Restorer:
                  bigrams: dict[str, dict[str, list[tuple[str, int]]]]) -> None:
         self.unigrams = unigrams  # bare -> [(accented, count)], most frequent first
         self.bigrams = bigrams  # previous accented -> bare -> [(accented, count)]
-        self._log_uni = {
-            bare: {acc: math.log(c / total) for acc, c in forms}
+        # log P(form | bare), and log P(form | previous form, bare) where the pair was seen
+        # (interpolated with the first), as (form, log-probability) pairs to decode with.
+        self._log_uni: dict[str, tuple[tuple[str, float], ...]] = {
+            bare: tuple((acc, math.log(c / total)) for acc, c in forms)
             for bare, forms in unigrams.items()
             for total in [sum(c for _, c in forms)]
         }
-        self._cache: dict[tuple[str, str], dict[str, float]] = {}
+        self._steps: dict[str, dict[str, tuple[tuple[str, float], ...]]] = {
+            prev: {bare: self._interpolated(bare, forms) for bare, forms in row.items()}
+            for prev, row in bigrams.items()
+        }
+
+    def _interpolated(self, bare: str, forms: list[tuple[str, int]]
+                      ) -> tuple[tuple[str, float], ...]:
+        total = sum(c for _, c in forms)
+        seen = dict(forms)
+        return tuple((form, math.log(BIGRAM_WEIGHT * seen.get(form, 0) / total
+                                     + (1.0 - BIGRAM_WEIGHT) * math.exp(log_uni)))
+                     for form, log_uni in self._log_uni[bare])
 
     # --- fitting and persistence ---------------------------------------------------
 
@@ -104,46 +116,36 @@ class Restorer:
         # keeping the BEAM best forms of each word.
         path: list[dict[str, tuple[float, str]]] = []
         row: dict[str, tuple[float, str]] = {START: (0.0, "")}
+        uni, steps = self._log_uni, self._steps
         for word in words:
             bare = strip_accents(word)
-            if bare != word or bare not in self.unigrams:
-                best = max(row.items(), key=lambda kv: kv[1][0])
+            forms = uni.get(bare) if bare == word else None
+            if forms is None:
+                best = max(row.items(), key=_score)
                 row = {word: (best[1][0], best[0])}
             else:
                 new: dict[str, tuple[float, str]] = {}
                 for prev, (score, _) in row.items():
-                    for form, step in self._transition(prev, bare).items():
-                        if form not in new or score + step > new[form][0]:
-                            new[form] = (score + step, prev)
-                row = dict(sorted(new.items(), key=lambda kv: -kv[1][0])[:BEAM])
+                    after = steps.get(prev)
+                    pairs = (after.get(bare) if after else None) or forms
+                    for form, step in pairs:
+                        total = score + step
+                        held = new.get(form)
+                        if held is None or total > held[0]:
+                            new[form] = (total, prev)
+                row = new if len(new) <= BEAM else dict(
+                    sorted(new.items(), key=_score, reverse=True)[:BEAM])
             path.append(row)
         out: list[str] = []
-        form = max(row, key=lambda f: row[f][0]) if path else ""
+        form = max(row.items(), key=_score)[0] if path else ""
         for step_row in reversed(path):
             out.append(form)
             form = step_row[form][1]
         return out[::-1]
 
-    def _transition(self, prev: str, bare: str) -> dict[str, float]:
-        """log P(form | previous form, bare syllable) for each accented form of ``bare``."""
-        key = (prev, bare)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        log_uni = self._log_uni[bare]
-        after = self.bigrams.get(prev)
-        forms = after.get(bare) if after else None
-        if not forms:
-            out = log_uni
-        else:
-            total = sum(c for _, c in forms)
-            seen = dict(forms)
-            out = {form: math.log(BIGRAM_WEIGHT * seen.get(form, 0) / total
-                                  + (1.0 - BIGRAM_WEIGHT) * math.exp(lu))
-                   for form, lu in log_uni.items()}
-        if len(self._cache) < CACHE_SIZE:
-            self._cache[key] = out
-        return out
+
+def _score(item: tuple[str, tuple[float, str]]) -> float:
+    return item[1][0]
 
 
 def bare_typed(words: Sequence[str]) -> bool:
