@@ -150,8 +150,9 @@ class Classifier:
         guessed diacritics where it was typed without them."""
         decision = val @ (self.weights[idx] if rows is None else rows) + self.bias
         guess = self.guessed(doc)
-        if guess is None:
-            return decision
+        return decision if guess is None else self._with_guess(decision, guess)
+
+    def _with_guess(self, decision: np.ndarray, guess: Doc) -> np.ndarray:
         g_idx, g_val = self.features.transform_one(guess)
         return ((1.0 - RESTORED_SHARE) * decision
                 + RESTORED_SHARE * (g_val @ self.weights[g_idx] + self.bias))
@@ -255,8 +256,9 @@ class Classifier:
             decisions = np.asarray(self.features.stack(rows) @ self.weights) + self.bias
             for k, i in enumerate(ok):
                 idx, val = rows[k]
-                if self.guessed(docs[k]) is not None:
-                    decisions[k] = self._decision(docs[k], idx, val)
+                guess = self.guessed(docs[k])
+                if guess is not None:
+                    decisions[k] = self._with_guess(decisions[k], guess)
                 results[i] = self._result(
                     decisions[k], idx, val, docs[k], analyzed[i][0].truncated
                 )
