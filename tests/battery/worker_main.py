@@ -18,7 +18,8 @@ from tests.battery.complaints import stub_topic
 class StubClassifier:
     version = "stub-1"
 
-    def classify(self, text: str, prepared: Any = None, analyzed: Any = None) -> Any:
+    def classify(self, text: str, prepared: Any = None, analyzed: Any = None,
+                 doc: Any = None) -> Any:
         from triage.classify.model import Classification
 
         raise_marker = os.environ.get("BATTERY_RAISE_MARKER")
