@@ -163,9 +163,20 @@ class Classifier:
 
     def decisions(self, texts: Sequence[str]) -> np.ndarray:
         """Raw decision values (rows = texts), before any scaling."""
-        docs = [make_doc(analyze(t)[0], self.features.segmented) for t in texts]
-        return np.array([self._decision(doc, *self.features.transform_one(doc)) for doc in docs]
-                        ).reshape(len(texts), -1)
+        return self._decisions([make_doc(analyze(t)[0], self.features.segmented)
+                                for t in texts])[0]
+
+    def _decisions(self, docs: Sequence[Doc]
+                   ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Decision values of documents (one matrix product), a text typed without
+        diacritics mixed with its guess as ``_decision`` mixes it; and their feature rows."""
+        rows = [self.features.transform_one(doc) for doc in docs]
+        decisions = np.asarray(self.features.stack(rows) @ self.weights) + self.bias
+        for k, doc in enumerate(docs):
+            guess = self.guessed(doc)
+            if guess is not None:
+                decisions[k] = self._with_guess(decisions[k], guess)
+        return decisions, rows
 
     # --- persistence ----------------------------------------------------------------
 
@@ -250,15 +261,11 @@ class Classifier:
         analyzed = [analyze(t) for t in texts]
         ok = [i for i, (_, problem) in enumerate(analyzed) if problem is None]
         docs = [make_doc(analyzed[i][0], self.features.segmented) for i in ok]
-        rows = [self.features.transform_one(doc) for doc in docs]
         results = {i: self._unclassifiable(p) for i, (_, p) in enumerate(analyzed) if p}
-        if rows:
-            decisions = np.asarray(self.features.stack(rows) @ self.weights) + self.bias
+        if docs:
+            decisions, rows = self._decisions(docs)
             for k, i in enumerate(ok):
                 idx, val = rows[k]
-                guess = self.guessed(docs[k])
-                if guess is not None:
-                    decisions[k] = self._with_guess(decisions[k], guess)
                 results[i] = self._result(
                     decisions[k], idx, val, docs[k], analyzed[i][0].truncated
                 )
