@@ -122,6 +122,22 @@ def test_a_twin_cue_typed_without_diacritics_reads_from_its_neighbours() -> None
             "nhũng nhiễu", text
 
 
+def test_lateness_brush_off_and_hinted_money_cues_with_or_without_diacritics() -> None:
+    cues = load_cues()
+    for text, kind in (("Cán bộ phường đi làm trễ gần một tiếng.", "vo_trach_nhiem"),
+                       ("anh ta cuoi khay roi quay di", "thieu_ton_trong"),
+                       ("Nhân viên tổng đài dập máy ngang khi tôi hỏi.", "thieu_ton_trong"),
+                       ("can bo goi y gui tien uong nuoc moi ky", "nhung_nhieu")):
+        for typed in (text, strip_accents(text)):
+            norm = normalize(typed)
+            assert kind in match_cues(norm.stripped, cues, norm.accented), typed
+    # "cán bộ trực" (the officer on duty) strips to "can bo truc": no cue reads it as absent.
+    for typed in ("Cán bộ trực gợi ý gửi chút tiền thì được gặp lâu hơn.",
+                  "can bo truc goi y gui chut tien thi duoc gap lau hon"):
+        norm = normalize(typed)
+        assert "vo_trach_nhiem" not in match_cues(norm.stripped, cues, norm.accented), typed
+
+
 def test_kinds_are_read_only_for_thai_do() -> None:
     text = CLEAR[2][0]
     assert conduct_kinds(text, []) == []
