@@ -13,7 +13,14 @@ from tests.factories.tickets import submit
 from triage.db import session_scope, utcnow
 from triage.locations.tokens import fold
 from triage.search import service
-from triage.search.service import APART_DAYS, code_digits, fold_query, matching, search
+from triage.search.service import (
+    APART_DAYS,
+    code_digits,
+    fold_query,
+    matching,
+    search,
+    word_contexts,
+)
 from triage.tickets.models import Ticket
 
 MY_HIEP = "Đường ở xã Mỹ Hiệp ngập nước cả tuần, xin xử lý"
@@ -123,6 +130,54 @@ def test_postgresql_searches_through_the_trigram_indexes(pg: str) -> None:
         assert match is not None
         for rank, index in enumerate(indexes):
             assert index in _plan(select(Ticket.id).where(*match.tier(rank))), (term, rank)
+
+
+def test_a_phrase_gives_the_contexts_of_its_inner_words() -> None:
+    assert word_contexts(["den", "duong", "hu"]) == ["en duong hu"]
+    assert word_contexts(["thu", "phi", "khong", "bien", "lai"]) == [
+        "hu phi kh", "hi khong bi", "ng bien la"]
+    # The first and last words may be parts of the ticket's words: one letter says
+    # nothing of the two letters of a context, a whole inner word does.
+    assert word_contexts(["n", "duong", "h"]) == []
+    assert word_contexts(["n", "duong", "o", "x", "y"]) == ["ng o x"]
+    assert word_contexts(["my", "hiep"]) == []
+
+
+def test_postgresql_reads_a_longer_phrase_through_its_word_contexts(pg: str) -> None:
+    contexts = "ix_tickets_search_contexts"
+    for term, index in (("đèn đường hư", contexts), ("thu phi khong bien lai", contexts),
+                        ("n duong h", "ix_tickets_search_joined_trgm")):
+        match = matching(term, "postgresql")
+        assert match is not None
+        assert index in _plan(select(Ticket.id).where(*match.tier(0))), term
+
+
+def test_postgresql_word_contexts_hold_every_phrase_of_the_text(pg: str) -> None:
+    """Any run of three words or more cut anywhere in a ticket's text (its first and last
+    words in part) has every context the search asks for among those the database lists
+    for the ticket, whatever the spacing and punctuation around it."""
+    texts = ["Đèn đường ở xã Phú Cường hư hỏng  nặng, xin   sửa gấp",
+             "(Bà N.T.M., ấp 3) phản ánh: đường dây điện đứt - nguy hiểm!",
+             "karaoke hát quá giờ\nlàm mất ngủ cả xóm, đề nghị xử lý"]
+    ids = [submit(t) for t in texts]
+    checked = 0
+    with session_scope() as s:
+        for ticket_id in ids:
+            folded, listed = s.execute(text(
+                "SELECT search_text, triage_word_contexts(search_text) FROM tickets"
+                " WHERE id = :id"), {"id": ticket_id}).one()
+            for start in range(len(folded)):
+                for end in range(start + 1, len(folded) + 1):
+                    phrase = folded[start:end]
+                    if phrase != " ".join(phrase.split()):
+                        continue  # the search types single spaces between words
+                    contexts = word_contexts(phrase.split())
+                    assert set(contexts) <= set(listed), phrase
+                    checked += bool(contexts)
+    assert checked > 100
+    # And through the search itself: a phrase cut inside its first and last words.
+    assert _codes("en duong o xa phu cu") == [_code_of(ids[0])]
+    assert _codes("n day dien du") == [_code_of(ids[1])]
 
 
 def test_a_j_where_the_phrase_has_a_space_is_no_match(database: str) -> None:

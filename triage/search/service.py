@@ -19,7 +19,16 @@ for "đèn đường hư", each re-read); joined, the trigrams across the word b
 ("njd", "gjh") are in the pattern too and keep only the tickets where the words follow
 each other. The joined form is only the index's way in: every candidate is checked
 against the folded text itself, so a ticket that really contains a "j" is never wrongly
-found."""
+found.
+
+A phrase of three words or more goes in through a more selective index: trigrams say
+nothing of where they are, so a phrase of common words that matches nothing as a phrase
+still left 17,670 candidates for "đèn đường hư" at 2,000,000 tickets (a "den duong" in one
+place, a "...ng hu..." in another). A word inside a typed phrase is a whole word of the
+ticket, and the end of the word before it and the start of the word after it are known:
+"den duong hu" can only be in a ticket with the word context "en duong hu". PostgreSQL
+indexes every word's context (``triage_word_contexts``, the word-contexts migration) and
+the search asks for the phrase's (``word_contexts``)."""
 
 from __future__ import annotations
 
@@ -28,7 +37,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, case, func, literal_column, or_, select
+from sqlalchemy import Text, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from triage.locations.tokens import fold
@@ -54,6 +64,8 @@ APART_DAYS = 92
 # matches (1-2 s at 2,000,000 tickets).
 WINDOW = 20_000
 JOINER = "j"
+# Letters of a word's neighbours kept in its context (the migration's right(p, 2), left(n, 2)).
+CONTEXT_LETTERS = 2
 
 
 def fold_query(text: str) -> str:
@@ -106,6 +118,22 @@ def _indexed(value: str) -> Any:
     return joined.like(_like(value.replace(" ", JOINER)), escape="\\")
 
 
+def word_contexts(words: list[str]) -> list[str]:
+    """The contexts any ticket holding the phrase `words` has, as the database lists them:
+    each inner word with the last letters of the word before it and the first of the word
+    after it. The phrase's first and last words may be parts of the ticket's words, so
+    their letters are known only if they have enough of them."""
+    n, k = len(words), CONTEXT_LETTERS
+    return [f"{words[i - 1][-k:]} {words[i]} {words[i + 1][:k]}" for i in range(1, n - 1)
+            if (i > 1 or len(words[0]) >= k) and (i < n - 2 or len(words[-1]) >= k)]
+
+
+def _in_context(contexts: list[str]) -> Any:
+    """PostgreSQL: the condition through the word-contexts index."""
+    listed = func.triage_word_contexts(literal_column("tickets.search_text", Text))
+    return listed.op("@>")(cast(postgresql.array(contexts), postgresql.ARRAY(Text)))
+
+
 @dataclass(frozen=True)
 class Match:
     """How a term is searched: `tiers` are the conditions of each rank, best first (a
@@ -152,7 +180,9 @@ def matching(term: str, dialect: str = "sqlite") -> Match | None:
         return Match("text", ((phrase,),), ((_indexed(folded),),) if pg else ())
     # The words as one phrase rank above the words found apart.
     apart = tuple(text.like(_like(word), escape="\\") for word in words)
-    helpers = ((_indexed(folded),), tuple(_indexed(word) for word in words)) if pg else ()
+    contexts = word_contexts(folded.split())
+    whole = _in_context(contexts) if contexts else _indexed(folded)
+    helpers = ((whole,), tuple(_indexed(word) for word in words)) if pg else ()
     return Match("text", ((phrase,), (*apart, ~phrase)), helpers)
 
 
