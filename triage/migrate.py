@@ -8,9 +8,10 @@ from alembic.config import Config
 from triage.settings import get_settings
 
 # What the models do not describe: PostgreSQL's folded search column and the indexes of
-# the forgiving-search and search-and-dashboard migrations (PostgreSQL only: trigrams,
-# expressions, covering columns). Comparing models with the database leaves them out.
+# the forgiving-search, search-and-dashboard and word-contexts migrations (PostgreSQL
+# only: trigrams, expressions, covering columns). Comparing models with the database leaves them out.
 UNMODELLED = frozenset({("index", "ix_tickets_search_joined_trgm"),
+                        ("index", "ix_tickets_search_contexts"),
                         ("index", "ix_tickets_code_digits_trgm"),
                         ("index", "ix_tickets_code_digits"),
                         ("index", "ix_tickets_received_counts"),
