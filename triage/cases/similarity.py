@@ -354,6 +354,7 @@ def places(text: str) -> set[str]:
     # A text typed in lower case without diacritics ("ap phu hoa ko co xe rac") names its
     # places in the two words after a place word, unless they describe it ("duong dal").
     lower_case = strip_accents(text) == text and not any(True for _ in _name_spans(text))
+    marked = strip_accents(text) != text
     out: set[str] = set()
     for i, unit in enumerate(folded[:-1]):
         nxt = tokens[i + 1]
@@ -361,7 +362,8 @@ def places(text: str) -> set[str]:
             if unit in _NUMBERED_UNITS:
                 out.add("@" + (nxt.lstrip("0") or "0"))
             continue
-        if unit not in _NAMED_UNITS:
+        if unit not in _NAMED_UNITS or (marked and tokens[i].lower() == unit):
+            # Typed bare in a text typed with diacritics: "cho Trạm Y tế" (for) is no "chợ".
             continue
         name = []
         for token, fold in zip(tokens[i + 1:i + 4], folded[i + 1:i + 4], strict=False):
@@ -424,6 +426,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
         return True
     if _opening_differs(at_a, b, at_b, a) or _opening_differs(at_b, a, at_a, b):
         return True
+    if _name_differs(at_a, a, at_b, b) or _name_differs(at_b, b, at_a, a):
+        return True
     for kind in ("@$", "@="):
         ka = {w for w in at_a if w[:2] == kind}
         kb = {w for w in at_b if w[:2] == kind}
@@ -452,6 +456,23 @@ def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
             if len(parts) >= 2 and parts[0] == first and parts[1] != second \
                     and second not in a and parts[1] not in b:
                 return True
+    return False
+
+
+def _name_differs(at_a: list[str], a: frozenset[str], at_b: list[str],
+                  b: frozenset[str]) -> bool:
+    """`a` names a place by a capitalised name ("ấp Mỹ Thạnh") whose first word `b` writes
+    capitalised too, without its second ("cầu khỉ bên Mỹ Hưng"), and the two share no place:
+    two hamlets of one name's family, the second named without a place word."""
+    own = [w for w in at_a if w[1] not in "=~$?" and not w[1:].isdigit()]
+    theirs = [w for w in at_b if w[1] not in "=~$?" and not w[1:].isdigit()]
+    if any(_named_in(p, b) for p in own) or any(_named_in(p, a) for p in theirs):
+        return False
+    for place in own:
+        parts = place[1:].split("+")
+        if len(parts) >= 2 and "^" + parts[0] in a and "^" + parts[0] in b \
+                and parts[1] not in b and "^" + parts[1] not in b:
+            return True
     return False
 
 
