@@ -77,12 +77,13 @@ PLACE_UNCONFIRMED = 0.7
 WORDS_ONLY = 2.0
 NAME_SHARE = 0.0
 UNSEEN_SHARE = 0.5
-# Problems of the list that name a service rather than what went wrong with it (the ferry,
-# the bus): two reports naming only the ferry agree, but one naming the ferry and its fare
+# Problems of the list that name a service or a structure rather than what went wrong with it
+# (the ferry, the bus, the river embankment: racing on it and rubbish thrown off it are no
+# landslide): two reports naming only the ferry agree, but one naming the ferry and its fare
 # against one naming the ferry and its missing life jackets are two problems of one ferry.
 # Agreeing on the subject alone then counts SUBJECT_CREDIT (not 0: a folded "do ngang" or
 # "chet may" may name a problem no one meant).
-SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom"])
+SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom", "#ke"])
 SUBJECT_CREDIT = 0.25
 SUBJECT_WORDS = 2.0
 # Where each of the two names a problem of a family the other never names (besides any they
