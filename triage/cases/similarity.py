@@ -467,16 +467,20 @@ def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
 
 def _name_differs(at_a: list[str], a: frozenset[str], at_b: list[str],
                   b: frozenset[str]) -> bool:
-    """`a` names a place by a capitalised name ("ấp Mỹ Thạnh") whose first word `b` writes
-    capitalised too, without its second ("cầu khỉ bên Mỹ Hưng"), and the two share no place:
-    two hamlets of one name's family, the second named without a place word."""
+    """`a` names a place by a capitalised name ("ấp Mỹ Thạnh", or "ap my thanh" in a text
+    typed all in lower case) whose first word `b` writes capitalised, without its second
+    ("cầu khỉ bên Mỹ Hưng"), and the two share no place: two hamlets of one name's family,
+    the second named without a place word."""
     own = [w for w in at_a if w[1] not in "=~$?" and not w[1:].isdigit()]
     theirs = [w for w in at_b if w[1] not in "=~$?" and not w[1:].isdigit()]
     if any(_named_in(p, b) for p in own) or any(_named_in(p, a) for p in theirs):
         return False
+    # A text that writes no name capitalised ("ap my thanh cau go muc") names its place in
+    # lower case: its first word is then read as written.
+    lower = not any(w[0] == "^" for w in a)
     for place in own:
         parts = place[1:].split("+")
-        if len(parts) >= 2 and "^" + parts[0] in a and "^" + parts[0] in b \
+        if len(parts) >= 2 and ("^" + parts[0] in a or lower) and "^" + parts[0] in b \
                 and parts[1] not in b and "^" + parts[1] not in b:
             return True
     return False
