@@ -22,9 +22,11 @@ built by ``build_idf``). Where the list has nothing to say (neither text names a
 problem, or only one does), the topic words decide on their own: the same Jaccard with
 numbers left out, the words either text writes as a name ("^tan" for "Tân") or in a
 place not counted and words the corpus never had (mostly names) at half weight, so that
-shared place names link nothing. Token sets ignore order; the stored form of a ticket's
-set (``case_keys.words``) lets the lookup score candidates without normalising their
-text again."""
+shared place names link nothing. A cue of several words read with up to LOOSE_GAP words
+between its words names its problem loosely ("%mat_nuoc"): only where the other text names
+that problem by its cue and this one names none. Token sets ignore order; the stored form
+of a ticket's set (``case_keys.words``) lets the lookup score candidates without
+normalising their text again."""
 
 from __future__ import annotations
 
