@@ -14,6 +14,14 @@ from typer.testing import CliRunner
 from triage.cases import evaluate as ev
 from triage.cli import app
 
+# Round 6: the fifteenth set, written before any change of the round and scored once (0.8057
+# / 0.7798), then tuned on; the sixteenth, written after all of them and scored once,
+# untouched (0.9701 / 0.6132; the scorer before the round: 0.9706 / 0.6226).
+BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH = (ev.DATA / "blind15_groups.json",
+                                           ev.DATA / "blind15_pairs.jsonl")
+BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH = (ev.DATA / "blind16_groups.json",
+                                           ev.DATA / "blind16_pairs.jsonl")
+
 
 def test_the_pairs_file_is_the_one_the_groups_make() -> None:
     groups = json.loads(ev.GROUPS_PATH.read_text(encoding="utf-8"))
@@ -45,7 +53,8 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND11_GROUPS_PATH, ev.BLIND11_PAIRS_PATH),
     (ev.BLIND12_GROUPS_PATH, ev.BLIND12_PAIRS_PATH),
     (ev.BLIND13_GROUPS_PATH, ev.BLIND13_PAIRS_PATH),
-    (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH)])
+    (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH),
+    (BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH), (BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -85,6 +94,91 @@ def test_the_untouched_blind_set_keeps_its_measured_figures() -> None:
     m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND14_PAIRS_PATH)))
     assert m.precision >= 0.95, m
     assert m.recall >= 0.5, m
+
+
+def test_the_fifteenth_set_keeps_its_tuned_figures() -> None:
+    """blind15 scored 0.806 / 0.780 as written; tuned on after (the embankment as a
+    structure, the power pole's own family, the name rule): 0.937 / 0.821. Its remaining
+    false links are two problems of one street agreeing on a cue that names an object (a
+    branch over "lòng đường" against tables on it) or on the dust of two workshops."""
+    m = ev.measure(ev.scores(ev.load_pairs(BLIND15_PAIRS_PATH)))
+    assert m.precision >= 0.93, m
+    assert m.recall >= 0.82, m
+
+
+def test_the_sixteenth_set_keeps_its_untouched_figures() -> None:
+    """blind16, written after round 6's changes and scored once: precision 0.970, recall
+    0.613 (the scorer before the round: 0.971 / 0.623). Kept as it is, so that a change
+    that makes new text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(BLIND16_PAIRS_PATH)))
+    assert m.precision >= 0.95, m
+    assert m.recall >= 0.6, m
+
+
+def test_a_cue_read_loosely_links_only_a_text_naming_the_problem() -> None:
+    """"nước máy ... yếu" with words between is no cue of a water cut on its own, but a
+    report naming the cut by its cue and one telling it loosely are one report; the loose
+    reading links nothing at another place."""
+    from triage.cases.similarity import score, words
+
+    loose = words("Nước máy khóm 3 mấy bữa nay yếu, không lên tới bồn.")
+    assert "%mat_nuoc" in loose and "#mat_nuoc" not in loose
+    cut = words("khom 3 mat nuoc hoai, ko co nuoc xai 2 ngay")
+    assert "#mat_nuoc" in cut
+    assert score(cut, loose).value >= 0.5
+    assert score(words("khom 5 mat nuoc hoai, ko co nuoc xai 2 ngay"), loose).value < 0.5
+
+
+def test_a_place_word_typed_bare_among_diacritics_names_no_place() -> None:
+    """"cho" typed bare in a text typed with diacritics is "for", not "chợ"."""
+    from triage.cases.similarity import places
+
+    assert places("Xin gửi hồ sơ cho Phòng Tài nguyên huyện") == set()
+    assert places("Sạp rau ở chợ Cao Lãnh") == {"@cao+lanh"}
+    assert places("sap rau o cho Cao Lanh") == {"@cao+lanh"}
+
+
+def test_a_name_sharing_only_its_first_word_is_another_hamlet() -> None:
+    """"bên Tân Thạnh" (no place word) against "ấp Tân Phú": two hamlets; "bên Tân Phú" is
+    the same one."""
+    from triage.cases.similarity import score, words
+
+    bridge = words("Cầu gỗ ấp Tân Phú mục ván, học sinh đi qua rất nguy hiểm.")
+    lower = words("ap tan phu cau go muc van, tre con di hoc so te")
+    other = words("cây cầu gỗ bên Tân Thạnh mục ván, gãy tay vịn")
+    again = words("cây cầu gỗ bên Tân Phú mục ván, đi qua lung lay")
+    assert score(bridge, other).value < 0.5
+    assert score(lower, other).value < 0.5
+    assert score(bridge, again).value >= 0.5
+    assert score(lower, again).value >= 0.5
+
+
+def test_an_embankment_is_a_structure_not_a_landslide() -> None:
+    """Racing on an embankment, rubbish thrown off it and its landslide are three problems
+    of one structure; two reports of the landslide are one."""
+    from triage.cases.similarity import score, words
+
+    race = words("Thanh niên tụ tập đua xe, nẹt pô trên bờ kè Tân Quy Đông mỗi tối.")
+    trash = words("bo ke tan quy dong bi nguoi ta do rac xuong song")
+    slide = words("Bờ kè Tân Quy Đông sạt lở một đoạn, nứt toác sát nhà dân.")
+    assert "#sat_lo" not in race and "#sat_lo" not in trash
+    assert score(race, trash).value < 0.5
+    assert score(race, slide).value < 0.5
+    assert score(trash, slide).value < 0.5
+    assert score(slide, words("bo ke tan quy dong sat lo roi, nut toac")).value >= 0.5
+
+
+def test_two_texts_each_naming_a_problem_the_other_lacks_agree_less() -> None:
+    """A sawmill's noise and dust against a truck's spilt sand and dust agree on the dust
+    only: their problems' agreement counts BOTH_BESIDE of what it would."""
+    from triage.cases.similarity import BOTH_BESIDE, _named
+
+    saw, sand = ["#bui", "#on_ao"], ["#bui", "#roi_vai"]
+    value = _named(saw, sand, frozenset(saw), frozenset(sand))
+    assert value == pytest.approx(BOTH_BESIDE * (0.5 * 1.0 + 0.5 * (1 + 1) / 4))
+    assert BOTH_BESIDE < 1.0
+    assert _named(["#bui"], sand, frozenset(["#bui"]), frozenset(sand)) \
+        == pytest.approx(0.5 + 0.5 * 2 / 3)
 
 
 def test_shared_place_names_alone_link_nothing() -> None:

@@ -22,9 +22,11 @@ built by ``build_idf``). Where the list has nothing to say (neither text names a
 problem, or only one does), the topic words decide on their own: the same Jaccard with
 numbers left out, the words either text writes as a name ("^tan" for "Tân") or in a
 place not counted and words the corpus never had (mostly names) at half weight, so that
-shared place names link nothing. Token sets ignore order; the stored form of a ticket's
-set (``case_keys.words``) lets the lookup score candidates without normalising their
-text again."""
+shared place names link nothing. A cue of several words read with up to LOOSE_GAP words
+between its words names its problem loosely ("%mat_nuoc"): only where the other text names
+that problem by its cue and this one names none. Token sets ignore order; the stored form
+of a ticket's set (``case_keys.words``) lets the lookup score candidates without
+normalising their text again."""
 
 from __future__ import annotations
 
@@ -77,14 +79,27 @@ PLACE_UNCONFIRMED = 0.7
 WORDS_ONLY = 2.0
 NAME_SHARE = 0.0
 UNSEEN_SHARE = 0.5
-# Problems of the list that name a service rather than what went wrong with it (the ferry,
-# the bus): two reports naming only the ferry agree, but one naming the ferry and its fare
+# Problems of the list that name a service or a structure rather than what went wrong with it
+# (the ferry, the bus, the river embankment: racing on it and rubbish thrown off it are no
+# landslide): two reports naming only the ferry agree, but one naming the ferry and its fare
 # against one naming the ferry and its missing life jackets are two problems of one ferry.
 # Agreeing on the subject alone then counts SUBJECT_CREDIT (not 0: a folded "do ngang" or
 # "chet may" may name a problem no one meant).
-SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom"])
+SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom", "#ke"])
 SUBJECT_CREDIT = 0.25
 SUBJECT_WORDS = 2.0
+# Where each of the two names a problem of a family the other never names (besides any they
+# share), the problems' agreement counts this much: "xưởng gỗ ... ồn, bụi" against "xe cát
+# ... rơi vãi, bụi" agree on the dust only, two problems of one street. Chosen on the sets
+# tuned on: 0.85 kept every one's recall but one pair of blind12 (0.8 cost blind2 a pair
+# more, 0.7 and below 0.02 recall on several sets); 0.9 let a pair of blind12 through.
+BOTH_BESIDE = 0.85
+# A cue of several words with up to this many words between its words ("nước máy trên đường
+# X yếu quá" for "nuoc may yeu") names the problem loosely ("%mat_nuoc"): where only one of two
+# texts names a problem by its cue and the other names that one loosely, the two are scored
+# as both naming it (else, scored as usual). Read only then: a loose cue is too loose to name
+# a problem on its own (gapped cues read as problems cost recall on every set).
+LOOSE_GAP = 3
 # When only one of the two texts names a known problem (the other says it in words the
 # list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
 # if it scores above what the problems named give.
@@ -199,6 +214,10 @@ class Concept:
     # Folded cue -> the ways the list writes it with diacritics ("so do" -> {"sổ đỏ"}); a
     # cue the list writes only folded is not here and matches however it is typed.
     written: dict[str, frozenset[str]]
+    # The cues of several words the list writes only folded, with up to LOOSE_GAP words
+    # between any two of them ("nuoc may ... yeu"): read only against a text naming the
+    # problem by its cue (see score), None where the problem has no such cue.
+    loose: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -214,8 +233,17 @@ def concepts() -> tuple[Concept, ...]:
                 forms.setdefault(strip_accents(phrase), set()).add(phrase)
             cues = "|".join(_cue_regex(plain) for plain in sorted(forms, key=len, reverse=True))
             written = {plain: frozenset(ws) for plain, ws in forms.items() if plain not in ws}
-            out.append(Concept(row["concept"], re.compile(rf"\b(?:{cues})\b"), written))
+            gapped = [_loose_regex(plain) for plain in sorted(forms, key=len, reverse=True)
+                      if plain in forms[plain] and len(plain.replace("~", " ").split()) > 1]
+            loose = re.compile(rf"\b(?:{'|'.join(gapped)})\b") if gapped else None
+            out.append(Concept(row["concept"], re.compile(rf"\b(?:{cues})\b"), written, loose))
     return tuple(out)
+
+
+def _loose_regex(plain: str) -> str:
+    """A folded cue of several words with up to LOOSE_GAP words between any two of them."""
+    return rf"(?:\s+\w+){{0,{LOOSE_GAP}}}\s+".join(
+        re.escape(w) for w in plain.replace("~", " ").split())
 
 
 def _cue_regex(plain: str) -> str:
@@ -302,6 +330,8 @@ def words(text: str) -> frozenset[str]:
     folded = strip_accents(blanked)
     found = {"#" + c.name for c in concepts()
              if _names_concept(c, stripped, accented) or _names_concept(c, folded, blanked)}
+    found |= {"%" + c.name for c in concepts() if c.loose and "#" + c.name not in found
+              and (c.loose.search(stripped) or c.loose.search(folded))}
     plain = {w for text_ in (stripped, raw) for w in _WORD_RE.findall(text_)
              if len(w) > 1 and w not in FILLERS}
     numbers = {"n" + n.lstrip("0") for n in _NUMBER_RE.findall(raw) if n.strip("0")}
@@ -354,6 +384,7 @@ def places(text: str) -> set[str]:
     # A text typed in lower case without diacritics ("ap phu hoa ko co xe rac") names its
     # places in the two words after a place word, unless they describe it ("duong dal").
     lower_case = strip_accents(text) == text and not any(True for _ in _name_spans(text))
+    marked = strip_accents(text) != text
     out: set[str] = set()
     for i, unit in enumerate(folded[:-1]):
         nxt = tokens[i + 1]
@@ -361,7 +392,8 @@ def places(text: str) -> set[str]:
             if unit in _NUMBERED_UNITS:
                 out.add("@" + (nxt.lstrip("0") or "0"))
             continue
-        if unit not in _NAMED_UNITS:
+        if unit not in _NAMED_UNITS or (marked and tokens[i].lower() == unit):
+            # Typed bare in a text typed with diacritics: "cho Trạm Y tế" (for) is no "chợ".
             continue
         name = []
         for token, fold in zip(tokens[i + 1:i + 4], folded[i + 1:i + 4], strict=False):
@@ -424,6 +456,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
         return True
     if _opening_differs(at_a, b, at_b, a) or _opening_differs(at_b, a, at_a, b):
         return True
+    if _name_differs(at_a, a, at_b, b) or _name_differs(at_b, b, at_a, a):
+        return True
     for kind in ("@$", "@="):
         ka = {w for w in at_a if w[:2] == kind}
         kb = {w for w in at_b if w[:2] == kind}
@@ -452,6 +486,27 @@ def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
             if len(parts) >= 2 and parts[0] == first and parts[1] != second \
                     and second not in a and parts[1] not in b:
                 return True
+    return False
+
+
+def _name_differs(at_a: list[str], a: frozenset[str], at_b: list[str],
+                  b: frozenset[str]) -> bool:
+    """`a` names a place by a capitalised name ("ấp Mỹ Thạnh", or "ap my thanh" in a text
+    typed all in lower case) whose first word `b` writes capitalised, without its second
+    ("cầu khỉ bên Mỹ Hưng"), and the two share no place: two hamlets of one name's family,
+    the second named without a place word."""
+    own = [w for w in at_a if w[1] not in "=~$?" and not w[1:].isdigit()]
+    theirs = [w for w in at_b if w[1] not in "=~$?" and not w[1:].isdigit()]
+    if any(_named_in(p, b) for p in own) or any(_named_in(p, a) for p in theirs):
+        return False
+    # A text that writes no name capitalised ("ap my thanh cau go muc") names its place in
+    # lower case: its first word is then read as written.
+    lower = not any(w[0] == "^" for w in a)
+    for place in own:
+        parts = place[1:].split("+")
+        if len(parts) >= 2 and ("^" + parts[0] in a or lower) and "^" + parts[0] in b \
+                and parts[1] not in b and "^" + parts[1] not in b:
+            return True
     return False
 
 
@@ -496,14 +551,40 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
     so may be two where only one names a problem (see the module's note)."""
     if not a or not b:
         return Score(0.0, ())
+    shared = a & b
+    conflict = other_places(a, b)
+    value = _value(a, b, conflict)
+    if not conflict:
+        loose = _loosely_named(a, b)
+        if loose:
+            value = max(value, _value(a | loose, b | loose, conflict))
+    # The shared words name the reason shown to people; none is read below this score.
+    reasons = [w for w in shared
+               if w[0] not in "@^%" and not (w[0] == "n" and w[1:].isdigit())]
+    rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
+    return Score(round(value, 4), rarest)
+
+
+def _loosely_named(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
+    """Where only one of the two names problems by their cues, those of them (not subjects)
+    the other names loosely ("#mat_nuoc" against "%mat_nuoc"); else nothing."""
+    ca = [w for w in a if w[0] == "#"]
+    cb = [w for w in b if w[0] == "#"]
+    if bool(ca) == bool(cb):
+        return frozenset()
+    named, other = (ca, b) if ca else (cb, a)
+    return frozenset(w for w in named if w not in SUBJECTS and "%" + w[1:] in other)
+
+
+def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
+    """The score of two token sets (see score), `conflict` whether they name other places."""
     table, unseen = idf_table()
     shared, union = a & b, a | b
     ca = [w for w in a if w[0] == "#"]
     cb = [w for w in b if w[0] == "#"]
-    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^")
-    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^")
+    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^%")
+    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^%")
     text = inter / total if total else 0.0
-    conflict = other_places(a, b)
     if ca or cb:
         named = _named(ca, cb, a, b)
         named *= min(1.0, text / GATE) if GATE else 1.0
@@ -521,10 +602,7 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
             value = max(value, min(1.0, ONE_SIDED * _topic_overlap(a, b)))
     else:
         value = 0.0 if conflict else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
-    # The shared words name the reason shown to people; none is read below this score.
-    reasons = [w for w in shared if w[0] not in "@^" and not (w[0] == "n" and w[1:].isdigit())]
-    rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
-    return Score(round(value, 4), rarest)
+    return value
 
 
 def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -541,7 +619,7 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
               _LANDMARK_WORDS.get(w[2:], "").split()}
 
     def weigh(w: str) -> float:
-        if w[0] in "#@^" or (w[0] == "n" and w[1:].isdigit()):
+        if w[0] in "#@^%" or (w[0] == "n" and w[1:].isdigit()):
             return 0.0
         rarity = table[w] if w in table else unseen * UNSEEN_SHARE
         return rarity * (NAME_SHARE if w in named else 1.0)
@@ -564,7 +642,9 @@ def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -
     if both and both <= SUBJECTS and (_problem_beside(ca, cb) or _problem_beside(cb, ca)):
         best = min(best, SUBJECT_CREDIT)
     share = (_agree(ca, b) + _agree(cb, a)) / (len(ca) + len(cb))
-    return BEST_SHARE * best + (1 - BEST_SHARE) * share
+    value = BEST_SHARE * best + (1 - BEST_SHARE) * share
+    return value * BOTH_BESIDE if _problem_beside(ca, cb) and _problem_beside(cb, ca) \
+        else value
 
 
 def _problem_beside(named: list[str], other: list[str]) -> bool:
