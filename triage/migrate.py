@@ -9,7 +9,8 @@ from triage.settings import get_settings
 
 # What the models do not describe: PostgreSQL's folded search column and the indexes of
 # the forgiving-search, search-and-dashboard and word-contexts migrations (PostgreSQL
-# only: trigrams, expressions, covering columns). Comparing models with the database leaves them out.
+# only: trigrams, expressions, covering columns). Comparing models with the database
+# leaves them out.
 UNMODELLED = frozenset({("index", "ix_tickets_search_joined_trgm"),
                         ("index", "ix_tickets_search_contexts"),
                         ("index", "ix_tickets_code_digits_trgm"),

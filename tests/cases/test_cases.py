@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from triage.agencies.models import AgencyRow
+from triage.cases import service as cases_service
 from triage.cases.models import Case, CaseKey, CaseReport
 from triage.cases.service import case_of
+from triage.cases.similarity import words as cases_words
 from triage.db import session_scope, utcnow
 from triage.inbox.service import resolve
 from triage.intake import service as intake
@@ -353,3 +355,28 @@ def test_reindexing_reads_old_index_rows_again_with_the_current_problem_list(
     result = CliRunner().invoke(app, ["cases-reindex"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("0 ")
+
+
+def test_each_way_in_reads_only_its_newest_index_rows(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lookup reads at most WAY_LIMIT rows of each way in, the newest: an older match
+    behind newer tickets of the same ward and topic is then not scored (the bound that
+    keeps a lookup cheap in a ward with years of tickets)."""
+    older = routed(FLOOD[0], PHONES[0])
+    newer = routed("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống "
+                   "một lỗ sâu ngay lề đường, trẻ em dễ bị rơi xuống.", PHONES[1])
+    with session_scope() as s:
+        first, second = s.get_one(Ticket, older), s.get_one(Ticket, newer)
+        assert (first.ward_code, first.topic) == (second.ward_code, second.topic)
+        place = {"ward_code": first.ward_code, "topic": first.topic}
+    # The words without the problems they name: only the ward-and-topic way is read.
+    plain = frozenset(w for w in cases_words(FLOOD[1]) if not w.startswith("#"))
+
+    def found() -> list[int]:
+        with session_scope() as s:
+            return [c.ticket_id for c in cases_service.candidates(
+                s, plain, **place, phone=None, now=utcnow())]
+
+    assert older in found()
+    monkeypatch.setattr(cases_service, "WAY_LIMIT", 1)
+    assert found() == [newer]

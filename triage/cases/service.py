@@ -32,6 +32,14 @@ FINISHED = (Status.RESOLVED.value, Status.CLOSED.value)
 # Candidates scored per lookup, the most alike first (PostgreSQL: by pg_trgm's similarity
 # of the stored words; SQLite: the newest). Few tickets share a ward and a topic.
 CANDIDATE_LIMIT = 100
+# Index rows read per way in, the newest first. The repeat index keeps every ticket a
+# ward's topic (or problem, or a phone) ever had, and the lookup keeps only those still
+# open or answered within the window: after a few years, or on a day one event brings
+# hundreds of reports, reading all of them made each lookup slower than the rest of the
+# pipeline (10,000 reports of one ward and topic: 201 -> processed p50 7.4 s at 50/s,
+# against 20 ms without the lookup). A ticket with this many newer ones on its way in is
+# no longer looked at through that way.
+WAY_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -88,15 +96,22 @@ def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
     may be filed under drainage and under traffic); the same caller phone."""
     ways: list[Any] = []
     if ward_code and topic:
-        ways.append(select(CaseKey.ticket_id).where(CaseKey.ward_code == ward_code,
-                                                    CaseKey.topic == topic))
+        ways.append(select(CaseKey.ticket_id)
+                    .where(CaseKey.ward_code == ward_code, CaseKey.topic == topic)
+                    .order_by(CaseKey.received_at.desc()))
     problems = sorted(w for w in key_words if w.startswith("#"))
     if ward_code and problems:
-        ways.append(select(CaseProblem.ticket_id).where(CaseProblem.ward_code == ward_code,
-                                                        CaseProblem.problem.in_(problems)))
+        ways.append(select(CaseProblem.ticket_id)
+                    .where(CaseProblem.ward_code == ward_code,
+                           CaseProblem.problem.in_(problems))
+                    .order_by(CaseProblem.ticket_id.desc()))
     if phone:
-        ways.append(select(CaseKey.ticket_id).where(CaseKey.phone_e164 == phone))
-    return ways
+        ways.append(select(CaseKey.ticket_id).where(CaseKey.phone_e164 == phone)
+                    .order_by(CaseKey.received_at.desc()))
+    # Each way its newest rows only; as subqueries, since SQLite allows no LIMIT on the
+    # parts of a UNION.
+    limited = [way.limit(WAY_LIMIT).subquery() for way in ways]
+    return [select(part.c.ticket_id) for part in limited]
 
 
 def index_routed(session: Session, ticket: Ticket) -> None:
