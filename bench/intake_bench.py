@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
 import json
 import os
 import platform
+import random
 import re
 import subprocess
 import sys
@@ -34,6 +36,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN = os.environ.get("TRIAGE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 TEXT = ("Người dân phản ánh đoạn đường ấp Tân Hòa, xã Tân Phú bị ngập sâu sau mưa, "
         "xe máy chết máy, đề nghị kiểm tra khơi thông cống. Lần {n}.")
+
+
+def varied_texts(count: int = 20000, seed: int = 11) -> list[str]:
+    """Complaints as a province's day brings them: corpus lines of every topic, each with a
+    ward of the province written after it (repeat reports of one ward and topic are then
+    as rare as in a real register, unlike TEXT's one street)."""
+    from bench.repeat_bench import corpus
+
+    rng = random.Random(seed)
+    with (ROOT / "data" / "agencies" / "wards.csv").open(encoding="utf-8") as f:
+        names = [row["name"] for row in csv.DictReader(f)]
+    lines = [text for text, _ in corpus()]
+    return [f"{rng.choice(lines)} ({rng.choice(names)}, tỉnh Đồng Tháp)" for _ in range(count)]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -78,7 +93,7 @@ class Connection:
             self.writer.close()
 
 
-async def load(url: str, seconds: float, concurrency: int, token: str,
+async def load(url: str, seconds: float, concurrency: int, token: str, texts: list[str],
                rate: float = 0.0, per_connection: int = 100) -> list[tuple[float, str]]:
     """POST for `seconds` from `concurrency` keep-alive clients; `rate` > 0 paces the total
     to that many submissions per second (for the end-to-end latency phase).
@@ -98,7 +113,8 @@ async def load(url: str, seconds: float, concurrency: int, token: str,
         try:
             while time.monotonic() < stop:
                 n += 1
-                body = json.dumps({"text": TEXT.format(n=n), "channel": "phone"},
+                text = texts[(worker * 7919 + n) % len(texts)] if texts else TEXT.format(n=n)
+                body = json.dumps({"text": text, "channel": "phone"},
                                   ensure_ascii=False).encode()
                 headers = {"Authorization": f"Bearer {token}",
                            "Idempotency-Key": f"b-{worker}-{n}-{uuid.uuid4().hex[:6]}"}
@@ -219,7 +235,10 @@ def main() -> None:
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--rate", type=float, default=50.0,
                         help="paced submissions/s for the 201 -> processed phase")
+    parser.add_argument("--varied", action="store_true",
+                        help="corpus complaints on the province's wards instead of one text")
     args = parser.parse_args()
+    texts = varied_texts() if args.varied else []
     name = f"triage_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -253,10 +272,10 @@ def main() -> None:
         # the two cores), as fast as the clients go.
         meter = CpuMeter(name, procs[1].pid, procs[0].pid)
         # Warm up: connection pools, the month's code sequence, first imports.
-        run_loop(load(url, 2, args.concurrency, token))
+        run_loop(load(url, 2, args.concurrency, token, texts))
         before = meter.sample()
         t0 = time.monotonic()
-        results = run_loop(load(url, args.seconds, args.concurrency, token))
+        results = run_loop(load(url, args.seconds, args.concurrency, token, texts))
         wall = time.monotonic() - t0
         cpu = CpuMeter.per_submission(before, meter.sample(), len(results))
         # Phase 2: a worker drains that backlog, then a paced load measures 201 -> processed.
@@ -266,7 +285,7 @@ def main() -> None:
         procs.append(worker)
         wait_drained(db_url, env["TRIAGE_BROKER_URL"])
         done_before = {r[0] for r in processed_rows(db_url)}
-        paced = run_loop(load(url, args.seconds, 4, token, rate=args.rate))
+        paced = run_loop(load(url, args.seconds, 4, token, texts, rate=args.rate))
         time.sleep(5)
         delays = [d for code, d in processed_rows(db_url) if code not in done_before]
         with psycopg.connect(db_url) as conn:
@@ -293,7 +312,8 @@ def report(results: list[tuple[float, str]], wall: float, paced: list[tuple[floa
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     print(f"command: python -m bench.intake_bench --seconds {args.seconds:g} "
-          f"--concurrency {args.concurrency} --api-workers {args.api_workers}")
+          f"--concurrency {args.concurrency} --api-workers {args.api_workers}"
+          + (" --varied" if args.varied else ""))
     print(f"submissions: {len(results)} in {wall:.1f}s = {len(results) / wall:.0f}/s "
           f"(concurrency {args.concurrency})")
     print(f"POST latency ms: p50 {pct(lat, .5):.1f}, p95 {pct(lat, .95):.1f}, "
