@@ -371,9 +371,16 @@ and six cues (đi làm muộn, đi làm trễ, cười khẩy, hất hàm, dập
 | | thieu_ton_trong | gay_kho_de | nhung_nhieu | vo_trach_nhiem |
 | --- | --- | --- | --- | --- |
 | all 61, before ct40 | 0.83 / 0.86 | 0.92 / 0.92 | 0.75 / 0.75 | 0.84 / 0.77 |
-| all 61, now | 0.81 / 0.86 | 0.92 / 0.92 | 0.75 / 0.79 | 0.84 / 0.77 |
+| all 61, ct40-ct45 | 0.81 / 0.86 | 0.92 / 0.92 | 0.75 / 0.79 | 0.84 / 0.77 |
+| all 61, now (cue audit) | 0.81 / 0.86 | 0.92 / 0.92 | 0.75 / 0.79 | 0.71 / 0.64 |
 | held-out 18, before ct40 | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 0.89 / 0.75 |
 | held-out 18, now | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 0.89 / 0.75 |
+
+Cue audit: four cues whose wording read like real-dev's own (không hề có trong quy định,
+chẳng có người trực, trong ngăn bàn, chẳng để tâm) were dropped from `data/conduct/cues.csv`.
+Three were vo_trach_nhiem cues that fired on real complaints of the 43 whose errors had been
+read: vo_trach_nhiem on all 61 falls to 0.71 / 0.64 (the honest figure; the held-out 18
+are unchanged).
 
 The held-out third of this labelling is not clean of earlier reading: the earlier labellings
 held out other thirds, so some of these 18 had their errors read before and cues were added
