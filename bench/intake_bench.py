@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import json
 import os
 import platform
@@ -42,11 +41,10 @@ def varied_texts(count: int = 20000, seed: int = 11) -> list[str]:
     """Complaints as a province's day brings them: corpus lines of every topic, each with a
     ward of the province written after it (repeat reports of one ward and topic are then
     as rare as in a real register, unlike TEXT's one street)."""
-    from bench.repeat_bench import corpus
+    from bench.repeat_bench import corpus, ward_rows
 
     rng = random.Random(seed)
-    with (ROOT / "data" / "agencies" / "wards.csv").open(encoding="utf-8") as f:
-        names = [row["name"] for row in csv.DictReader(f)]
+    names = [row["name"] for row in ward_rows()]
     lines = [text for text, _ in corpus()]
     return [f"{rng.choice(lines)} ({rng.choice(names)}, tỉnh Đồng Tháp)" for _ in range(count)]
 

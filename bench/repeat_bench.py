@@ -47,9 +47,14 @@ def corpus() -> list[tuple[str, str]]:
     return rows
 
 
-def wards() -> list[str]:
+def ward_rows() -> list[dict[str, str]]:
+    """The province's wards (data/agencies/wards.csv: code, name, …)."""
     with (ROOT / "data" / "agencies" / "wards.csv").open(encoding="utf-8") as f:
-        return [row["code"] for row in csv.DictReader(f)]
+        return list(csv.DictReader(f))
+
+
+def wards() -> list[str]:
+    return [row["code"] for row in ward_rows()]
 
 
 def fill(url: str, texts: list[tuple[str, str, str]], n: int, seed: int = 7) -> float:

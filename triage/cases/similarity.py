@@ -100,6 +100,10 @@ BOTH_BESIDE = 0.85
 # as both naming it (else, scored as usual). Read only then: a loose cue is too loose to name
 # a problem on its own (gapped cues read as problems cost recall on every set).
 LOOSE_GAP = 3
+# Token kinds that are not words of the text: problems named by a cue ("#ngap") or loosely
+# ("%ngap"), places ("@my+thoi"), names written capitalised ("^tan"). (Numbers, "n12", are
+# words to the overlap but no reason shown, see _number.)
+MARKS = "#@^%"
 # When only one of the two texts names a known problem (the other says it in words the
 # list lacks), their topic words may still link them: min(1, ONE_SIDED x that Jaccard),
 # if it scores above what the problems named give.
@@ -495,8 +499,7 @@ def _name_differs(at_a: list[str], a: frozenset[str], at_b: list[str],
     typed all in lower case) whose first word `b` writes capitalised, without its second
     ("cầu khỉ bên Mỹ Hưng"), and the two share no place: two hamlets of one name's family,
     the second named without a place word."""
-    own = [w for w in at_a if w[1] not in "=~$?" and not w[1:].isdigit()]
-    theirs = [w for w in at_b if w[1] not in "=~$?" and not w[1:].isdigit()]
+    own, theirs = _by_name(at_a), _by_name(at_b)
     if any(_named_in(p, b) for p in own) or any(_named_in(p, a) for p in theirs):
         return False
     # A text that writes no name capitalised ("ap my thanh cau go muc") names its place in
@@ -510,12 +513,22 @@ def _name_differs(at_a: list[str], a: frozenset[str], at_b: list[str],
     return False
 
 
+def _by_name(places: Iterable[str]) -> list[str]:
+    """The places named by their name: no landmark, alley, service or number ("@my+thoi",
+    not "@=cho" or "@12")."""
+    return [w for w in places if w[1] not in "=~$?" and not w[1:].isdigit()]
+
+
+def _number(w: str) -> bool:
+    return w[0] == "n" and w[1:].isdigit()
+
+
 def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether the two name one place by its name, or neither names one: a place one names
     ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
     a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
-    pa = [w for w in a if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$?"]
-    pb = [w for w in b if w[0] == "@" and not w[1:].isdigit() and w[1] not in "=~$?"]
+    pa = _by_name(w for w in a if w[0] == "@")
+    pb = _by_name(w for w in b if w[0] == "@")
     if not pa and not pb:
         return True
     return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
@@ -559,8 +572,7 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
         if loose:
             value = max(value, _value(a | loose, b | loose, conflict))
     # The shared words name the reason shown to people; none is read below this score.
-    reasons = [w for w in shared
-               if w[0] not in "@^%" and not (w[0] == "n" and w[1:].isdigit())]
+    reasons = [w for w in shared if (w[0] == "#" or w[0] not in MARKS) and not _number(w)]
     rarest = tuple(sorted(reasons, key=lambda w: (-weight(w), w))[:4]) if value >= 0.2 else ()
     return Score(round(value, 4), rarest)
 
@@ -582,8 +594,8 @@ def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
     shared, union = a & b, a | b
     ca = [w for w in a if w[0] == "#"]
     cb = [w for w in b if w[0] == "#"]
-    inter = sum(table.get(w, unseen) for w in shared if w[0] not in "#@^%")
-    total = sum(table.get(w, unseen) for w in union if w[0] not in "#@^%")
+    inter = sum(table.get(w, unseen) for w in shared if w[0] not in MARKS)
+    total = sum(table.get(w, unseen) for w in union if w[0] not in MARKS)
     text = inter / total if total else 0.0
     if ca or cb:
         named = _named(ca, cb, a, b)
@@ -619,7 +631,7 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
               _LANDMARK_WORDS.get(w[2:], "").split()}
 
     def weigh(w: str) -> float:
-        if w[0] in "#@^%" or (w[0] == "n" and w[1:].isdigit()):
+        if w[0] in MARKS or _number(w):
             return 0.0
         rarity = table[w] if w in table else unseen * UNSEEN_SHARE
         return rarity * (NAME_SHARE if w in named else 1.0)
