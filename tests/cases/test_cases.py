@@ -380,3 +380,22 @@ def test_each_way_in_reads_only_its_newest_index_rows(
     assert older in found()
     monkeypatch.setattr(cases_service, "WAY_LIMIT", 1)
     assert found() == [newer]
+
+
+def test_over_the_limit_the_most_alike_are_scored(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the ways in find more tickets than CANDIDATE_LIMIT, those sharing the largest
+    part of their words with the new text are scored, whatever their age and on either
+    database: an older report of the same flood before a newer report of a lid."""
+    older = routed(FLOOD[0], PHONES[0])
+    newer = routed("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống "
+                   "một lỗ sâu ngay lề đường, trẻ em dễ bị rơi xuống.", PHONES[1])
+    with session_scope() as s:
+        first, second = s.get_one(Ticket, older), s.get_one(Ticket, newer)
+        assert (first.ward_code, first.topic) == (second.ward_code, second.topic)
+        place = {"ward_code": first.ward_code, "topic": first.topic}
+    plain = frozenset(w for w in cases_words(FLOOD[1]) if not w.startswith("#"))
+    monkeypatch.setattr(cases_service, "CANDIDATE_LIMIT", 1)
+    with session_scope() as s:
+        found = cases_service.candidates(s, plain, **place, phone=None, now=utcnow())
+    assert [c.ticket_id for c in found] == [older]

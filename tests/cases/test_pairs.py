@@ -358,3 +358,20 @@ def test_a_lower_case_opening_name_tells_two_hamlets_of_one_name_family_apart() 
     loi = words("Ấp Tân Lợi hai tuần nay xe rác không vô lấy, rác chất đầy đầu ngõ.")
     assert other_places(hoa, typed) and score(hoa, typed).value < 0.5
     assert not other_places(loi, typed) and score(loi, typed).value >= 0.5
+
+
+def test_every_cue_of_the_list_names_its_problem() -> None:
+    """Each of the list's cues, as written there, inside a sentence names its problem: a
+    text is read only for the problems whose cues' words it has, and that reading must
+    skip no cue (a cue's words are whole words of any text it matches)."""
+    import csv
+
+    from triage.cases.similarity import CONCEPTS_PATH, words
+
+    with CONCEPTS_PATH.open(encoding="utf-8") as f:
+        cues = [(row["concept"], " ".join(cue.replace("~", " ").lower().split()))
+                for row in csv.DictReader(f) for cue in row["cues"].split("|") if cue.strip()]
+    assert len(cues) > 2000
+    missed = [(concept, cue) for concept, cue in cues
+              if "#" + concept not in words(f"người dân báo {cue} ở đây")]
+    assert missed == []

@@ -222,6 +222,27 @@ class Concept:
     # between any two of them ("nuoc may ... yeu"): read only against a text naming the
     # problem by its cue (see score), None where the problem has no such cue.
     loose: re.Pattern[str] | None = None
+    # The words of each cue: a text lacking a word of every cue cannot match (each word of
+    # a cue, gapped or not, is a whole word of the text it matches); None where a cue has
+    # a word that is not a plain word, the patterns then always being read.
+    cue_words: tuple[frozenset[str], ...] | None = None
+
+    def may_match(self, tokens: frozenset[str]) -> bool:
+        """Whether the patterns are worth running on a text of these words (`_TOKEN_RE`)."""
+        return self.cue_words is None or any(cue <= tokens for cue in self.cue_words)
+
+
+_TOKEN_RE = re.compile(r"\w+")
+
+
+def _cue_words(plains: Iterable[str]) -> tuple[frozenset[str], ...] | None:
+    out = []
+    for plain in plains:
+        parts = plain.replace("~", " ").split()
+        if not all(_TOKEN_RE.fullmatch(w) for w in parts):
+            return None
+        out.append(frozenset(parts))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -240,7 +261,8 @@ def concepts() -> tuple[Concept, ...]:
             gapped = [_loose_regex(plain) for plain in sorted(forms, key=len, reverse=True)
                       if plain in forms[plain] and len(plain.replace("~", " ").split()) > 1]
             loose = re.compile(rf"\b(?:{'|'.join(gapped)})\b") if gapped else None
-            out.append(Concept(row["concept"], re.compile(rf"\b(?:{cues})\b"), written, loose))
+            out.append(Concept(row["concept"], re.compile(rf"\b(?:{cues})\b"), written, loose,
+                               _cue_words(forms)))
     return tuple(out)
 
 
@@ -332,10 +354,18 @@ def words(text: str) -> frozenset[str]:
     # Names written capitalised say where, not what ("Tôn Đức Thắng" names no muddy water).
     blanked = _blank_names(text).lower()
     folded = strip_accents(blanked)
-    found = {"#" + c.name for c in concepts()
-             if _names_concept(c, stripped, accented) or _names_concept(c, folded, blanked)}
-    found |= {"%" + c.name for c in concepts() if c.loose and "#" + c.name not in found
-              and (c.loose.search(stripped) or c.loose.search(folded))}
+    # Only the problems one of whose cues starts with a word of the text are read.
+    in_stripped = frozenset(_TOKEN_RE.findall(stripped))
+    in_folded = frozenset(_TOKEN_RE.findall(folded))
+    found: set[str] = set()
+    for c in concepts():
+        s_ok, f_ok = c.may_match(in_stripped), c.may_match(in_folded)
+        if (s_ok and _names_concept(c, stripped, accented)) \
+                or (f_ok and _names_concept(c, folded, blanked)):
+            found.add("#" + c.name)
+        elif c.loose and ((s_ok and c.loose.search(stripped))
+                          or (f_ok and c.loose.search(folded))):
+            found.add("%" + c.name)
     plain = {w for text_ in (stripped, raw) for w in _WORD_RE.findall(text_)
              if len(w) > 1 and w not in FILLERS}
     numbers = {"n" + n.lstrip("0") for n in _NUMBER_RE.findall(raw) if n.strip("0")}
@@ -452,8 +482,7 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     one problem at two places of a ward. So is a problem placed in a numbered alley
     ("hẻm 7 Chu Văn An") against a report that never speaks of an alley ("đường Chu Văn
     An ngập"): the street and the alley off it."""
-    at_a = [w for w in a if w[0] == "@"]
-    at_b = [w for w in b if w[0] == "@"]
+    at_a, at_b = _at(a), _at(b)
     if not at_a and not at_b:
         return False
     if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
@@ -527,11 +556,49 @@ def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether the two name one place by its name, or neither names one: a place one names
     ("ấp Tân Lợi") that the other never writes leaves the place unconfirmed. A landmark or
     a number alone ("ở chợ", "khóm 4") confirms nothing and leaves nothing unconfirmed."""
-    pa = _by_name(w for w in a if w[0] == "@")
-    pb = _by_name(w for w in b if w[0] == "@")
+    pa, pb = _by_name(_at(a)), _by_name(_at(b))
     if not pa and not pb:
         return True
     return any(_named_in(p, b) for p in pa) or any(_named_in(p, a) for p in pb)
+
+
+# Facts of one text's word set that every comparison reads; the new text's are then read
+# once a lookup, not once a candidate (see _clear).
+@lru_cache(maxsize=4096)
+def _at(words_: frozenset[str]) -> list[str]:
+    """The places a text names ("@...")."""
+    return [w for w in words_ if w[0] == "@"]
+
+
+@lru_cache(maxsize=4096)
+def _problems(words_: frozenset[str]) -> list[str]:
+    """The problems a text names ("#...")."""
+    return [w for w in words_ if w[0] == "#"]
+
+
+@lru_cache(maxsize=4096)
+def _mass(words_: frozenset[str]) -> float:
+    """The summed IDF of a text's words (marks left out)."""
+    table, unseen = idf_table()
+    return sum(table.get(w, unseen) for w in words_ if w[0] not in MARKS)
+
+
+@lru_cache(maxsize=4096)
+def _topic_mass(words_: frozenset[str]) -> float:
+    return sum(_topic_weight(w) for w in words_)
+
+
+@lru_cache(maxsize=4096)
+def _names_of(words_: frozenset[str]) -> frozenset[str]:
+    """The words a text writes as a name or in a place it names."""
+    return frozenset({w[1:] for w in words_ if w[0] == "^"} | {
+        part for w in words_ if w[0] == "@" and w[1:2] not in "=~$?"
+        for part in w[1:].split("+")})
+
+
+def _clear() -> None:
+    for cached in (idf_table, _mass, _topic_mass):
+        cached.cache_clear()
 
 
 def stored(words_: Iterable[str]) -> str:
@@ -580,8 +647,7 @@ def score(a: frozenset[str], b: frozenset[str]) -> Score:
 def _loosely_named(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
     """Where only one of the two names problems by their cues, those of them (not subjects)
     the other names loosely ("#mat_nuoc" against "%mat_nuoc"); else nothing."""
-    ca = [w for w in a if w[0] == "#"]
-    cb = [w for w in b if w[0] == "#"]
+    ca, cb = _problems(a), _problems(b)
     if bool(ca) == bool(cb):
         return frozenset()
     named, other = (ca, b) if ca else (cb, a)
@@ -590,12 +656,9 @@ def _loosely_named(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
 
 def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
     """The score of two token sets (see score), `conflict` whether they name other places."""
-    table, unseen = idf_table()
-    shared, union = a & b, a | b
-    ca = [w for w in a if w[0] == "#"]
-    cb = [w for w in b if w[0] == "#"]
-    inter = sum(table.get(w, unseen) for w in shared if w[0] not in MARKS)
-    total = sum(table.get(w, unseen) for w in union if w[0] not in MARKS)
+    ca, cb = _problems(a), _problems(b)
+    inter = _mass(a & b)
+    total = _mass(a) + _mass(b) - inter  # the union's, each text's summed once a lookup
     text = inter / total if total else 0.0
     if ca or cb:
         named = _named(ca, cb, a, b)
@@ -622,22 +685,27 @@ def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
     left out, a word either writes as a name (or in a place it names) weighing
     NAME_SHARE and one the corpus never had UNSEEN_SHARE, so that what the two say
     happened decides, not where."""
-    table, unseen = idf_table()
-    union = a | b
-    named = {w[1:] for w in union if w[0] == "^"} | {
-        part for w in union if w[0] == "@" and w[1:2] not in "=~$?" for part in w[1:].split("+")}
+    shared = a & b
+    named = _names_of(a) | _names_of(b)
     # Both placing it at one school or market: the landmark's words say where, not what.
-    named |= {part for w in a & b if w[:2] == "@=" for part in
+    named |= {part for w in shared if w[:2] == "@=" for part in
               _LANDMARK_WORDS.get(w[2:], "").split()}
 
     def weigh(w: str) -> float:
-        if w[0] in MARKS or _number(w):
-            return 0.0
-        rarity = table[w] if w in table else unseen * UNSEEN_SHARE
-        return rarity * (NAME_SHARE if w in named else 1.0)
+        return _topic_weight(w) * (NAME_SHARE if w in named else 1.0)
 
-    total = sum(weigh(w) for w in union)
-    return sum(weigh(w) for w in a & b) / total if total else 0.0
+    # The union's weight from each text's (read once a lookup for the new text), less
+    # what the names take off.
+    total = _topic_mass(a) + _topic_mass(b) - sum(_topic_weight(w) for w in shared) \
+        - (1.0 - NAME_SHARE) * sum(_topic_weight(w) for w in named if w in a or w in b)
+    return sum(weigh(w) for w in shared) / total if total > 1e-9 else 0.0
+
+
+def _topic_weight(w: str) -> float:
+    if w[0] in MARKS or _number(w):
+        return 0.0
+    table, unseen = idf_table()
+    return table[w] if w in table else unseen * UNSEEN_SHARE
 
 
 def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -> float:
@@ -688,5 +756,5 @@ def build_idf(texts: Iterable[str], path: Path = IDF_PATH, min_df: int = 2) -> i
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"documents": n, "unseen": unseen, "idf": dict(sorted(idf.items()))},
                                ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    idf_table.cache_clear()
+    _clear()
     return len(idf)
