@@ -235,6 +235,8 @@ def main() -> None:
                         help="paced submissions/s for the 201 -> processed phase")
     parser.add_argument("--varied", action="store_true",
                         help="corpus complaints on the province's wards instead of one text")
+    parser.add_argument("--no-linking", action="store_true",
+                        help="TRIAGE_CASE_LINKING=false: no repeat lookup, to measure its cost")
     args = parser.parse_args()
     texts = varied_texts() if args.varied else []
     name = f"triage_bench_{uuid.uuid4().hex[:8]}"
@@ -250,6 +252,8 @@ def main() -> None:
                            {}, tmp / "redis.log"))
         env = {"TRIAGE_DATABASE_URL": db_url, "TRIAGE_BROKER_URL": f"redis://127.0.0.1:{port}/0",
                "TRIAGE_LOG_LEVEL": "WARNING"}
+        if args.no_linking:
+            env["TRIAGE_CASE_LINKING"] = "false"
         subprocess.run([sys.executable, "-m", "triage.cli", "migrate"], cwd=ROOT,
                        env={**os.environ, **env}, check=True, capture_output=True)
         token = subprocess.run([sys.executable, "-m", "triage.cli", "tokens", "issue", "bench",
@@ -311,7 +315,8 @@ def report(results: list[tuple[float, str]], wall: float, paced: list[tuple[floa
           f"Python {platform.python_version()}")
     print(f"command: python -m bench.intake_bench --seconds {args.seconds:g} "
           f"--concurrency {args.concurrency} --api-workers {args.api_workers}"
-          + (" --varied" if args.varied else ""))
+          + f" --rate {args.rate:g}" + (" --varied" if args.varied else "")
+          + (" --no-linking" if args.no_linking else ""))
     print(f"submissions: {len(results)} in {wall:.1f}s = {len(results) / wall:.0f}/s "
           f"(concurrency {args.concurrency})")
     print(f"POST latency ms: p50 {pct(lat, .5):.1f}, p95 {pct(lat, .95):.1f}, "

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     # linked into its case at intake; one at least the propose threshold is shown to the
     # operator. Finished tickets are looked for this many days back; a report on a case
     # answered within that window re-raises it: "reopen" the case, or open a "follow_up".
+    # False: the pipeline neither keeps the repeat index nor links repeats (every report
+    # is its own ticket; the lookup's cost is measured against this). After turning it
+    # back on, `triage cases-reindex` puts the tickets routed meanwhile in the index.
+    case_linking: bool = True
     case_link_threshold: float = Field(0.5, gt=0, le=1)
     case_propose_threshold: float = Field(0.25, gt=0, le=1)
     case_window_days: int = Field(30, ge=1)

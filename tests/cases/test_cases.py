@@ -23,6 +23,7 @@ from triage.notify.models import Notification
 from triage.outbox.models import OutboxMessage
 from triage.pipeline import tasks
 from triage.routing.models import Assignment
+from triage.settings import get_settings
 from triage.tickets.models import Ticket, TicketEvent
 
 FLOOD = [
@@ -399,3 +400,25 @@ def test_over_the_limit_the_most_alike_are_scored(
     with session_scope() as s:
         found = cases_service.candidates(s, plain, **place, phone=None, now=utcnow())
     assert [c.ticket_id for c in found] == [older]
+
+
+def test_with_linking_turned_off_every_report_is_its_own_ticket(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TRIAGE_CASE_LINKING=false: two reports of one flood are routed each on its own,
+    nothing is indexed; turned back on, cases-reindex puts them in the index and the next
+    report of the flood joins them."""
+    monkeypatch.setenv("TRIAGE_CASE_LINKING", "false")
+    get_settings.cache_clear()
+    first, second = routed(FLOOD[0], PHONES[0]), routed(FLOOD[1], PHONES[1])
+    with session_scope() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+        assert s.scalar(select(func.count()).select_from(CaseKey)) == 0
+        assert s.get_one(Ticket, second).routing_rule != "case"
+    monkeypatch.setenv("TRIAGE_CASE_LINKING", "true")
+    get_settings.cache_clear()
+    with session_scope() as s:
+        assert cases_service.reindex(s) == 2
+    third = routed(FLOOD[2], PHONES[2])
+    with session_scope() as s:
+        case = case_of(s, third)
+        assert case is not None and case.primary_ticket_id in (first, second)

@@ -49,7 +49,8 @@ def cases_idf(
 
 
 def cases_reindex() -> None:
-    """Đọc lại toàn bộ chỉ mục phản ánh trùng sau khi danh sách vấn đề thay đổi."""
+    """Đọc lại toàn bộ chỉ mục phản ánh trùng sau khi danh sách vấn đề thay đổi (và lập
+    chỉ mục các phiếu tiếp nhận khi tắt gộp phản ánh trùng)."""
     from triage.cases.service import reindex
     from triage.db import session_scope
     from triage.migrate import prepare_embedded

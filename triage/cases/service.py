@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, union
+from sqlalchemy import delete, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from triage.cases.models import Case, CaseKey, CaseProblem, CaseReport, LinkCorrection
@@ -76,9 +76,20 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
 def reindex(session: Session, batch: int = 500) -> int:
     """Read every indexed ticket's text again with the current problem list and place
     rules (after data/cases/concepts.csv or the scorer changed, the stored word sets and
-    the ward-and-problem rows are those of the old list); returns the rows rewritten."""
+    the ward-and-problem rows are those of the old list), and put in it the tickets
+    placed and classified while linking was turned off; returns the rows written."""
     ids = list(session.scalars(select(CaseKey.ticket_id).order_by(CaseKey.ticket_id)))
     changed = 0
+    missing = list(session.scalars(
+        select(Ticket.id).where(Ticket.ward_code.is_not(None), Ticket.topic.is_not(None),
+                                ~exists().where(CaseKey.ticket_id == Ticket.id))
+        .order_by(Ticket.id)))
+    for start in range(0, len(missing), batch):
+        for ticket in session.scalars(
+                select(Ticket).where(Ticket.id.in_(missing[start:start + batch]))):
+            remember(session, ticket, words(ticket.text))
+            changed += 1
+        session.flush()
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         keys = {k.ticket_id: k for k in session.scalars(
@@ -120,8 +131,8 @@ def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
 def index_routed(session: Session, ticket: Ticket) -> None:
     """Every route (an operator's at the desk or from review, a re-route) keeps the
     repeat index current: a ticket not in it yet is added, one whose place or topic
-    changed is moved (its words stay as they were read)."""
-    if not (ticket.ward_code and ticket.topic):
+    changed is moved (its words stay as they were read). Not with linking turned off."""
+    if not (ticket.ward_code and ticket.topic and get_settings().case_linking):
         return
     key = session.get(CaseKey, ticket.id)
     if key is None:
@@ -247,7 +258,9 @@ def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
     deadline and end the pipeline there (True). A strong match with a case answered
     within the window re-raises it (False: the ticket is routed as usual, see
     ``after_route``). A ticket the classifier was unsure of is linked too: the case says
-    what it is about (its topic becomes the case's)."""
+    what it is about (its topic becomes the case's). Nothing with linking turned off."""
+    if not get_settings().case_linking:
+        return False
     key_words = words(ticket.text)
     _serialize(session, ticket)
     if ticket.ward_code and ticket.topic:
