@@ -358,11 +358,10 @@ def test_reindexing_reads_old_index_rows_again_with_the_current_problem_list(
     assert result.output.startswith("0 ")
 
 
-def test_each_way_in_reads_only_its_newest_index_rows(
-        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A lookup reads at most WAY_LIMIT rows of each way in, the newest: an older match
-    behind newer tickets of the same ward and topic is then not scored (the bound that
-    keeps a lookup cheap in a ward with years of tickets)."""
+def flood_then_lid() -> tuple[int, int, dict[str, str | None], frozenset[str]]:
+    """An older report of the flood and a newer one of a lid, on one ward and topic; the
+    place to look them up by, and another flood report's words without the problems they
+    name (only the ward-and-topic way is then read)."""
     older = routed(FLOOD[0], PHONES[0])
     newer = routed("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống "
                    "một lỗ sâu ngay lề đường, trẻ em dễ bị rơi xuống.", PHONES[1])
@@ -370,36 +369,36 @@ def test_each_way_in_reads_only_its_newest_index_rows(
         first, second = s.get_one(Ticket, older), s.get_one(Ticket, newer)
         assert (first.ward_code, first.topic) == (second.ward_code, second.topic)
         place = {"ward_code": first.ward_code, "topic": first.topic}
-    # The words without the problems they name: only the ward-and-topic way is read.
-    plain = frozenset(w for w in cases_words(FLOOD[1]) if not w.startswith("#"))
+    return older, newer, place, frozenset(
+        w for w in cases_words(FLOOD[1]) if not w.startswith("#"))
 
-    def found() -> list[int]:
-        with session_scope() as s:
-            return [c.ticket_id for c in cases_service.candidates(
-                s, plain, **place, phone=None, now=utcnow())]
 
-    assert older in found()
+def found_for(plain: frozenset[str], place: dict[str, str | None]) -> list[int]:
+    with session_scope() as s:
+        return [c.ticket_id for c in cases_service.candidates(
+            s, plain, ward_code=place["ward_code"], topic=place["topic"], phone=None,
+            now=utcnow())]
+
+
+def test_each_way_in_reads_only_its_newest_index_rows(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lookup reads at most WAY_LIMIT rows of each way in, the newest: an older match
+    behind newer tickets of the same ward and topic is then not scored (the bound that
+    keeps a lookup cheap in a ward with years of tickets)."""
+    older, newer, place, plain = flood_then_lid()
+    assert older in found_for(plain, place)
     monkeypatch.setattr(cases_service, "WAY_LIMIT", 1)
-    assert found() == [newer]
+    assert found_for(plain, place) == [newer]
 
 
 def test_over_the_limit_the_most_alike_are_scored(
         database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """When the ways in find more tickets than CANDIDATE_LIMIT, those sharing the largest
     part of their words with the new text are scored, whatever their age and on either
-    database: an older report of the same flood before a newer report of a lid."""
-    older = routed(FLOOD[0], PHONES[0])
-    newer = routed("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống "
-                   "một lỗ sâu ngay lề đường, trẻ em dễ bị rơi xuống.", PHONES[1])
-    with session_scope() as s:
-        first, second = s.get_one(Ticket, older), s.get_one(Ticket, newer)
-        assert (first.ward_code, first.topic) == (second.ward_code, second.topic)
-        place = {"ward_code": first.ward_code, "topic": first.topic}
-    plain = frozenset(w for w in cases_words(FLOOD[1]) if not w.startswith("#"))
+    database: the older report of the flood before the newer one of a lid."""
+    older, _, place, plain = flood_then_lid()
     monkeypatch.setattr(cases_service, "CANDIDATE_LIMIT", 1)
-    with session_scope() as s:
-        found = cases_service.candidates(s, plain, **place, phone=None, now=utcnow())
-    assert [c.ticket_id for c in found] == [older]
+    assert found_for(plain, place) == [older]
 
 
 def test_with_linking_turned_off_every_report_is_its_own_ticket(
