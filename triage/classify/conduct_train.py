@@ -60,6 +60,8 @@ THRESHOLDS = [round(0.2 + 0.05 * i, 2) for i in range(13)]
 # Candidates for the reader's fill floor (None: a complaint may get no kind at all).
 FLOORS: list[float | None] = [None, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
 FOLDS = 5
+# How much lower a fill floor's out-of-fold mean F1 may be than no floor's and still be taken.
+FLOOR_TIE = 0.001
 # The weight of a corpus line (data/corpus, data/corpus-staged) against a line of
 # data/conduct/train (1.0): corpus rounds come from other writers, with kind conventions
 # of their own, in numbers that can swamp the lines written for this model. At 1.0, 0.5
@@ -212,7 +214,15 @@ def choose_thresholds(train: Sequence[Example]) -> tuple[dict[str, float], float
             got[empty, p[empty].argmax(axis=1)] = True
         return float(np.mean([_f1(got[:, j], truth[:, j]) for j in range(len(KINDS))]))
 
-    return out, max(FLOORS, key=lambda f: (round(mean_f1(f), 4), f is None, f or 0.0))
+    # A complaint about conduct reports at least one kind: a floor within FLOOR_TIE of the
+    # best mean F1 is taken over no floor (the highest such floor). The out-of-fold mean
+    # F1 of None and of 0.4 differed by 0.0001 and the choice flipped from one added line
+    # to the next; on the real thai_do complaints the floor kept neglect told without the
+    # usual words (vo_trach_nhiem 0.67/0.75 -> 0.71/0.79 written/stripped).
+    means = {f: round(mean_f1(f), 4) for f in FLOORS}
+    best = max(means.values())
+    near = [f for f in FLOORS if f is not None and means[f] >= best - FLOOR_TIE]
+    return out, max(near) if near else None
 
 
 def _f1(got: np.ndarray, truth: np.ndarray) -> float:
@@ -315,7 +325,9 @@ def card(metrics: dict[str, Any]) -> str:
 - Fill floor ({metrics.get('fill_floor')}): a complaint about conduct reports at least one
   kind; when no kind is over its threshold and no cue is found, the most likely kind is kept
   if it scores at least this much (None: never). Chosen on the same out-of-fold scores, as
-  the best mean F1 over the kinds; praise lines keep it from going low.
+  the best mean F1 over the kinds; praise lines keep it from going low. A floor within
+  {FLOOR_TIE} of the best is taken over none (None and 0.4 were 0.0001 apart, and the
+  choice flipped from one added line to the next).
 - Cues: `data/conduct/cues.csv`, matched on the accent-stripped text word by word; a cue
   adds its kind (score 1.0), never removes one. Each kind's cue names the phrase, or the
   three words that pushed the model hardest towards it.
@@ -332,7 +344,12 @@ neglect told inside a story of another kind, money hinted or typed without diacr
 praise that speaks of money, refusals and run-arounds that are not rude; ct40-ct45: money
 asked or hinted at checkpoints, wards, hospitals and schools, absence and lateness beside a
 run-around, rude replies quoted without the usual words, longer stories where conduct is one
-part, indignant stories where nobody was rude), see
+part, indignant stories where nobody was rude; ct46-ct53: papers lost, forgotten or never
+handed out, letters never answered, a service halted while the one who signs is away,
+care given carelessly, absence told with the citizen's own indignant questions, neglect
+beside a run-around or a rude word, money at the roadside and on the water, fines and fees
+without a decision or a receipt, aid kept back, praise that speaks of money, rude replies
+and calm refusals without the usual words), see
 `data/corpus/GUIDE.md`; praise lines (`khen`) are cases with none of the four kinds. Split
 by the corpus's fixed hash of the case id: {metrics['train_cases']} training cases
 (plus an accent-stripped copy of each), {metrics['test_cases']} test cases never trained on
@@ -360,9 +377,46 @@ All labelled text here was written by this project; real complaints carry no con
 yet, so the scores above are an upper bound. An estimate on real text: the 61 complaints of
 the real development file flagged `thai_do`, labelled by kind by hand (labels kept outside
 the repository, never trained on; `triage evaluate-conduct FILE` measures any such file).
-They were labelled three times (the labels were lost between sessions), each time with a
+They were labelled four times (the labels were lost between sessions), each time with a
 held-out third of its own (by a hash of the id) whose errors were not read. F1 per kind, as
 written / accent-stripped.
+
+Fourth labelling (17 thieu_ton_trong, 25 gay_kho_de, 17 nhung_nhieu, 19 vo_trach_nhiem,
+5 praise; held-out the same 18 as the third, sha1(id) % 3 == 0: 6 / 7 / 4 / 5, fixed before
+any measuring; errors read on the other 43 only), before and after ct46-ct53 and the fill
+floor's tie rule:
+
+| | thieu_ton_trong | gay_kho_de | nhung_nhieu | vo_trach_nhiem |
+| --- | --- | --- | --- | --- |
+| all 61, before (conduct-a0673bd59cb0) | 0.83 / 0.83 | 0.94 / 0.94 | 0.75 / 0.79 | 0.77 / 0.71 |
+| all 61, main's data retrained (r17 in) | 0.86 / 0.81 | 0.92 / 0.94 | 0.75 / 0.79 | 0.75 / 0.71 |
+| all 61, ct46-ct53 (floor chosen: none) | 0.88 / 0.85 | 0.94 / 0.94 | 0.80 / 0.80 | 0.67 / 0.75 |
+| all 61, + floor tie rule (0.4; now) | 0.85 / 0.83 | 0.94 / 0.94 | 0.81 / 0.79 | 0.71 / 0.79 |
+| held-out 18, before | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 1.00 / 0.89 |
+| held-out 18, main's data retrained | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 1.00 / 0.89 |
+| held-out 18, ct46-ct53 | 0.83 / 0.83 | 0.86 / 0.86 | 1.00 / 1.00 | 1.00 / 1.00 |
+| held-out 18, now | 0.83 / 0.83 | 0.86 / 0.86 | 0.89 / 0.80 | 1.00 / 1.00 |
+
+The staged round r17 (59 thai_do lines with kinds) came into the data after the shipped
+model; retrained on main's data alone (conduct-898970da111a, floor 0.4) our evaluation set
+reads 0.916/0.926, 0.922/0.927, 0.963/0.957, 0.879/0.873 and the corpus test split (549
+cases) 0.827/0.828, 0.821/0.821, 0.935/0.929, 0.828/0.811: against it ct46-ct53 give
+thieu_ton_trong +0.016/+0.012 and vo_trach_nhiem +0.007/+0.014 on our evaluation set,
+gay_kho_de -0.005, and move the corpus split by -0.01 to +0.01 a kind. The floor rule
+costs nhung_nhieu on the held-out 18 (one more kind given where none was over its
+threshold) and gives vo_trach_nhiem on all 61 and on our evaluation set (0.879/0.873 ->
+0.886/0.887); kept for the rule's reason (a conduct complaint reports a kind), not for the
+18. vo_trach_nhiem written on the 43 read stays low (0.58; recall 7 of 14): neglect beside
+a run-around (a lost dossier, a signer away, months with no answer) scores 0.15-0.30 because
+many corpus lines tell such stories as gay_kho_de alone, and three new false positives are
+borderline (a beating left unresolved, a dossier held for hours, officials "slow"). About
+120 lines moved the real-text scores by one or two complaints a kind; the thresholds chosen
+out of fold moved as much from line to line. Tried and dropped: 16 lines of force and
+threats by officials (ct54: own test and evaluation sets lower, real text no better),
+corpus weight 0.3, thresholds chosen with the cues or smoothed over neighbours (no change
+beyond one complaint), the cue "mãi lộ" alone (nhung_nhieu on all 61 0.81 -> 0.85, one
+complaint of the 43 read, but "mai lo", "tomorrow I'll see to it", has no diacritics to
+tell it apart even in text typed with them).
 
 Third labelling (18 thieu_ton_trong, 24 gay_kho_de, 17 nhung_nhieu, 16 vo_trach_nhiem,
 5 praise; held-out by sha1(id) % 3 == 0, 18 cases: 6 / 7 / 4 / 4), before and after ct40-ct45
