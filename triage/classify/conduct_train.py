@@ -418,6 +418,41 @@ beyond one complaint), the cue "mãi lộ" alone (nhung_nhieu on all 61 0.81 -> 
 complaint of the 43 read, but "mai lo", "tomorrow I'll see to it", has no diacritics to
 tell it apart even in text typed with them).
 
+Label audit of vo_trach_nhiem (tried, not applied). Neglect told beside a run-around scored
+low, and many of our lines told such neglect without the kind, so our convention was checked
+against the definition ("not doing the job" is vo_trach_nhiem, sending people around or
+asking for needless papers gay_kho_de, both may apply). Shortlisted by keywords and an
+out-of-fold vo_trach_nhiem score: 664 of the 3212 lines with kinds but without it, every one
+read. It was added where the text tells the neglect itself, not a delay alone: 71 lines (48
+corpus, 6 staged, 17 `data/conduct/train`; 27 letters or dossiers left unanswered or
+untouched for months, 10 an official absent or the signer away and the service halted, 12
+the signer away as one excuse among several in a run-around, 6 care withheld, 6 papers lost
+or forgotten, 5 a personal phone or idling at the desk, 5 a report taken and nothing done).
+Reverse: 99 lines with the kind and a low score read, 1 had nothing of it (a queue jumped
+for acquaintances); 4 more carry it where no kind fits (signatures forged, a date backdated,
+a hall lent out) and were left. Our evaluation set: 50 lines read, 3 added (2 without the
+excuse case). The list is `data/conduct/audit-vo-2026-12.tsv`. Retrained on the relabelled
+data (A1: all 71; A2: without the 12 excuse cases), F1 written / accent-stripped:
+
+| | thieu_ton_trong | gay_kho_de | nhung_nhieu | vo_trach_nhiem |
+| --- | --- | --- | --- | --- |
+| all 61, shipped model | 0.85 / 0.83 | 0.94 / 0.94 | 0.81 / 0.79 | 0.71 / 0.79 |
+| all 61, A1 | 0.88 / 0.83 | 0.94 / 0.94 | 0.81 / 0.79 | 0.70 / 0.79 |
+| all 61, A2 | 0.85 / 0.83 | 0.94 / 0.94 | 0.81 / 0.79 | 0.69 / 0.75 |
+| held-out 18, shipped model | 0.83 / 0.83 | 0.86 / 0.86 | 0.89 / 0.80 | 1.00 / 1.00 |
+| held-out 18, A1 and A2 | 0.83 / 0.83 | 0.86 / 0.86 | 0.89 / 0.80 | 0.91 / 1.00 |
+
+On our evaluation set vo_trach_nhiem reads 0.886/0.887 with the shipped model and its
+labels as they were, 0.882/0.883 with the shipped model and the A1 labels (the convention
+change alone), 0.873/0.871 with the A1 model (0.887/0.889 -> 0.859/0.870 for A2);
+thieu_ton_trong accent-stripped 0.938 -> 0.932, the other kinds equal. On the 43 real
+complaints read, the A1 score of the neglect beside a run-around rose for two (0.15 -> 0.28,
+0.26 -> 0.34) and fell for two (0.25 -> 0.18, 0.16 -> 0.11), all under the threshold (0.5);
+one more complaint of the 43 (pretexts "in a meeting, away on business" in a bribe story)
+and one of the held-out 18 got the kind, and one told without the usual words gained it:
+all 61 written, recall 12 -> 13 of 19, precision 0.80 -> 0.72. Neither variant was kept:
+the labels and the model stay as they were.
+
 Third labelling (18 thieu_ton_trong, 24 gay_kho_de, 17 nhung_nhieu, 16 vo_trach_nhiem,
 5 praise; held-out by sha1(id) % 3 == 0, 18 cases: 6 / 7 / 4 / 4), before and after ct40-ct45
 and six cues (đi làm muộn, đi làm trễ, cười khẩy, hất hàm, dập máy, tiền uống nước):
