@@ -5,6 +5,7 @@ hand-written evaluation set scores F1 >= 0.80 per kind and shares no text with t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from triage.classify.conduct_train import (
     read_eval,
     scores,
 )
-from triage.classify.corpus import split
+from triage.classify.corpus import Example, data_hash, split
 from triage.classify.model import Classifier, get_classifier
 from triage.settings import get_settings
 from triage.text.normalize import normalize, strip_accents
@@ -340,3 +341,15 @@ def test_lines_of_two_folders_sharing_an_id_are_both_kept(tmp_path: Path) -> Non
     got = labelled(first, second)  # a copied text is still kept once
     assert [(e.id, e.conduct_kinds) for e in got] == [
         ("r15-0001", ("thieu_ton_trong",)), ("staged/r15-0001", ("vo_trach_nhiem",))]
+
+
+def test_a_change_of_conduct_or_urgency_labels_alone_gives_another_data_hash() -> None:
+    """The conduct and urgency models are named by the data hash: relabelling a line's
+    kinds or urgency, text unchanged, must name another model."""
+    line = Example("x-1", "Cán bộ xã quát tháo người dân.", "khac", ("thai_do",),
+                   conduct_kinds=("thieu_ton_trong",))
+    hashes = {data_hash([line]), data_hash([replace(line, conduct_kinds=("gay_kho_de",))]),
+              data_hash([replace(line, conduct_kinds=None)]),
+              data_hash([replace(line, conduct_kinds=())]),
+              data_hash([replace(line, urgency="khan")])}
+    assert len(hashes) == 5

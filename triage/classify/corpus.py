@@ -115,8 +115,11 @@ def load_corpus(corpus_dir: Path) -> Corpus:
 def data_hash(examples: Iterable[Example]) -> str:
     h = hashlib.sha256()
     for ex in sorted(examples, key=lambda e: e.id):
-        h.update(json.dumps([ex.id, ex.text, ex.topic, list(ex.flags)], ensure_ascii=False)
-                 .encode("utf-8"))
+        # Every label (the conduct and urgency models are named by this hash too: a change
+        # of their labels alone must give another version).
+        h.update(json.dumps([ex.id, ex.text, ex.topic, list(ex.flags), ex.urgency,
+                             None if ex.conduct_kinds is None else list(ex.conduct_kinds)],
+                            ensure_ascii=False).encode("utf-8"))
         h.update(b"\n")
     return h.hexdigest()
 
