@@ -77,6 +77,12 @@ class Case:
     kinds: tuple[str, ...]
 
 
+# Staged rounds (ids' prefix) the conduct model does not read: measured on the real thai_do
+# complaints, r18's 142 conduct lines made it worse (all 61 as written nhung_nhieu 0.81 ->
+# 0.75, stripped mean F1 0.84 -> 0.82; held-out 18 nhung_nhieu 0.89 -> 0.80).
+STAGED_LEFT_OUT = ("r18-",)
+
+
 def labelled(*dirs: Path) -> list[Example]:
     """thai_do lines with conduct_kinds from `dirs`, one copy of each text.
 
@@ -89,7 +95,8 @@ def labelled(*dirs: Path) -> list[Example]:
         if not d.is_dir():
             continue
         mine = [e for e in load_corpus(d).examples
-                if FLAG in e.flags and e.conduct_kinds is not None]
+                if FLAG in e.flags and e.conduct_kinds is not None
+                and not (d == STAGED_DIR and e.id.startswith(STAGED_LEFT_OUT))]
         found += [replace(e, id=f"{d.name}/{e.id}") if e.id in taken else e for e in mine]
         taken |= {e.id for e in mine}
     return dedupe(found)
@@ -391,11 +398,23 @@ floor's tie rule:
 | all 61, before (conduct-a0673bd59cb0) | 0.83 / 0.83 | 0.94 / 0.94 | 0.75 / 0.79 | 0.77 / 0.71 |
 | all 61, main's data retrained (r17 in) | 0.86 / 0.81 | 0.92 / 0.94 | 0.75 / 0.79 | 0.75 / 0.71 |
 | all 61, ct46-ct53 (floor chosen: none) | 0.88 / 0.85 | 0.94 / 0.94 | 0.80 / 0.80 | 0.67 / 0.75 |
-| all 61, + floor tie rule (0.4; now) | 0.85 / 0.83 | 0.94 / 0.94 | 0.81 / 0.79 | 0.71 / 0.79 |
+| all 61, floor tie rule (a7d201bd727d) | 0.85 / 0.83 | 0.94 / 0.94 | 0.81 / 0.79 | 0.71 / 0.79 |
+| all 61, + staged r18 (not kept) | 0.88 / 0.81 | 0.94 / 0.94 | 0.75 / 0.79 | 0.74 / 0.73 |
+| all 61, ct38-020 rewritten (now) | 0.86 / 0.81 | 0.92 / 0.92 | 0.81 / 0.79 | 0.69 / 0.77 |
 | held-out 18, before | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 1.00 / 0.89 |
 | held-out 18, main's data retrained | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 1.00 / 0.89 |
 | held-out 18, ct46-ct53 | 0.83 / 0.83 | 0.86 / 0.86 | 1.00 / 1.00 | 1.00 / 1.00 |
-| held-out 18, now | 0.83 / 0.83 | 0.86 / 0.86 | 0.89 / 0.80 | 1.00 / 1.00 |
+| held-out 18, floor tie rule | 0.83 / 0.83 | 0.86 / 0.86 | 0.89 / 0.80 | 1.00 / 1.00 |
+| held-out 18, + staged r18 (not kept) | 0.83 / 0.83 | 0.86 / 0.86 | 0.80 / 0.80 | 1.00 / 1.00 |
+| held-out 18, ct38-020 rewritten (now) | 0.83 / 0.83 | 0.86 / 0.86 | 0.89 / 0.80 | 1.00 / 1.00 |
+
+One training line, ct38-020, paraphrased a real complaint of the 61 (29 % of its 4-word
+runs; an overlap check of every data file against real-dev found no other): it is rewritten
+as a new situation, and the figures marked "now" are the model without it. Its gay_kho_de
+on all 61 (0.94 -> 0.92) and neglect as written (0.71 -> 0.69) had been lifted by that line.
+The staged round r18 (data/corpus-staged, written for the topic model's flags) is left out
+of this model (`STAGED_LEFT_OUT`): with its 142 conduct lines nhung_nhieu on all 61 fell to
+0.75 as written and the stripped mean F1 from 0.84 to 0.82.
 
 The staged round r17 (59 thai_do lines with kinds) came into the data after the shipped
 model; retrained on main's data alone (conduct-898970da111a, floor 0.4) our evaluation set
