@@ -31,7 +31,7 @@ from triage.classify.conduct_train import (
     read_eval,
     scores,
 )
-from triage.classify.corpus import Example, data_hash, split
+from triage.classify.corpus import Example, data_hash, load_corpus, split
 from triage.classify.model import Classifier, get_classifier
 from triage.settings import get_settings
 from triage.text.normalize import normalize, strip_accents
@@ -353,3 +353,14 @@ def test_a_change_of_conduct_or_urgency_labels_alone_gives_another_data_hash() -
               data_hash([replace(line, conduct_kinds=())]),
               data_hash([replace(line, urgency="khan")])}
     assert len(hashes) == 5
+
+
+def test_staged_rounds_left_out_of_the_conduct_data_are_not_read() -> None:
+    """The staged round r18 made the conduct model worse on real complaints: its lines are
+    not read, while the staged rounds before it still are."""
+    ids = [e.id for e in labelled(STAGED_DIR)]
+    assert any(i.startswith("r17-") for i in ids)
+    assert not any(i.startswith("r18-") for i in ids)
+    staged = {e.id for e in load_corpus(STAGED_DIR).examples
+              if "thai_do" in e.flags and e.conduct_kinds is not None}
+    assert any(i.startswith("r18-") for i in staged)  # they are there, with kinds
