@@ -27,11 +27,10 @@ from triage.classify.conduct_train import (
     STAGED_DIR,
     cases_of,
     labelled,
-    near_duplicates,
     read_eval,
     scores,
 )
-from triage.classify.corpus import Example, data_hash, load_corpus, split
+from triage.classify.corpus import Example, data_hash, load_corpus, overlaps, split
 from triage.classify.model import Classifier, get_classifier
 from triage.settings import get_settings
 from triage.text.normalize import normalize, strip_accents
@@ -194,7 +193,7 @@ def test_eval_set_is_large_varied_and_labelled() -> None:
 def test_eval_text_is_disjoint_from_training_text() -> None:
     """No evaluation line is (nearly) a line the model was trained on."""
     training = [e.text for e in labelled(get_settings().corpus_dir, STAGED_DIR, EXTRA_DIR)]
-    assert near_duplicates([c.text for c in read_eval()], training, share=0.5) == []
+    assert overlaps([c.text for c in read_eval()], training, share=0.5) == []
 
 
 @pytest.mark.parametrize("stripped", [False, True])

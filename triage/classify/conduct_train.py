@@ -33,7 +33,6 @@ from triage.classify.corpus import (
     Example,
     data_hash,
     dedupe,
-    dedupe_key,
     load_corpus,
     split,
 )
@@ -109,32 +108,6 @@ def read_eval(path: Path = EVAL_PATH) -> list[Case]:
             row = json.loads(line)
             cases.append(Case(row["text"], tuple(k for k in KINDS if k in row["kinds"])))
     return cases
-
-
-def _grams(text: str, n: int = 4) -> set[str]:
-    words = dedupe_key(text).split()
-    return {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 1))}
-
-
-def near_duplicates(texts: Sequence[str], others: Sequence[str], share: float = 0.5
-                    ) -> list[tuple[str, str]]:
-    """(text, other) pairs where a text of `texts` shares at least `share` of its
-    accent-stripped word 4-grams with one line of `others`: a copied or lightly edited line."""
-    index: dict[str, list[int]] = {}
-    for i, other in enumerate(others):
-        for gram in _grams(other):
-            index.setdefault(gram, []).append(i)
-    found = []
-    for text in texts:
-        grams = _grams(text)
-        hits: dict[int, int] = {}
-        for gram in grams:
-            for i in index.get(gram, ()):
-                hits[i] = hits.get(i, 0) + 1
-        best = max(hits, key=hits.__getitem__, default=None)
-        if best is not None and hits[best] >= share * len(grams):
-            found.append((text, others[best]))
-    return found
 
 
 def fold_of(example: Example) -> int:

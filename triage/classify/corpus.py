@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -110,6 +110,51 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             raw.append(ex if ex.id else replace(ex, id=f"{path.stem}:{n}"))
     kept = dedupe(raw)
     return Corpus(kept, skipped, len(raw) - len(kept), len(files))
+
+
+def grams(text: str, n: int = 4) -> set[str]:
+    """The accent-stripped word n-grams of a text (see dedupe_key)."""
+    words = dedupe_key(text).split()
+    return {" ".join(words[i:i + n]) for i in range(max(len(words) - n + 1, 1))}
+
+
+@dataclass(frozen=True)
+class Overlap:
+    index: int  # of the text in `texts`
+    other: int  # of the line of `others` it shares most with
+    shared: int  # word 4-grams in common
+    share: float  # of the text's 4-grams
+
+
+def overlaps(texts: Sequence[str], others: Sequence[str], share: float,
+             min_shared: int = 1, common: frozenset[str] = frozenset()) -> list[Overlap]:
+    """Texts sharing at least `share` of their word 4-grams (and at least `min_shared` of
+    them) with one line of `others`: a copied or lightly edited line. 4-grams in `common`
+    (stock phrases: "giấy chứng nhận quyền sử dụng đất") are left out on both sides."""
+    index: dict[str, list[int]] = {}
+    for i, other in enumerate(others):
+        for gram in grams(other) - common:
+            index.setdefault(gram, []).append(i)
+    found = []
+    for k, text in enumerate(texts):
+        mine = grams(text) - common
+        hits: dict[int, int] = {}
+        for gram in mine:
+            for i in index.get(gram, ()):
+                hits[i] = hits.get(i, 0) + 1
+        best = max(hits, key=hits.__getitem__, default=None)
+        if best is not None and hits[best] >= max(share * len(mine), min_shared):
+            found.append(Overlap(k, best, hits[best], hits[best] / len(mine)))
+    return found
+
+
+def common_grams(texts: Iterable[str], min_lines: int) -> frozenset[str]:
+    """The word 4-grams at least `min_lines` of the texts use: the stock phrases."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for gram in grams(text):
+            counts[gram] = counts.get(gram, 0) + 1
+    return frozenset(g for g, c in counts.items() if c >= min_lines)
 
 
 def data_hash(examples: Iterable[Example]) -> str:

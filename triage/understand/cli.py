@@ -17,7 +17,8 @@ from triage.classify.corrections import Correction
 from triage.classify.model import Classifier, ModelNotTrained, get_classifier
 from triage.understand.answer import InvalidText, result_for
 
-__all__ = ["classify", "classify_lines", "evaluate", "train", "train_conduct", "train_urgency"]
+__all__ = ["classify", "classify_lines", "corpus_overlap", "evaluate", "train", "train_conduct",
+           "train_urgency"]
 
 
 def _line_result(raw: bytes, classifier: Classifier) -> dict[str, Any]:
@@ -327,3 +328,52 @@ def evaluate_conduct(
             c = m[k]
             typer.echo(f"  {k:<16} {_num(c['precision']):>6} {_num(c['recall']):>6} "
                        f"{_num(c['f1']):>6} {c['support']:>4}")
+
+
+def _texts_of(path: Path) -> list[tuple[str, str]]:
+    """(where, text) for every text of a JSONL file: its `text`, or a pair's `a` and `b`."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        for key in ("text", "a", "b"):
+            if isinstance(row, dict) and isinstance(row.get(key), str):
+                where = f"{path}:{n}" + ("" if key == "text" else f" ({key})")
+                out.append((str(row.get("id") or where) if key == "text" else where, row[key]))
+    return out
+
+
+def corpus_overlap(
+    file: Annotated[Path, typer.Argument(help="Tệp JSONL các phản ánh thật (trường `text`, "
+                                              "`id` nếu có) không được chép vào dữ liệu.")],
+    data: Annotated[Path, typer.Option(help="Thư mục dữ liệu của dự án (mọi tệp *.jsonl bên "
+                                            "trong).")] = Path("data"),
+    share: Annotated[float, typer.Option(min=0.01, max=1.0, help="Tỉ lệ cụm 4 từ chung "
+                                         "(bỏ dấu) tối thiểu để báo.")] = 0.2,
+    min_shared: Annotated[int, typer.Option(min=1, help="Số cụm 4 từ chung tối thiểu.")] = 4,
+    stock: Annotated[int, typer.Option(min=2, help="Cụm 4 từ có trong ít nhất chừng này dòng "
+                                       "dữ liệu là cụm từ thông dụng, không tính.")] = 10,
+) -> None:
+    """Tìm các dòng dữ liệu của dự án chép hoặc sửa sơ qua từ một tệp phản ánh thật (dùng
+    để đo, không được chép): in từng dòng và phản ánh thật trùng nhiều nhất (mã, không in
+    nội dung), thoát mã 1 nếu có. Cụm từ thông dụng (có trong nhiều dòng dữ liệu, như "giấy
+    chứng nhận quyền sử dụng đất") không tính."""
+    from triage.classify.corpus import common_grams, overlaps
+
+    try:
+        real = _texts_of(file)
+        ours = [item for path in sorted(data.rglob("*.jsonl")) for item in _texts_of(path)]
+    except (OSError, ValueError) as exc:
+        typer.echo(f"Không đọc được dữ liệu: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    texts = [text for _, text in ours]
+    found = overlaps(texts, [text for _, text in real], share, min_shared,
+                     common_grams(set(texts), stock))
+    for hit in sorted(found, key=lambda h: -h.share):
+        typer.echo(f"{ours[hit.index][0]}: {_pct(hit.share)} cụm 4 từ chung với "
+                   f"{real[hit.other][0]} ({hit.shared} cụm)")
+    typer.echo(f"{len(found)} trong {len(ours)} dòng dữ liệu trùng với {len(real)} phản ánh "
+               f"của {file}.")
+    if found:
+        raise typer.Exit(1)
