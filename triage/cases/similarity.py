@@ -36,7 +36,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -506,7 +506,7 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
         and not any(_named_in(p, a) for p in pb)
 
 
-def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
+def _opening_differs(at_a: Sequence[str], b: frozenset[str], at_b: Sequence[str],
                      a: frozenset[str]) -> bool:
     """The lower-case text `b` opens with a name sharing its first word with a place `a`
     names and not its second ("tinh my ..." against "ấp Tịnh Hưng"), neither text writing
@@ -522,7 +522,7 @@ def _opening_differs(at_a: list[str], b: frozenset[str], at_b: list[str],
     return False
 
 
-def _name_differs(at_a: list[str], a: frozenset[str], at_b: list[str],
+def _name_differs(at_a: Sequence[str], a: frozenset[str], at_b: Sequence[str],
                   b: frozenset[str]) -> bool:
     """`a` names a place by a capitalised name ("ấp Mỹ Thạnh", or "ap my thanh" in a text
     typed all in lower case) whose first word `b` writes capitalised, without its second
@@ -565,15 +565,15 @@ def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
 # Facts of one text's word set that every comparison reads; the new text's are then read
 # once a lookup, not once a candidate (see _clear).
 @lru_cache(maxsize=4096)
-def _at(words_: frozenset[str]) -> list[str]:
+def _at(words_: frozenset[str]) -> tuple[str, ...]:
     """The places a text names ("@...")."""
-    return [w for w in words_ if w[0] == "@"]
+    return tuple(w for w in words_ if w[0] == "@")
 
 
 @lru_cache(maxsize=4096)
-def _problems(words_: frozenset[str]) -> list[str]:
+def _problems(words_: frozenset[str]) -> tuple[str, ...]:
     """The problems a text names ("#...")."""
-    return [w for w in words_ if w[0] == "#"]
+    return tuple(w for w in words_ if w[0] == "#")
 
 
 @lru_cache(maxsize=4096)
@@ -708,7 +708,8 @@ def _topic_weight(w: str) -> float:
     return table[w] if w in table else unseen * UNSEEN_SHARE
 
 
-def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -> float:
+def _named(ca: Sequence[str], cb: Sequence[str], a: frozenset[str], b: frozenset[str]
+           ) -> float:
     """How far the problems two texts name agree: BEST_SHARE whether they name one problem
     at all (FAMILY_CREDIT for one family), the rest the share of all the problems they name
     that agree (see _agree), so that a wording naming a second problem in passing ("ngập ... kẹt
@@ -727,7 +728,7 @@ def _named(ca: list[str], cb: list[str], a: frozenset[str], b: frozenset[str]) -
         else value
 
 
-def _problem_beside(named: list[str], other: list[str]) -> bool:
+def _problem_beside(named: Sequence[str], other: Sequence[str]) -> bool:
     """Whether one text names a problem (not a subject) of a family the other never names:
     "đò ... tăng giá vé" beside "đò ... không có áo phao" is another problem of one ferry."""
     family = families()
@@ -735,7 +736,7 @@ def _problem_beside(named: list[str], other: list[str]) -> bool:
     return any(w not in SUBJECTS and family.get(w) not in theirs for w in named)
 
 
-def _agree(named: list[str], other: frozenset[str]) -> float:
+def _agree(named: Sequence[str], other: frozenset[str]) -> float:
     """How many of the problems one text names the other names too (a problem of the
     same family counts FAMILY_CREDIT)."""
     family = families()
