@@ -78,25 +78,19 @@ def reindex(session: Session, batch: int = 500) -> int:
     rules (after data/cases/concepts.csv or the scorer changed, the stored word sets and
     the ward-and-problem rows are those of the old list), and put in it the tickets
     placed and classified while linking was turned off; returns the rows written."""
-    ids = list(session.scalars(select(CaseKey.ticket_id).order_by(CaseKey.ticket_id)))
+    indexed = select(CaseKey.ticket_id)
+    missing = select(Ticket.id).where(Ticket.ward_code.is_not(None), Ticket.topic.is_not(None),
+                                      ~exists().where(CaseKey.ticket_id == Ticket.id))
+    ids = sorted(session.scalars(union(indexed, missing)))
     changed = 0
-    missing = list(session.scalars(
-        select(Ticket.id).where(Ticket.ward_code.is_not(None), Ticket.topic.is_not(None),
-                                ~exists().where(CaseKey.ticket_id == Ticket.id))
-        .order_by(Ticket.id)))
-    for start in range(0, len(missing), batch):
-        for ticket in session.scalars(
-                select(Ticket).where(Ticket.id.in_(missing[start:start + batch]))):
-            remember(session, ticket, words(ticket.text))
-            changed += 1
-        session.flush()
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
         keys = {k.ticket_id: k for k in session.scalars(
             select(CaseKey).where(CaseKey.ticket_id.in_(chunk)))}
         for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(chunk))):
             fresh = words(ticket.text)
-            if keys[ticket.id].words != stored(fresh):
+            key = keys.get(ticket.id)
+            if key is None or key.words != stored(fresh):
                 remember(session, ticket, fresh)
                 changed += 1
         session.flush()

@@ -354,7 +354,7 @@ def words(text: str) -> frozenset[str]:
     # Names written capitalised say where, not what ("Tôn Đức Thắng" names no muddy water).
     blanked = _blank_names(text).lower()
     folded = strip_accents(blanked)
-    # Only the problems one of whose cues starts with a word of the text are read.
+    # Only the problems with a cue all of whose words are words of the text are read.
     in_stripped = frozenset(_TOKEN_RE.findall(stripped))
     in_folded = frozenset(_TOKEN_RE.findall(folded))
     found: set[str] = set()
@@ -563,7 +563,8 @@ def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 # Facts of one text's word set that every comparison reads; the new text's are then read
-# once a lookup, not once a candidate (see _clear).
+# once a lookup, not once a candidate (those weighed by the IDF table are forgotten with it,
+# see _clear).
 @lru_cache(maxsize=4096)
 def _at(words_: frozenset[str]) -> tuple[str, ...]:
     """The places a text names ("@...")."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -138,22 +139,17 @@ def overlaps(texts: Sequence[str], others: Sequence[str], share: float,
     found = []
     for k, text in enumerate(texts):
         mine = grams(text) - common
-        hits: dict[int, int] = {}
-        for gram in mine:
-            for i in index.get(gram, ()):
-                hits[i] = hits.get(i, 0) + 1
-        best = max(hits, key=hits.__getitem__, default=None)
-        if best is not None and hits[best] >= max(share * len(mine), min_shared):
-            found.append(Overlap(k, best, hits[best], hits[best] / len(mine)))
+        hits = Counter(i for gram in mine for i in index.get(gram, ()))
+        if hits:
+            best, shared = hits.most_common(1)[0]
+            if shared >= max(share * len(mine), min_shared):
+                found.append(Overlap(k, best, shared, shared / len(mine)))
     return found
 
 
 def common_grams(texts: Iterable[str], min_lines: int) -> frozenset[str]:
     """The word 4-grams at least `min_lines` of the texts use: the stock phrases."""
-    counts: dict[str, int] = {}
-    for text in texts:
-        for gram in grams(text):
-            counts[gram] = counts.get(gram, 0) + 1
+    counts = Counter(gram for text in texts for gram in grams(text))
     return frozenset(g for g, c in counts.items() if c >= min_lines)
 
 
