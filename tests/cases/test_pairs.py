@@ -21,6 +21,10 @@ BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH = (ev.DATA / "blind15_groups.json",
                                            ev.DATA / "blind15_pairs.jsonl")
 BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH = (ev.DATA / "blind16_groups.json",
                                            ev.DATA / "blind16_pairs.jsonl")
+# Round 7: the seventeenth, written before any change of the round and scored once before
+# (0.9869 / 0.4967) and once after them (0.9858 / 0.6842), never tuned on.
+BLIND17_GROUPS_PATH, BLIND17_PAIRS_PATH = (ev.DATA / "blind17_groups.json",
+                                           ev.DATA / "blind17_pairs.jsonl")
 
 
 def test_the_pairs_file_is_the_one_the_groups_make() -> None:
@@ -54,7 +58,8 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND12_GROUPS_PATH, ev.BLIND12_PAIRS_PATH),
     (ev.BLIND13_GROUPS_PATH, ev.BLIND13_PAIRS_PATH),
     (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH),
-    (BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH), (BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH)])
+    (BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH), (BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH),
+    (BLIND17_GROUPS_PATH, BLIND17_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -72,47 +77,61 @@ def test_automatic_links_hold_on_the_blind_set() -> None:
 
 
 @pytest.mark.parametrize(("pairs", "recall"), [
-    (ev.BLIND2_PAIRS_PATH, 0.95), (ev.BLIND3_PAIRS_PATH, 0.85), (ev.BLIND4_PAIRS_PATH, 0.6),
+    (ev.BLIND2_PAIRS_PATH, 0.95), (ev.BLIND3_PAIRS_PATH, 0.9), (ev.BLIND4_PAIRS_PATH, 0.85),
     (ev.BLIND5_PAIRS_PATH, 0.9), (ev.BLIND6_PAIRS_PATH, 0.9), (ev.BLIND7_PAIRS_PATH, 0.9),
-    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9), (ev.BLIND10_PAIRS_PATH, 0.65),
+    (ev.BLIND8_PAIRS_PATH, 0.9), (ev.BLIND9_PAIRS_PATH, 0.9), (ev.BLIND10_PAIRS_PATH, 0.9),
     (ev.BLIND11_PAIRS_PATH, 0.9), (ev.BLIND12_PAIRS_PATH, 0.9), (ev.BLIND13_PAIRS_PATH, 0.9)])
 def test_automatic_links_stay_precise_on_the_later_blind_sets(pairs: Path, recall: float) -> None:
     """Each written before the scorer was changed for it and scored once untouched (the
     figures in models/cases/MODEL_CARD.md), then tuned on once the list had grown to the
-    words people use for each problem; the fourth and the tenth still name problems the
-    list lacks (the tenth was tuned on only through the scorer's rules, not its words)."""
+    words people use for each problem; the fourth and the tenth named problems the
+    list lacked (the tenth was tuned on only through the scorer's rules, not its words, until
+    round 7 wrote cues from the misses of both)."""
     m = ev.measure(ev.scores(ev.load_pairs(pairs)))
     assert m.precision >= 0.95, m
     assert m.recall >= recall, m
 
 
-def test_the_untouched_blind_set_keeps_its_measured_figures() -> None:
-    """blind14 was written after the last change but the cues it prompted and scored once:
-    precision 0.960, recall 0.508 (the scorer before round 5: 0.860 / 0.482). Most of its
-    misses are problems the list does not name, told in different words; kept as it is, so
-    that a change that makes new text worse shows here."""
+def test_the_fourteenth_set_keeps_its_tuned_figures() -> None:
+    """blind14 was written after round 5's last change but the cues it prompted and scored
+    once: precision 0.960, recall 0.508 (the scorer before round 5: 0.860 / 0.482), left
+    untouched through round 6 (0.962 / 0.524); round 7 wrote cues from its misses (problems
+    the list did not name, told in different words): 0.983 / 0.927."""
     m = ev.measure(ev.scores(ev.load_pairs(ev.BLIND14_PAIRS_PATH)))
     assert m.precision >= 0.95, m
-    assert m.recall >= 0.5, m
+    assert m.recall >= 0.9, m
 
 
 def test_the_fifteenth_set_keeps_its_tuned_figures() -> None:
     """blind15 scored 0.806 / 0.780 as written; tuned on after (the embankment as a
     structure, the power pole's own family, the name rule): 0.937 / 0.821. Its remaining
     false links are two problems of one street agreeing on a cue that names an object (a
-    branch over "lòng đường" against tables on it) or on the dust of two workshops."""
+    branch over "lòng đường" against tables on it) or on the dust of two workshops. Round 7's
+    cues: 0.944 / 0.936."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND15_PAIRS_PATH)))
-    assert m.precision >= 0.93, m
-    assert m.recall >= 0.82, m
+    assert m.precision >= 0.94, m
+    assert m.recall >= 0.93, m
 
 
-def test_the_sixteenth_set_keeps_its_untouched_figures() -> None:
+def test_the_sixteenth_set_keeps_its_tuned_figures() -> None:
     """blind16, written after round 6's changes and scored once: precision 0.970, recall
-    0.613 (the scorer before the round: 0.971 / 0.623). Kept as it is, so that a change
-    that makes new text worse shows here."""
+    0.613 (the scorer before the round: 0.971 / 0.623); round 7 wrote cues from its misses:
+    0.979 / 0.892."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND16_PAIRS_PATH)))
     assert m.precision >= 0.95, m
-    assert m.recall >= 0.6, m
+    assert m.recall >= 0.88, m
+
+
+def test_the_seventeenth_set_keeps_its_untouched_figures() -> None:
+    """blind17 (36 problems, 9 places of Đồng Tháp), written before round 7 changed anything
+    and scored then (0.987 / 0.497), then once after the round (0.986 / 0.684), never tuned
+    on: the figure for new text. Most of its misses now name the same problem on both sides
+    and fall to the word-overlap gate and an unconfirmed place (one report names the street,
+    the other "nhà tui"); kept as it is, so that a change that makes new text worse shows
+    here."""
+    m = ev.measure(ev.scores(ev.load_pairs(BLIND17_PAIRS_PATH)))
+    assert m.precision >= 0.95, m
+    assert m.recall >= 0.68, m
 
 
 def test_a_cue_read_loosely_links_only_a_text_naming_the_problem() -> None:
