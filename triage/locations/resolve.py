@@ -37,7 +37,7 @@ from triage.locations.index import (
     NameEntry,
     district_matches,
 )
-from triage.locations.tokens import Token, tokenize
+from triage.locations.tokens import Token, fold_words, tokenize
 from triage.settings import REPO_ROOT
 from triage.text.normalize import prepare
 
@@ -137,12 +137,22 @@ class Resolver:
                 return any(joined_spans(text, tokens, (hit.first, hit.last), (c.first, c.last))
                            for c in group)
 
+            # A bare name of ours that is there the district or province of the address
+            # ("tỉnh Phú Thọ", "huyện Châu Thành") is not one of our communes: it goes, and
+            # the commune of that name written elsewhere in the text stays ours.
+            spans = [(h.first, h.last) for c in outside for h in c.hits
+                     if any(p.level != "ward" for p in h.places)]
+
+            def container(hit: Hit) -> bool:
+                return not hit.prefixed and any(a < hit.last and hit.first < b
+                                                for a, b in spans)
+
             # A name once written with another province's address means that place when it
             # comes again ("… ngụ xã Hòa Bình (Chợ Mới, An Giang) … thuộc xã Hòa Bình"),
             # unless it is written with our province too.
-            elsewhere = {h.core for h in hits if joined(h, outside)}
-            hits = [h for h in hits if h.core not in elsewhere
-                    or (joined(h, home) and not joined(h, outside))]
+            elsewhere = {h.core for h in hits if joined(h, outside) and not container(h)}
+            hits = [h for h in hits if not container(h) and (
+                h.core not in elsewhere or (joined(h, home) and not joined(h, outside)))]
         return Scan(text, tokens, hits, outside)
 
     def resolve_hits(self, text: str, hits: list[Hit], outside: list[Chain] | None = None
@@ -285,9 +295,14 @@ def targets_of(entries: list[NameEntry]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def get_resolver(data_dir: Path = DATA_DIR) -> Resolver:
-    country = data_dir / "country.csv"
-    return Resolver(LocationIndex(data_dir),
-                    CountryIndex(country) if country.exists() else None)
+    index = LocationIndex(data_dir)
+    country = None
+    if (data_dir / "country.csv").exists():
+        country = CountryIndex(data_dir / "country.csv")
+        country.add_home_pairs([(fold_words(ward.core), fold_words(index.districts[d].core))
+                                for ward in index.wards.values() for d in ward.old_districts
+                                if d in index.districts])
+    return Resolver(index, country)
 
 
 def resolve_location(text: str) -> LocationMatch:

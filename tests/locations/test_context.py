@@ -1,0 +1,139 @@
+"""How an address is read around a name: what ends a name, what a bare word between two
+names is, and when a commune's own district tells it apart from ours.
+
+Each test is one cause found by probing the resolver from outside (issue 13, item 5):
+another province's places read as ours, or ours lost beside another province's address.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.locations import resolve_location
+from triage.locations.tokens import fold
+
+
+def _outside(text: str, province: str | None = None) -> None:
+    match = resolve_location(text)
+    assert match.status == "outside_province", match
+    assert match.ward_code is None
+    if province is not None:
+        assert match.province == province, match
+
+
+def _ours(text: str, ward: str) -> None:
+    match = resolve_location(text)
+    assert match.status == "resolved", match
+    assert match.ward_name == ward, match
+
+
+# -- a province written as one word without diacritics ----------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Khu trọ ở phường Tân Phú, TPHCM bị cúp nước ba ngày liền.",
+    "cong nhan o phuong tan phu tphcm bi no luong",
+    "Quán nhậu ở phường Phú Thọ (HCM) mở nhạc tới khuya.",
+])
+def test_a_one_word_short_form_of_a_province_places_the_address(text: str) -> None:
+    """"TPHCM", "HCM" have no diacritics to check, so unlike "Huế" they count as written."""
+    _outside(text, "Thành phố Hồ Chí Minh")
+
+
+def test_an_unaccented_word_that_folds_to_a_one_syllable_province_is_not_one() -> None:
+    _ours("nha toi o xa My Hiep, canh tiem ban hoa hue", "Xã Mỹ Hiệp")
+
+
+def test_our_commune_beside_a_numbered_ward_of_the_city_stays_ours() -> None:
+    _ours("Con tôi làm ở F6, TPHCM, còn tôi ở xã Mỹ Thành, nhờ đường dây nóng xem giúp "
+          "con đường ngập.", "Xã Mỹ Thành")
+
+
+# -- what ends a name ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Tôi ở P Tân Hòa thành phố Biên Hòa Đồng Nai, xin hỏi về thủ tục cấp phép.",
+    "toi o p tan hoa thanh pho bien hoa dong nai xin hoi thu tuc",
+])
+def test_a_name_does_not_swallow_the_next_unit_word(text: str) -> None:
+    """"Tân Hòa Thành" is an old commune of ours; here "thành phố" opens the next name."""
+    _outside(text, "Tỉnh Đồng Nai")
+
+
+def test_the_unit_word_after_a_name_does_not_hide_our_place_in_a_mixed_text() -> None:
+    _ours("Xe ben từ P Tân Hòa thành phố Biên Hòa chở cát về ấp 4 xã An Phong, làm lún "
+          "đường dân sinh.", "Xã An Long")
+
+
+def test_a_dash_ends_a_name_of_ours() -> None:
+    """"Tân Hòa Tây" was a commune of ours; "xã Tân Hòa - Tây Ninh" is in Tây Ninh."""
+    _outside("Đề nghị xử lý quán lấn vỉa hè ở xã Tân Hòa - Tây Ninh.", "Tỉnh Tây Ninh")
+
+
+def test_names_the_country_writes_across_a_dash_still_read_across_it() -> None:
+    _outside("Nhà tôi ở phường Long Hương - TP Bà Rịa - Bà Rịa - Vũng Tàu.",
+             "Thành phố Hồ Chí Minh")
+
+
+# -- a name of ours that is the other address's district or province -------------------
+
+def test_our_commune_named_like_another_province_stays_ours() -> None:
+    """Phú Thọ is a commune of ours and a province: "tỉnh Phú Thọ" in the other address
+    is that province, not a second mention of our commune."""
+    _ours("Hồ sơ nộp ở xã Phú Thọ trễ hẹn 20 ngày; trước tôi làm ở xã Nghĩa Hưng (huyện "
+          "Vĩnh Tường, tỉnh Phú Thọ) chỉ mất một tuần.", "Xã Phú Thọ")
+    text = ("ho so nop o x.Phu Tho tre hen, truoc toi lam o xa Nghia Hung, huyen Vinh "
+            "Tuong, tinh Phu Tho nhanh hon")
+    _ours(text, "Xã Phú Thọ")
+
+
+# -- a district written bare and without diacritics inside an address -------------------
+
+@pytest.mark.parametrize(("text", "province"), [
+    ("Nhà tôi ở xa Tan Huong, Ninh Giang, tinh Hai Duong, đường ngập.",
+     "Thành phố Hải Phòng"),
+    ("nha toi o xa Tan Hoa, Chau Thanh A, Can Tho duong ngap", "Thành phố Cần Thơ"),
+    ("ba con xa Dong Son thuoc Chuong My, TP Ha Noi phan anh mat dien",
+     "Thành phố Hà Nội"),
+])
+def test_an_unaccented_district_between_a_commune_and_its_province_joins_them(
+        text: str, province: str) -> None:
+    _outside(text, province)
+
+
+def test_unaccented_plain_words_between_our_commune_and_another_province_do_not_join(
+) -> None:
+    """Only a district of the province written after it bridges the gap."""
+    _ours("toi o xa My Hiep, con toi lam cong nhan, Binh Duong", "Xã Mỹ Hiệp")
+
+
+# -- a commune with its district: does our district have it? ---------------------------
+
+@pytest.mark.parametrize("text", [
+    "Người dân xã Đông Thạnh, huyện Châu Thành phản ánh đường đal bể nát.",
+    "Người dân xã Vĩnh Thành, huyện Châu Thành phản ánh đường đal bể nát.",
+])
+def test_a_commune_our_district_of_that_name_never_had_is_not_ours(text: str) -> None:
+    """Many provinces had a "huyện Châu Thành"; ours had no xã Đông Thạnh or Vĩnh Thành."""
+    for variant in (text, fold(text)):
+        match = resolve_location(variant)
+        assert match.ward_code is None, match
+        assert match.status == "outside_province", match
+
+
+@pytest.mark.parametrize(("text", "ward"), [
+    ("Người dân xã Tân Hương, huyện Châu Thành phản ánh đường hư.", "Xã Tân Hương"),
+    ("Người dân xã Phong Hòa, huyện Lai Vung phản ánh đường hư.", "Xã Phong Hòa"),
+    ("Người dân phường Mỹ Trà, TP Cao Lãnh phản ánh đường hư.", "Phường Mỹ Trà"),
+])
+def test_our_commune_with_its_own_old_district_stays_ours(text: str, ward: str) -> None:
+    _ours(text, ward)
+    _ours(fold(text), ward)
+
+
+# -- legacy encodings ---------------------------------------------------------------------
+
+def test_a_mixed_text_pasted_in_tcvn3_is_located_like_unicode() -> None:
+    # "Tại xã Phú Hựu, tỉnh Đồng Tháp, có nhóm người từ xã Phước Thành TPHCM đến ..."
+    tcvn3 = ("T¹i x· Phó Hùu, tØnh §ång Th¸p, cã nhãm ng\xadêi tõ x· Ph\xadíc Thµnh TPHCM "
+             "®Õn thu mua lóa Ðp gi¸.")
+    _ours(tcvn3, "Xã Phú Hựu")
