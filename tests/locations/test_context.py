@@ -137,3 +137,24 @@ def test_a_mixed_text_pasted_in_tcvn3_is_located_like_unicode() -> None:
     tcvn3 = ("T¹i x· Phó Hùu, tØnh §ång Th¸p, cã nhãm ng\xadêi tõ x· Ph\xadíc Thµnh TPHCM "
              "®Õn thu mua lóa Ðp gi¸.")
     _ours(tcvn3, "Xã Phú Hựu")
+
+
+# -- a name of ours beside another province's commune that looks like it -----------------
+
+@pytest.mark.parametrize(("text", "ward"), [
+    ("Hồ sơ nộp ở xã Phú Hựu đã quá hạn, hồi trước làm ở xã Phú Hữu, huyện Long Phú, "
+     "tỉnh Sóc Trăng thì nhanh lắm.", "Xã Phú Hựu"),
+    ("Má tôi ở xã Thanh Mỹ; em tôi ở thị trấn Thạnh Mỹ, huyện Đơn Dương, Lâm Đồng.",
+     "Xã Thanh Mỹ"),
+    ("Em tôi ở phường Long Khánh, tỉnh Đồng Nai mấy năm, nay về xã Long Khánh xin làm lại "
+     "căn cước thì bị hẹn hoài.", "Xã Long Khánh"),
+])
+def test_other_diacritics_or_another_unit_word_make_another_name(text: str, ward: str
+                                                                 ) -> None:
+    """Only a mention that can be the same name takes the other address's province."""
+    _ours(text, ward)
+
+
+def test_the_same_name_written_again_still_means_the_other_province() -> None:
+    _outside("Đường ở xã Hòa Bình xuống cấp nặng. Người dân xã Hòa Bình, huyện Chợ Mới, "
+             "tỉnh An Giang đề nghị sửa.", "Tỉnh An Giang")

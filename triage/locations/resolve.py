@@ -37,7 +37,7 @@ from triage.locations.index import (
     NameEntry,
     district_matches,
 )
-from triage.locations.tokens import Token, fold_words, tokenize
+from triage.locations.tokens import Token, fold_words, has_accents, tokenize
 from triage.settings import REPO_ROOT
 from triage.text.normalize import prepare
 
@@ -149,10 +149,13 @@ class Resolver:
 
             # A name once written with another province's address means that place when it
             # comes again ("… ngụ xã Hòa Bình (Chợ Mới, An Giang) … thuộc xã Hòa Bình"),
-            # unless it is written with our province too.
-            elsewhere = {h.core for h in hits if joined(h, outside) and not container(h)}
+            # unless it is written with our province too, or is plainly another name: other
+            # diacritics ("Phú Hựu" is not "Phú Hữu") or another unit word ("xã Long
+            # Khánh" is not "phường Long Khánh").
+            elsewhere = [h for h in hits if joined(h, outside) and not container(h)]
             hits = [h for h in hits if not container(h) and (
-                h.core not in elsewhere or (joined(h, home) and not joined(h, outside)))]
+                not any(_same_name(tokens, h, o) for o in elsewhere)
+                or (joined(h, home) and not joined(h, outside)))]
         return Scan(text, tokens, hits, outside)
 
     def resolve_hits(self, text: str, hits: list[Hit], outside: list[Chain] | None = None
@@ -276,6 +279,20 @@ class Resolver:
         district = context.district_names[0] if len(set(context.district_names)) == 1 else None
         return LocationMatch("ambiguous", None, None, text[hit.start:hit.end], None, district,
                              0.2, candidates)
+
+
+def _same_name(tokens: list[Token], a: Hit, b: Hit) -> bool:
+    """Whether two mentions can name one place: the same words, the same diacritics where
+    both have them, the same unit word where both have one."""
+    if a is b:
+        return True
+    if a.core != b.core or (a.prefixed and b.prefixed and a.prefix_type != b.prefix_type):
+        return False
+    a_words = tokens[a.last - len(a.core):a.last]
+    b_words = tokens[b.last - len(b.core):b.last]
+    if has_accents(a_words) and has_accents(b_words):
+        return all(x.sig == y.sig for x, y in zip(a_words, b_words, strict=True))
+    return True
 
 
 def _home_evidence(hits: list[Hit]) -> bool:
