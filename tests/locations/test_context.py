@@ -158,3 +158,54 @@ def test_other_diacritics_or_another_unit_word_make_another_name(text: str, ward
 def test_the_same_name_written_again_still_means_the_other_province() -> None:
     _outside("Đường ở xã Hòa Bình xuống cấp nặng. Người dân xã Hòa Bình, huyện Chợ Mới, "
              "tỉnh An Giang đề nghị sửa.", "Tỉnh An Giang")
+
+
+# -- the province said first: a dateline, or an address written large to small ---------
+
+@pytest.mark.parametrize("text", [
+    "NGHỆ AN - Người dân xã Tân Hương bức xúc vì đường làng sạt lở.",
+    "Thanh Chương (Nghệ An): bà con xã Thanh Mỹ chờ sổ đỏ hai năm.",
+    "Tại Nghệ An, người dân xã Tân Hương kêu cứu vì nước sông tràn vào nhà.",
+])
+def test_a_dateline_places_a_commune_that_province_has(text: str) -> None:
+    _outside(text, "Tỉnh Nghệ An")
+
+
+@pytest.mark.parametrize(("text", "ward"), [
+    ("Tôi ở xã Tân Hương, con tôi làm ở Nghệ An: công ty nợ lương ba tháng.",
+     "Xã Tân Hương"),
+    ("BÌNH DƯƠNG - Quê tôi ở xã Mỹ Hiệp, nay làm công nhân ở đây.", "Xã Mỹ Hiệp"),
+    ("Nghệ An - Tôi ở xã Tân Hương, tỉnh Đồng Tháp, con tôi làm thuê ngoài đó.",
+     "Xã Tân Hương"),
+])
+def test_a_province_said_first_does_not_take_a_commune_it_lacks_or_ours_by_name(
+        text: str, ward: str) -> None:
+    """Not a dateline (the province in passing), a commune that province never had, or
+    a text that names our province too: our commune stays."""
+    _ours(text, ward)
+
+
+@pytest.mark.parametrize(("text", "province"), [
+    ("TỈNH VĨNH LONG - TT Tam Bình: chợ tạm lấn ra quốc lộ.", "Tỉnh Vĩnh Long"),
+    ("Tại Gia Lai, xã Mỹ Phong: điện chập chờn cả tuần.", "Tỉnh Gia Lai"),
+])
+def test_an_address_written_large_to_small_is_placed_by_its_province(
+        text: str, province: str) -> None:
+    _outside(text, province)
+
+
+# -- words that block a bare name only when they stand right before it ------------------
+
+def test_a_street_word_ending_the_previous_name_does_not_block_the_province() -> None:
+    """"Song" (sông) and "Duong" (đường) end district names: after a comma they do not
+    make the next name a river's or a street's."""
+    _outside("cong ty o xa Truong Xuan, Dak Song, Dak Nong no luong cong nhan",
+             "Tỉnh Lâm Đồng")
+    _outside("toi ve que o Xa An Hoa, Tam Duong, Phu Tho thay cau sap", "Tỉnh Phú Thọ")
+    _ours("Quán cà phê trên đường Hòa Bình, xã Mỹ Hiệp mở nhạc lớn.", "Xã Mỹ Hiệp")
+
+
+def test_a_bare_district_that_starts_with_a_joining_word_still_bridges() -> None:
+    """"Bến Cát" starts with "bến", a word that may join two names."""
+    _ours("toi o xa Tan Phu Dong, Thanh pho Sa Dec, tinh Dong Thap, con toi lam o Xa Phu "
+          "An, Ben Cat, Thanh pho Ho Chi Minh; ho so dat nop 3 thang", "Xã Tân Dương")

@@ -160,6 +160,11 @@ class CountryIndex:
         for pair in pairs:
             self.pairs[pair].add(HOME)
 
+    def has_ward(self, key: tuple[str, ...], provinces: frozenset[str]) -> bool:
+        """Whether one of ``provinces`` has (or had) a commune or ward of this name."""
+        return any(p.level == "ward" and p.province_key in provinces
+                   for p in self.names.get(key, ()))
+
     # -- scanning ----------------------------------------------------------------------
 
     def scan(self, tokens: list[Token]) -> list[CountryHit]:
@@ -209,8 +214,8 @@ class CountryIndex:
         lengths = self.bare_lengths.get(tokens[i].folded)
         if lengths is None or tokens[i].folded.isdigit():
             return None
-        if i > 0 and _blocks(tokens[i - 1]):
-            return None
+        if i > 0 and not tokens[i].after_break and _blocks(tokens[i - 1]):
+            return None  # "đường Hòa Bình"; but "Đắk Song, Đắk Nông" (a comma between)
         if tokens[i].folded not in self._bare_single and (
                 i + 1 >= len(tokens)
                 or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs):
@@ -263,26 +268,27 @@ class CountryIndex:
         ("xa Tan Huong, Ninh Giang, tinh Hai Duong"): alone such words are too often plain
         words to be read as a district, but between two names of one address, naming a
         district of the province written after it, they are one."""
-        first = left.last
-        while first < right.first and tokens[first].folded in _JOINERS \
-                and first - left.last < _MAX_JOINERS:
-            first += 1
-        length = right.first - first
-        if not 0 < length <= self.max_len or tokens[first].folded.isdigit():
-            return None
         provinces = right.provinces("province")
-        if not provinces:
+        if not provinces or not _gap_joins(text, tokens, right.first, right.first):
             return None
-        span = tokens[first:right.first]
-        places = [p for p in self.names.get(tuple(t.folded for t in span), ())
-                  if p.level == "district" and p.province_key in provinces]
-        places = _accent_filter(places, span)
-        if not places or self._dash_inside(span) or any(t.after_break for t in span[1:]) \
-                or not _gap_joins(text, tokens, left.last, first) \
-                or not _gap_joins(text, tokens, right.first, right.first):
-            return None
-        return CountryHit(first, right.first, span[0].start, span[-1].end, False,
-                          tuple(places), tuple(t.folded for t in span))
+        # The district may follow a joining word ("thuộc Ninh Giang") or start with a word
+        # that is one ("Bến Cát").
+        for first in range(left.last, min(left.last + _MAX_JOINERS, right.first) + 1):
+            if first > left.last and tokens[first - 1].folded not in _JOINERS:
+                break
+            length = right.first - first
+            if not 0 < length <= self.max_len or tokens[first].folded.isdigit():
+                continue
+            span = tokens[first:right.first]
+            places = [p for p in self.names.get(tuple(t.folded for t in span), ())
+                      if p.level == "district" and p.province_key in provinces]
+            places = _accent_filter(places, span)
+            if places and not self._dash_inside(span) \
+                    and not any(t.after_break for t in span[1:]) \
+                    and _gap_joins(text, tokens, left.last, first):
+                return CountryHit(first, right.first, span[0].start, span[-1].end, False,
+                                  tuple(places), tuple(t.folded for t in span))
+        return None
 
     def _chain(self, run: list[CountryHit]) -> Chain:
         """Where a run of names lies: the larger units after the first name decide.
@@ -295,7 +301,10 @@ class CountryIndex:
         if len(run) == 1 and not (run[0].prefixed or run[0].provinces("province")):
             return Chain(tuple(run), frozenset(), None)  # a bare district name alone
         possible: frozenset[str] | None = None
-        containers = run[1:] if len(run) > 1 else run
+        # The containers are the names after the commune, or before it where the address
+        # is written large to small ("Tỉnh Vĩnh Long - TT Tam Bình", "Tại Gia Lai, xã …").
+        commune = next((h for h in run if all(p.level == "ward" for p in h.places)), run[0])
+        containers = [h for h in run if h is not commune] if len(run) > 1 else run
         for hit in containers:
             levels = {p.level for p in hit.places}
             if len(run) > 1 and levels == {"ward"}:

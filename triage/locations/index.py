@@ -234,7 +234,7 @@ class LocationIndex:
     def _bare(self, tokens: list[Token], i: int) -> Hit | None:
         if tokens[i].folded not in self.bare_lengths:
             return None
-        if i > 0 and tokens[i - 1].folded in BARE_BLOCKERS:
+        if i > 0 and not tokens[i].after_break and tokens[i - 1].folded in BARE_BLOCKERS:
             return None
         if i + 1 >= len(tokens) or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs:
             return None  # no name of two words or more starts here

@@ -24,6 +24,7 @@ con tôi làm ở phường Y, quận Z, TP.HCM" only xã X counts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -156,6 +157,14 @@ class Resolver:
             hits = [h for h in hits if not container(h) and (
                 not any(_same_name(tokens, h, o) for o in elsewhere)
                 or (joined(h, home) and not joined(h, outside)))]
+            # A press dateline ("NGHỆ AN - Người dân xã Mỹ Hòa …", "Thanh Chương (Nghệ An):
+            # …", "Tại Nghệ An, …") places the whole text: a commune that province has is
+            # its commune, unless the text names our province too.
+            lead = _dateline(text, tokens, chains)
+            if lead is not None and not any(HOME in c.provinces for c in chains):
+                country = self.country
+                hits = [h for h in hits if h.kind != "ward"
+                        or not country.has_ward(h.core, lead.provinces)]
         return Scan(text, tokens, hits, outside)
 
     def resolve_hits(self, text: str, hits: list[Hit], outside: list[Chain] | None = None
@@ -279,6 +288,26 @@ class Resolver:
         district = context.district_names[0] if len(set(context.district_names)) == 1 else None
         return LocationMatch("ambiguous", None, None, text[hit.start:hit.end], None, district,
                              0.2, candidates)
+
+
+_DATELINE_END = re.compile(r"\s*\)?\s*[-–—:]")
+_LEAD_WORDS = frozenset({"tai", "o"})
+
+
+def _dateline(text: str, tokens: list[Token], chains: list[Chain]) -> Chain | None:
+    """The text's first address when it opens the text as a dateline: another province
+    (or a district with it) and no commune, then a dash or colon ("NGHỆ AN - …",
+    "Thanh Chương (Nghệ An): …"), or after "Tại"/"Ở", a comma ("Tại Nghệ An, …")."""
+    lead = chains[0] if chains else None
+    if lead is None or not lead.outside or any(
+            all(p.level == "ward" for p in h.places) for h in lead.hits):
+        return None
+    before = tokens[:lead.first]
+    if len(before) > 1 or any(t.folded not in _LEAD_WORDS for t in before):
+        return None
+    if _DATELINE_END.match(text, lead.end) or (before and text.startswith(",", lead.end)):
+        return lead
+    return None
 
 
 def _same_name(tokens: list[Token], a: Hit, b: Hit) -> bool:
