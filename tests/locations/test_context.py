@@ -209,3 +209,16 @@ def test_a_bare_district_that_starts_with_a_joining_word_still_bridges() -> None
     """"Bến Cát" starts with "bến", a word that may join two names."""
     _ours("toi o xa Tan Phu Dong, Thanh pho Sa Dec, tinh Dong Thap, con toi lam o Xa Phu "
           "An, Ben Cat, Thanh pho Ho Chi Minh; ho so dat nop 3 thang", "Xã Tân Dương")
+
+
+# -- the country's names whose unit word the sources write with a capital ---------------
+
+@pytest.mark.parametrize(("text", "province"), [
+    ("Tôi ở phường Đồng Sơn, TP Đồng Hới, đường ngập sau mưa.", "Tỉnh Quảng Trị"),
+    ("ban doc o P Dong Son, Thanh Pho Dong Hoi phan anh", "Tỉnh Quảng Trị"),
+])
+def test_a_city_written_thanh_pho_with_a_capital_in_the_sources_is_known(
+        text: str, province: str) -> None:
+    """"Thành Phố Đồng Hới" in the sources: its unit word is one, whatever its capitals,
+    so the city is found and our Đồng Sơn is not read."""
+    _outside(text, province)
