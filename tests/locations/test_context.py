@@ -177,6 +177,8 @@ def test_a_dateline_places_a_commune_that_province_has(text: str) -> None:
     ("BÌNH DƯƠNG - Quê tôi ở xã Mỹ Hiệp, nay làm công nhân ở đây.", "Xã Mỹ Hiệp"),
     ("Nghệ An - Tôi ở xã Tân Hương, tỉnh Đồng Tháp, con tôi làm thuê ngoài đó.",
      "Xã Tân Hương"),
+    # The city has a "phường Tân Phú", no "xã Tân Phú".
+    ("TP.HCM: con tôi làm ở đây, còn tôi ở xã Tân Phú, hồ sơ đất trễ hẹn.", "Xã Tân Phú"),
 ])
 def test_a_province_said_first_does_not_take_a_commune_it_lacks_or_ours_by_name(
         text: str, ward: str) -> None:

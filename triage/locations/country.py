@@ -160,10 +160,12 @@ class CountryIndex:
         for pair in pairs:
             self.pairs[pair].add(HOME)
 
-    def has_ward(self, key: tuple[str, ...], provinces: frozenset[str]) -> bool:
-        """Whether one of ``provinces`` has (or had) a commune or ward of this name."""
+    def has_ward(self, key: tuple[str, ...], provinces: frozenset[str],
+                 unit_type: str | None = None) -> bool:
+        """Whether one of ``provinces`` has (or had) a commune or ward of this name (of
+        this type: "xa", "phuong", "thitran", when given)."""
         return any(p.level == "ward" and p.province_key in provinces
-                   for p in self.names.get(key, ()))
+                   and unit_type in (None, p.type) for p in self.names.get(key, ()))
 
     # -- scanning ----------------------------------------------------------------------
 

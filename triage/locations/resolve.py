@@ -164,7 +164,7 @@ class Resolver:
             if lead is not None and not any(HOME in c.provinces for c in chains):
                 country = self.country
                 hits = [h for h in hits if h.kind != "ward"
-                        or not country.has_ward(h.core, lead.provinces)]
+                        or not country.has_ward(h.core, lead.provinces, h.prefix_type)]
         return Scan(text, tokens, hits, outside)
 
     def resolve_hits(self, text: str, hits: list[Hit], outside: list[Chain] | None = None
