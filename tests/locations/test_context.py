@@ -224,3 +224,15 @@ def test_a_city_written_thanh_pho_with_a_capital_in_the_sources_is_known(
     """"Thành Phố Đồng Hới" in the sources: its unit word is one, whatever its capitals,
     so the city is found and our Đồng Sơn is not read."""
     _outside(text, province)
+
+
+@pytest.mark.parametrize(("text", "province"), [
+    ("Nắp cống ở góc Trần Quang Khải - Điện Biên Phủ (P.Đa Kao, Q.1) bị bể.",
+     "Thành phố Hồ Chí Minh"),
+    ("Anh Lê Thanh Sơn (P.Kỳ Bá, TP Thái Bình) phản ánh chợ lấn đất.", "Tỉnh Hưng Yên"),
+])
+def test_names_after_the_commune_place_it_before_names_written_ahead_of_it(
+        text: str, province: str) -> None:
+    """A street or a person named like a province or district ("Điện Biên Phủ", "Thanh
+    Sơn") may stand right before the address: the units after the commune decide."""
+    _outside(text, province)

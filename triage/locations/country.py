@@ -305,8 +305,10 @@ class CountryIndex:
         possible: frozenset[str] | None = None
         # The containers are the names after the commune, or before it where the address
         # is written large to small ("Tỉnh Vĩnh Long - TT Tam Bình", "Tại Gia Lai, xã …").
-        commune = next((h for h in run if all(p.level == "ward" for p in h.places)), run[0])
-        containers = [h for h in run if h is not commune] if len(run) > 1 else run
+        at = next((i for i, h in enumerate(run) if all(p.level == "ward" for p in h.places)), 0)
+        after = run[at + 1:]
+        containers = run if len(run) == 1 else after if any(
+            any(p.level != "ward" for p in h.places) for h in after) else run[:at] + after
         for hit in containers:
             levels = {p.level for p in hit.places}
             if len(run) > 1 and levels == {"ward"}:
