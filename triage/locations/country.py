@@ -270,6 +270,8 @@ class CountryIndex:
         ("xa Tan Huong, Ninh Giang, tinh Hai Duong"): alone such words are too often plain
         words to be read as a district, but between two names of one address, naming a
         district of the province written after it, they are one."""
+        if not 0 < right.first - left.last <= self.max_len + _MAX_JOINERS:
+            return None  # most names of a text are far apart: nothing to bridge
         provinces = right.provinces("province")
         if not provinces or not _gap_joins(text, tokens, right.first, right.first):
             return None
