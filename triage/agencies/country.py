@@ -40,18 +40,21 @@ _UNIT_WORDS = ("Thành phố ", "Thị trấn ", "Thị xã ", "Tỉnh ", "Huy�
                "Xã ", "Đặc khu ")
 
 
+def _unit_word(name: str) -> str | None:
+    """The unit word a name starts with, whatever its capitals ("Thành Phố Đồng Hới",
+    "Thị Trấn Năm Căn" are written so in the sources)."""
+    lowered = name.lower()
+    return next((word for word in _UNIT_WORDS if lowered.startswith(word.lower())), None)
+
+
 def _core(name: str) -> str:
-    for word in _UNIT_WORDS:
-        if name.startswith(word):
-            return name[len(word):]
-    return name
+    word = _unit_word(name)
+    return name[len(word):] if word else name
 
 
 def _type(name: str) -> str:
-    for word in _UNIT_WORDS:
-        if name.startswith(word):
-            return fold(word.strip()).replace(" ", "")
-    return ""
+    word = _unit_word(name)
+    return fold(word.strip()).replace(" ", "") if word else ""
 
 
 def _mapping() -> dict[str, Any]:

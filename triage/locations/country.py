@@ -15,6 +15,7 @@ import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,7 @@ class CountryHit:
     end: int
     prefixed: bool
     places: tuple[Place, ...]
+    key: tuple[str, ...] = ()  # the name's folded words, without its unit word
 
     def provinces(self, level: Level | None = None) -> frozenset[str]:
         return frozenset(p.province_key for p in self.places if level in (None, p.level))
@@ -102,19 +104,37 @@ class CountryIndex:
         self.names: dict[tuple[str, ...], list[Place]] = defaultdict(list)
         self.province_names: dict[str, str] = {}
         keys: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # core -> (key, sig)
+        # Names written across a dash ("Bà Rịa - Vũng Tàu"): no other name runs across one
+        # ("xã Tân Hòa - Tây Ninh" is Tân Hòa of Tây Ninh, not the commune Tân Hòa Tây).
+        self.dashed: set[tuple[str, ...]] = set()
         seen: set[tuple[tuple[str, ...], Place]] = set()
+        district_keys: dict[str, tuple[str, ...]] = {}
+        ward_districts: list[tuple[tuple[str, ...], str, str]] = []
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 core = row["core"]
                 if core not in keys:
                     keys[core] = (fold_words(core), sig_words(core))
                 key, sig = keys[core]
+                if "-" in core or "–" in core:
+                    self.dashed.add(key)
                 place = Place(row["level"], row["type"], row["province_key"],  # type: ignore[arg-type]
                               row["province"], sig)
                 self.province_names[row["province_key"]] = row["province"]
+                if row["district_key"]:
+                    if row["level"] == "district":
+                        district_keys[row["district_key"]] = key
+                    else:
+                        ward_districts.append((key, row["district_key"], row["province_key"]))
                 if key and (key, place) not in seen:
                     seen.add((key, place))
                     self.names[key].append(place)
+        # Today's provinces where a commune of this name lay in an old district of that
+        # name: "xã Đông Thạnh, huyện Châu Thành" is not ours when our Châu Thành had none.
+        self.pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = defaultdict(set)
+        for key, district, province_key in ward_districts:
+            if district in district_keys:
+                self.pairs[key, district_keys[district]].add(province_key)
         self.max_len = max(len(k) for k in self.names)
         # Where a bare name (a province, or a district) can start, and its lengths.
         self.bare_lengths: dict[str, tuple[int, ...]] = {}
@@ -133,6 +153,19 @@ class CountryIndex:
                 if any(p.level != "ward" for p in places)]
         self._bare_pairs = frozenset(k[:2] for k in bare if len(k) >= 2)
         self._bare_single = frozenset(k[0] for k in bare if len(k) == 1)
+
+    def add_home_pairs(self, pairs: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+        """Our current units with the old districts they took communes from (a new name
+        written with its old district, "xã Phong Hòa, huyện Lai Vung", is ours)."""
+        for pair in pairs:
+            self.pairs[pair].add(HOME)
+
+    def has_ward(self, key: tuple[str, ...], provinces: frozenset[str],
+                 unit_type: str | None = None) -> bool:
+        """Whether one of ``provinces`` has (or had) a commune or ward of this name (of
+        this type: "xa", "phuong", "thitran", when given)."""
+        return any(p.level == "ward" and p.province_key in provinces
+                   and unit_type in (None, p.type) for p in self.names.get(key, ()))
 
     # -- scanning ----------------------------------------------------------------------
 
@@ -161,7 +194,7 @@ class CountryIndex:
             for length in range(name_run(tokens, j, self.max_len), 0, -1):
                 span = tokens[j:j + length]
                 found = self.names.get(tuple(t.folded for t in span))
-                if not found:
+                if not found or self._dash_inside(span):
                     continue
                 levels = {level for level, _ in kinds}
                 places = [p for p in found if (p.level, p.type) in kinds
@@ -171,7 +204,7 @@ class CountryIndex:
                 places = _accent_filter(places, span)
                 if places:
                     return CountryHit(i, j + length, tokens[i].start, span[-1].end, True,
-                                      tuple(places))
+                                      tuple(places), tuple(t.folded for t in span))
         return None
 
     def _bare(self, tokens: list[Token], i: int) -> CountryHit | None:
@@ -183,8 +216,8 @@ class CountryIndex:
         lengths = self.bare_lengths.get(tokens[i].folded)
         if lengths is None or tokens[i].folded.isdigit():
             return None
-        if i > 0 and _blocks(tokens[i - 1]):
-            return None
+        if i > 0 and not tokens[i].after_break and _blocks(tokens[i - 1]):
+            return None  # "đường Hòa Bình"; but "Đắk Song, Đắk Nông" (a comma between)
         if tokens[i].folded not in self._bare_single and (
                 i + 1 >= len(tokens)
                 or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs):
@@ -194,20 +227,28 @@ class CountryIndex:
         for length in (n for n in lengths if n <= run):
             span = tokens[i:i + length]
             found = self.names.get(tuple(t.folded for t in span))
-            if not found:
+            if not found or self._dash_inside(span):
                 continue
             # Without diacritics a bare district ("dan phuong") is too often plain words.
             places = [p for p in found if p.level == "province"
                       or (p.level == "district" and accented)]
             exact = [p for p in places if p.sig == tuple(t.sig for t in span)]
-            if length == 1 and not (exact and any(p.level == "province" for p in exact)
-                                    and span[0].sig != span[0].folded):
+            # One syllable: a province written with its accents ("Huế", not the "huệ" of a
+            # street name), or a short form that has none to write ("TPHCM", "HCM", "BRVT").
+            if length == 1 and not any(
+                    p.level == "province" and (span[0].sig != span[0].folded
+                                               or p.sig == (span[0].folded,)) for p in exact):
                 continue
             places = _accent_filter(places, span)
             if places:
                 return CountryHit(i, i + length, tokens[i].start, span[-1].end, False,
-                                  tuple(places))
+                                  tuple(places), tuple(t.folded for t in span))
         return None
+
+    def _dash_inside(self, span: list[Token]) -> bool:
+        """A dash inside the span of a name that has none."""
+        return any(t.after_dash for t in span[1:]) and \
+            tuple(t.folded for t in span) not in self.dashed
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -217,9 +258,41 @@ class CountryIndex:
         for hit in hits:
             if runs and _joined(text, tokens, runs[-1][-1], hit):
                 runs[-1].append(hit)
+            elif runs and (bridge := self._bridge(text, tokens, runs[-1][-1], hit)):
+                runs[-1] += [bridge, hit]
             else:
                 runs.append([hit])
         return [self._chain(run) for run in runs]
+
+    def _bridge(self, text: str, tokens: list[Token], left: CountryHit, right: CountryHit
+                ) -> CountryHit | None:
+        """A district written bare and without diacritics between a name and its province
+        ("xa Tan Huong, Ninh Giang, tinh Hai Duong"): alone such words are too often plain
+        words to be read as a district, but between two names of one address, naming a
+        district of the province written after it, they are one."""
+        if not 0 < right.first - left.last <= self.max_len + _MAX_JOINERS:
+            return None  # most names of a text are far apart: nothing to bridge
+        provinces = right.provinces("province")
+        if not provinces or not _gap_joins(text, tokens, right.first, right.first):
+            return None
+        # The district may follow a joining word ("thuộc Ninh Giang") or start with a word
+        # that is one ("Bến Cát").
+        for first in range(left.last, min(left.last + _MAX_JOINERS, right.first) + 1):
+            if first > left.last and tokens[first - 1].folded not in _JOINERS:
+                break
+            length = right.first - first
+            if not 0 < length <= self.max_len or tokens[first].folded.isdigit():
+                continue
+            span = tokens[first:right.first]
+            places = [p for p in self.names.get(tuple(t.folded for t in span), ())
+                      if p.level == "district" and p.province_key in provinces]
+            places = _accent_filter(places, span)
+            if places and not self._dash_inside(span) \
+                    and not any(t.after_break for t in span[1:]) \
+                    and _gap_joins(text, tokens, left.last, first):
+                return CountryHit(first, right.first, span[0].start, span[-1].end, False,
+                                  tuple(places), tuple(t.folded for t in span))
+        return None
 
     def _chain(self, run: list[CountryHit]) -> Chain:
         """Where a run of names lies: the larger units after the first name decide.
@@ -232,7 +305,12 @@ class CountryIndex:
         if len(run) == 1 and not (run[0].prefixed or run[0].provinces("province")):
             return Chain(tuple(run), frozenset(), None)  # a bare district name alone
         possible: frozenset[str] | None = None
-        containers = run[1:] if len(run) > 1 else run
+        # The containers are the names after the commune, or before it where the address
+        # is written large to small ("Tỉnh Vĩnh Long - TT Tam Bình", "Tại Gia Lai, xã …").
+        at = next((i for i, h in enumerate(run) if all(p.level == "ward" for p in h.places)), 0)
+        after = run[at + 1:]
+        containers = run if len(run) == 1 else after if any(
+            any(p.level != "ward" for p in h.places) for h in after) else run[:at] + after
         for hit in containers:
             levels = {p.level for p in hit.places}
             if len(run) > 1 and levels == {"ward"}:
@@ -245,6 +323,14 @@ class CountryIndex:
                 continue
             narrowed = wanted if possible is None else possible & wanted
             possible = narrowed or possible
+        # A commune written with its district: only the provinces where a commune of that
+        # name lay in a district of that name (when the country knows any).
+        for ward, district in pairwise(run):
+            if ward.prefixed and any(p.level == "district" for p in district.places):
+                fits = self.pairs.get((ward.key, district.key))
+                if fits and possible and possible & fits:
+                    possible = possible & frozenset(fits)
+                break
         provinces = possible or frozenset()
         name = None
         if len(provinces) == 1:

@@ -202,7 +202,7 @@ class LocationIndex:
               lengths: tuple[int, ...] | None = None) -> Hit | None:
         if j >= len(tokens) or tokens[j].folded not in self._name_first[kind]:
             return None
-        run = name_run(tokens, j, self.max_len)
+        run = name_run(tokens, j, self.max_len, home=True)
         for length in range(run, min_len - 1, -1) if lengths is None else \
                 (n for n in lengths if n <= run):
             span = tokens[j:j + length]
@@ -234,7 +234,7 @@ class LocationIndex:
     def _bare(self, tokens: list[Token], i: int) -> Hit | None:
         if tokens[i].folded not in self.bare_lengths:
             return None
-        if i > 0 and tokens[i - 1].folded in BARE_BLOCKERS:
+        if i > 0 and not tokens[i].after_break and tokens[i - 1].folded in BARE_BLOCKERS:
             return None
         if i + 1 >= len(tokens) or (tokens[i].folded, tokens[i + 1].folded) not in self._bare_pairs:
             return None  # no name of two words or more starts here
@@ -246,13 +246,33 @@ class LocationIndex:
         return best
 
 
-def name_run(tokens: list[Token], j: int, limit: int) -> int:
+# Unit words that start the next name of an address: a name does not run into them
+# ("P Tân Hòa thành phố Biên Hòa" is not the commune "Tân Hòa Thành"). No place name has
+# these pairs inside it.
+UNIT_PAIRS = frozenset({("thanh", "pho"), ("thi", "xa"), ("thi", "tran")})
+_PAIR_FIRST = frozenset(first for first, _ in UNIT_PAIRS)
+# One-word unit words, as written with their accents: none is inside a name of the
+# province (the country has a few: "Tứ Xã", "Phước Tỉnh", so it reads them only as pairs).
+HOME_UNIT_SIGS = frozenset(sig_words("xã phường huyện quận tỉnh"))
+
+
+def name_run(tokens: list[Token], j: int, limit: int, home: bool = False) -> int:
     """How many tokens from ``j`` on (at most ``limit``) a name can span: up to the next
-    punctuation break."""
-    n = 1 if j < len(tokens) else 0
-    while 0 < n < limit and j + n < len(tokens) and not tokens[j + n].after_break:
-        n += 1
-    return n
+    punctuation break or unit word; for the province's own names (``home``) also up to
+    a dash or a one-word unit word."""
+    if j >= len(tokens):
+        return 0
+    end = min(j + limit, len(tokens))
+    k = j + 1
+    while k < end:
+        token = tokens[k]
+        if token.after_break or (home and (token.after_dash or token.sig in HOME_UNIT_SIGS)):
+            break
+        if token.folded in _PAIR_FIRST and k + 1 < len(tokens) \
+                and (token.folded, tokens[k + 1].folded) in UNIT_PAIRS:
+            break
+        k += 1
+    return k - j
 
 
 def district_matches(info: DistrictInfo, prefix_type: str | None) -> bool:

@@ -24,6 +24,7 @@ con tôi làm ở phường Y, quận Z, TP.HCM" only xã X counts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +38,7 @@ from triage.locations.index import (
     NameEntry,
     district_matches,
 )
-from triage.locations.tokens import Token, tokenize
+from triage.locations.tokens import Token, fold_words, has_accents, tokenize
 from triage.settings import REPO_ROOT
 from triage.text.normalize import prepare
 
@@ -137,12 +138,33 @@ class Resolver:
                 return any(joined_spans(text, tokens, (hit.first, hit.last), (c.first, c.last))
                            for c in group)
 
+            # A bare name of ours that is there the district or province of the address
+            # ("tỉnh Phú Thọ", "huyện Châu Thành") is not one of our communes: it goes, and
+            # the commune of that name written elsewhere in the text stays ours.
+            spans = [(h.first, h.last) for c in outside for h in c.hits
+                     if any(p.level != "ward" for p in h.places)]
+
+            def container(hit: Hit) -> bool:
+                return not hit.prefixed and any(a < hit.last and hit.first < b
+                                                for a, b in spans)
+
             # A name once written with another province's address means that place when it
             # comes again ("… ngụ xã Hòa Bình (Chợ Mới, An Giang) … thuộc xã Hòa Bình"),
-            # unless it is written with our province too.
-            elsewhere = {h.core for h in hits if joined(h, outside)}
-            hits = [h for h in hits if h.core not in elsewhere
-                    or (joined(h, home) and not joined(h, outside))]
+            # unless it is written with our province too, or is plainly another name: other
+            # diacritics ("Phú Hựu" is not "Phú Hữu") or another unit word ("xã Long
+            # Khánh" is not "phường Long Khánh").
+            elsewhere = [h for h in hits if joined(h, outside) and not container(h)]
+            hits = [h for h in hits if not container(h) and (
+                not any(_same_name(tokens, h, o) for o in elsewhere)
+                or (joined(h, home) and not joined(h, outside)))]
+            # A press dateline ("NGHỆ AN - Người dân xã Mỹ Hòa …", "Thanh Chương (Nghệ An):
+            # …", "Tại Nghệ An, …") places the whole text: a commune that province has is
+            # its commune, unless the text names our province too.
+            lead = _dateline(text, tokens, chains)
+            if lead is not None and not any(HOME in c.provinces for c in chains):
+                country = self.country
+                hits = [h for h in hits if h.kind != "ward"
+                        or not country.has_ward(h.core, lead.provinces, h.prefix_type)]
         return Scan(text, tokens, hits, outside)
 
     def resolve_hits(self, text: str, hits: list[Hit], outside: list[Chain] | None = None
@@ -268,6 +290,40 @@ class Resolver:
                              0.2, candidates)
 
 
+_DATELINE_END = re.compile(r"\s*\)?\s*[-–—:]")
+_LEAD_WORDS = frozenset({"tai", "o"})
+
+
+def _dateline(text: str, tokens: list[Token], chains: list[Chain]) -> Chain | None:
+    """The text's first address when it opens the text as a dateline: another province
+    (or a district with it) and no commune, then a dash or colon ("NGHỆ AN - …",
+    "Thanh Chương (Nghệ An): …"), or after "Tại"/"Ở", a comma ("Tại Nghệ An, …")."""
+    lead = chains[0] if chains else None
+    if lead is None or not lead.outside or any(
+            all(p.level == "ward" for p in h.places) for h in lead.hits):
+        return None
+    before = tokens[:lead.first]
+    if len(before) > 1 or any(t.folded not in _LEAD_WORDS for t in before):
+        return None
+    if _DATELINE_END.match(text, lead.end) or (before and text.startswith(",", lead.end)):
+        return lead
+    return None
+
+
+def _same_name(tokens: list[Token], a: Hit, b: Hit) -> bool:
+    """Whether two mentions can name one place: the same words, the same diacritics where
+    both have them, the same unit word where both have one."""
+    if a is b:
+        return True
+    if a.core != b.core or (a.prefixed and b.prefixed and a.prefix_type != b.prefix_type):
+        return False
+    a_words = tokens[a.last - len(a.core):a.last]
+    b_words = tokens[b.last - len(b.core):b.last]
+    if has_accents(a_words) and has_accents(b_words):
+        return all(x.sig == y.sig for x, y in zip(a_words, b_words, strict=True))
+    return True
+
+
 def _home_evidence(hits: list[Hit]) -> bool:
     """A district or province of ours, or a unit named with its own unit word (a number,
     "Phường 5", is a name every town has)."""
@@ -285,9 +341,14 @@ def targets_of(entries: list[NameEntry]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def get_resolver(data_dir: Path = DATA_DIR) -> Resolver:
-    country = data_dir / "country.csv"
-    return Resolver(LocationIndex(data_dir),
-                    CountryIndex(country) if country.exists() else None)
+    index = LocationIndex(data_dir)
+    country = None
+    if (data_dir / "country.csv").exists():
+        country = CountryIndex(data_dir / "country.csv")
+        country.add_home_pairs([(fold_words(ward.core), fold_words(index.districts[d].core))
+                                for ward in index.wards.values() for d in ward.old_districts
+                                if d in index.districts])
+    return Resolver(index, country)
 
 
 def resolve_location(text: str) -> LocationMatch:

@@ -69,6 +69,9 @@ class Token(NamedTuple):
     # Punctuation other than a hyphen or a full stop stands before this token: a name does not
     # run across it ("phường Tân Hòa, Thành phố …" is not "Tân Hòa Thành").
     after_break: bool = False
+    # A dash stands before this token ("xã Tân Hòa - Tây Ninh"): the country has names
+    # written across one ("Bà Rịa - Vũng Tàu"), the province's units have none.
+    after_dash: bool = False
 
 
 # What may stand between two words of one name: spaces, a full stop ("P.5"), a hyphen.
@@ -87,17 +90,19 @@ def tokenize(text: str) -> list[Token]:
     for match in _TOKEN_RE.finditer(folded):
         start, end = match.span()
         word = match.group()
+        after_break = after_dash = False
         if previous_end:
             gap = text[previous_end:start]
-            after_break = gap != " " and gap.strip(_SOFT_GAP) != ""
-        else:
-            after_break = False
+            if gap != " ":
+                after_break = gap.strip(_SOFT_GAP) != ""
+                after_dash = "-" in gap or "–" in gap
         previous_end = end
         if word[0] <= "9":  # a run of digits ([a-z]+ or [0-9]+)
             word = word.lstrip("0") or "0"
-            append(make((word, word, start, end, after_break)))
+            append(make((word, word, start, end, after_break, after_dash)))
         else:
-            append(make((word, signature(lowered[start:end]), start, end, after_break)))
+            append(make((word, signature(lowered[start:end]), start, end, after_break,
+                         after_dash)))
     return tokens
 
 
