@@ -13,9 +13,10 @@ import heapq
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, union
+from sqlalchemy import Executable, bindparam, delete, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from triage.cases.models import Case, CaseKey, CaseProblem, CaseReport, LinkCorrection
@@ -97,29 +98,44 @@ def reindex(session: Session, batch: int = 500) -> int:
     return changed
 
 
-def _ways_in(ward_code: str | None, topic: str | None, phone: str | None,
-             key_words: frozenset[str]) -> list[Any]:
-    """The ticket ids worth scoring, each way through its own index: the same ward and
-    topic; the same ward and a problem the text names (two callers' reports of one flood
-    may be filed under drainage and under traffic); the same caller phone."""
+@lru_cache(maxsize=16)
+def _lookup_query(by_topic: bool, by_problem: bool, by_phone: bool, excluding: bool,
+                  way_limit: int) -> Executable:
+    """The lookup's statement for the ways in it takes, built once per shape, its values
+    bound at each lookup (building it took SQLAlchemy about as long as PostgreSQL takes to
+    run it). The ticket ids worth scoring come each way through its own index: the same
+    ward and topic; the same ward and a problem the text names (two callers' reports of
+    one flood may be filed under drainage and under traffic); the same caller phone."""
     ways: list[Any] = []
-    if ward_code and topic:
+    if by_topic:
         ways.append(select(CaseKey.ticket_id)
-                    .where(CaseKey.ward_code == ward_code, CaseKey.topic == topic)
+                    .where(CaseKey.ward_code == bindparam("ward"),
+                           CaseKey.topic == bindparam("topic"))
                     .order_by(CaseKey.received_at.desc()))
-    problems = sorted(w for w in key_words if w.startswith("#"))
-    if ward_code and problems:
+    if by_problem:
         ways.append(select(CaseProblem.ticket_id)
-                    .where(CaseProblem.ward_code == ward_code,
-                           CaseProblem.problem.in_(problems))
+                    .where(CaseProblem.ward_code == bindparam("ward"),
+                           CaseProblem.problem.in_(bindparam("problems", expanding=True)))
                     .order_by(CaseProblem.ticket_id.desc()))
-    if phone:
-        ways.append(select(CaseKey.ticket_id).where(CaseKey.phone_e164 == phone)
+    if by_phone:
+        ways.append(select(CaseKey.ticket_id).where(CaseKey.phone_e164 == bindparam("phone"))
                     .order_by(CaseKey.received_at.desc()))
     # Each way its newest rows only; as subqueries, since SQLite allows no LIMIT on the
     # parts of a UNION.
-    limited = [way.limit(WAY_LIMIT).subquery() for way in ways]
-    return [select(part.c.ticket_id) for part in limited]
+    limited = [way.limit(way_limit).subquery() for way in ways]
+    live = or_(Ticket.status.in_(OPEN),
+               (Ticket.status.in_(FINISHED)) & (Ticket.resolved_at >= bindparam("cutoff")))
+    query = (select(CaseKey.ticket_id, CaseKey.words, CaseKey.phone_e164, CaseKey.ward_code,
+                    CaseKey.topic, Ticket.code, Ticket.status, CaseReport.case_id, Case.code)
+             .join(Ticket, Ticket.id == CaseKey.ticket_id)
+             .outerjoin(CaseReport, CaseReport.ticket_id == CaseKey.ticket_id)
+             .outerjoin(Case, Case.id == CaseReport.case_id)
+             .where(live))
+    if excluding:
+        query = query.where(CaseKey.ticket_id != bindparam("exclude"))
+    # One round trip; a UNION of ids, so that each way in reads its own index.
+    return query.where(CaseKey.ticket_id.in_(
+        union(*(select(part.c.ticket_id) for part in limited))))
 
 
 def index_routed(session: Session, ticket: Ticket) -> None:
@@ -143,23 +159,24 @@ def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | 
     their score and reason."""
     if not key_words:
         return []
-    cutoff = now - timedelta(days=get_settings().case_window_days)
-    live = or_(Ticket.status.in_(OPEN),
-               (Ticket.status.in_(FINISHED)) & (Ticket.resolved_at >= cutoff))
-    base = (select(CaseKey.ticket_id, CaseKey.words, CaseKey.phone_e164, CaseKey.ward_code,
-                   CaseKey.topic, Ticket.code, Ticket.status, CaseReport.case_id, Case.code)
-            .join(Ticket, Ticket.id == CaseKey.ticket_id)
-            .outerjoin(CaseReport, CaseReport.ticket_id == CaseKey.ticket_id)
-            .outerjoin(Case, Case.id == CaseReport.case_id)
-            .where(live))
-    if exclude is not None:
-        base = base.where(CaseKey.ticket_id != exclude)
-    ways = _ways_in(ward_code, topic, phone, key_words)
-    if not ways:
+    problems = sorted(w for w in key_words if w.startswith("#"))
+    shape = (bool(ward_code and topic), bool(ward_code and problems), bool(phone),
+             exclude is not None)
+    if not any(shape[:3]):
         return []
-    # One round trip; a UNION of ids, so that each way in reads its own index.
-    rows = [(parse(row[1]), row) for row in
-            session.execute(base.where(CaseKey.ticket_id.in_(union(*ways)))).all()]
+    values: dict[str, Any] = {"cutoff": now - timedelta(days=get_settings().case_window_days)}
+    if shape[0] or shape[1]:
+        values["ward"] = ward_code
+    if shape[0]:
+        values["topic"] = topic
+    if shape[1]:
+        values["problems"] = problems
+    if shape[2]:
+        values["phone"] = phone
+    if shape[3]:
+        values["exclude"] = exclude
+    query = _lookup_query(*shape, WAY_LIMIT)
+    rows = [(parse(row[1]), row) for row in session.execute(query, values)]
     if len(rows) > CANDIDATE_LIMIT:
         rows = heapq.nlargest(CANDIDATE_LIMIT, rows,
                               key=lambda r: (_jaccard(key_words, r[0]), r[1][0]))
