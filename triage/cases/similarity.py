@@ -232,10 +232,6 @@ class Concept:
     # a word that is not a plain word, the patterns then always being read.
     cue_words: tuple[frozenset[str], ...] | None = None
 
-    def may_match(self, tokens: frozenset[str]) -> bool:
-        """Whether the patterns are worth running on a text of these words (`_TOKEN_RE`)."""
-        return self.cue_words is None or any(cue <= tokens for cue in self.cue_words)
-
 
 _TOKEN_RE = re.compile(r"\w+")
 
@@ -276,7 +272,7 @@ def _cue_index() -> tuple[dict[str, tuple[tuple[int, frozenset[str]], ...]], fro
     """Each cue's words under its longest word (the concept's index in `concepts()` with
     them), and the concepts whose patterns are always read (`Concept.cue_words` None): a
     text's candidate problems are then found from its own words, not by trying every cue
-    of the list (Concept.may_match, for all concepts at once)."""
+    of the list."""
     index: dict[str, list[tuple[int, frozenset[str]]]] = {}
     always = set()
     for i, c in enumerate(concepts()):
