@@ -91,6 +91,13 @@ def accept(
     return _finish(session, principal, request, ticket, "review.accept")
 
 
+def _labels(body: RouteIn) -> service.Labels:
+    """What a route or re-route sets: topic, flags and conduct kinds left out are kept,
+    an agency left out is chosen by the rules."""
+    return service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code,
+                          conduct_kinds=body.conduct_kinds)
+
+
 @router.post("/{code}/route", response_model=TicketOut)
 def route(
     code: str, body: RouteIn, request: Request, session: SessionDep,
@@ -99,8 +106,7 @@ def route(
     """Set topic, flags and/or agency in one call and route the ticket."""
     policy.require_role(principal, *REVIEWERS)
     ticket = get_by_code(session, code, lock=True)
-    labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code,
-                            conduct_kinds=body.conduct_kinds)
+    labels = _labels(body)
     service.route(session, ticket, labels, actor=principal.username, now=utcnow(),
                   note=body.note)
     return _finish(session, principal, request, ticket, "review.route")
@@ -114,8 +120,7 @@ def reroute(
     """Hand a routed ticket, or one an agency sent back, to another agency."""
     policy.require_role(principal, *REVIEWERS)
     ticket = get_by_code(session, code, lock=True)
-    labels = service.Labels(topic=body.topic, flags=body.flags, agency_code=body.agency_code,
-                            conduct_kinds=body.conduct_kinds)
+    labels = _labels(body)
     service.reroute(session, ticket, labels, actor=principal.username, now=utcnow(),
                     note=body.note)
     return _finish(session, principal, request, ticket, "review.reroute")
