@@ -531,7 +531,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     at_a, at_b = _at(a), _at(b)
     if not at_a and not at_b:
         return False
-    if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
+    if ("@~hem" in a and not _ALLEY_WORDS & b and not _home_only(b)) \
+            or ("@~hem" in b and not _ALLEY_WORDS & a and not _home_only(a)):
         return True
     if _opening_differs(at_a, b, at_b, a) or _opening_differs(at_b, a, at_a, b):
         return True
@@ -709,7 +710,7 @@ def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
     text = inter / total if total else 0.0
     if ca or cb:
         placed = conflict or same_place(a, b)
-        if not conflict and ca and cb and _one_problem(ca, cb) \
+        if not conflict and ca and cb and _one_problem(ca, cb, text) \
                 and (placed or _placed_at_home(a, b) or _placed_at_home(b, a)):
             # One problem told twice, in words that need not overlap: the gate is waived
             # and a problem named in passing beside it left out (see _one_problem).
@@ -734,15 +735,18 @@ def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
     return value
 
 
-def _one_problem(ca: Sequence[str], cb: Sequence[str]) -> bool:
-    """Whether the two name one problem (not a service), each naming nothing the other does
-    not but for at most one problem in passing ("cúp điện ... tủ lạnh hư đồ ăn" beside "mất
-    điện"): one event, however differently the two tell it. Two naming a problem each beside
-    the one they share, or a third, are left to the usual rule (a cue read by mistake in a
-    long letter names its problem among several)."""
+def _one_problem(ca: Sequence[str], cb: Sequence[str], text: float) -> bool:
+    """Whether the two name one problem (not a service), one naming nothing the other does
+    not, the other at most one problem in passing beside it ("cúp điện ... tủ lạnh hư đồ ăn"
+    beside "mất điện"), or more once their words overlap past the gate (`text`, a long
+    letter naming the rubbish on the canal bank among the smell and the dead rats): one
+    event, however differently the two tell it. Two naming a problem each beside the one
+    they share are left to the usual rule (a cue read by mistake in a long letter names its
+    problem among several)."""
     sa, sb = set(ca) - SUBJECTS, set(cb) - SUBJECTS
     both = sa & sb
-    return bool(both) and (sa <= sb or sb <= sa) and len(sa | sb) - len(both) <= ONE_EXTRA
+    return bool(both) and (sa <= sb or sb <= sa) \
+        and (len(sa | sb) - len(both) <= ONE_EXTRA or text >= GATE)
 
 
 def _placed_at_home(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -767,6 +771,14 @@ def _told(words_: frozenset[str]) -> bool:
     one-liner naming no place most often opens with one in lower case that no rule reads
     ("ton duc thang cay bật rễ"), an account naming none speaks of the caller's own street."""
     return sum(1 for w in words_ if w[0] not in MARKS and not _number(w)) >= TOLD_WORDS
+
+
+def _home_only(words_: frozenset[str]) -> bool:
+    """Whether a text places its problem at the caller's home ("nhà kế bên", "@~nha") and
+    nowhere else: no capitalised name, no other place mark. Against an alley it names no
+    street the alley is off ("hẻm 17 Hùng Vương" against "nhà kế bên xây lấn qua đất tui")."""
+    return "@~nha" in words_ and not _has_names(words_) and all(
+        w == "@~nha" or w[:2] == "@=" for w in _at(words_))
 
 
 @lru_cache(maxsize=4096)
