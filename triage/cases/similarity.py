@@ -24,7 +24,10 @@ numbers left out, the words either text writes as a name ("^tan" for "Tân") or 
 place not counted and words the corpus never had (mostly names) at half weight, so that
 shared place names link nothing. A cue of several words read with up to LOOSE_GAP words
 between its words names its problem loosely ("%mat_nuoc"): only where the other text names
-that problem by its cue and this one names none. Token sets ignore order; the stored form
+that problem by its cue and this one names none. One problem told twice (both name it, at most
+one more in passing, no other place, and the same place or, for the report naming none, the
+caller's home, "nhà tui", "@~nha") counts in full whatever the words share (see _one_problem,
+_placed_at_home). Token sets ignore order; the stored form
 of a ticket's set (``case_keys.words``) lets the lookup score candidates without
 normalising their text again."""
 
