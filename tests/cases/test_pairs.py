@@ -29,6 +29,10 @@ BLIND17_GROUPS_PATH, BLIND17_PAIRS_PATH = (ev.DATA / "blind17_groups.json",
 # tuned on (cues naming an object or a role taken out).
 BLIND18_GROUPS_PATH, BLIND18_PAIRS_PATH = (ev.DATA / "blind18_groups.json",
                                            ev.DATA / "blind18_pairs.jsonl")
+# Round 8: the nineteenth, written before any change of the round and scored once before
+# (0.9784 / 0.6834) and once after them (0.9792 / 0.7085), never tuned on.
+BLIND19_GROUPS_PATH, BLIND19_PAIRS_PATH = (ev.DATA / "blind19_groups.json",
+                                           ev.DATA / "blind19_pairs.jsonl")
 
 
 def test_the_pairs_file_is_the_one_the_groups_make() -> None:
@@ -63,7 +67,8 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND13_GROUPS_PATH, ev.BLIND13_PAIRS_PATH),
     (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH),
     (BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH), (BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH),
-    (BLIND17_GROUPS_PATH, BLIND17_PAIRS_PATH), (BLIND18_GROUPS_PATH, BLIND18_PAIRS_PATH)])
+    (BLIND17_GROUPS_PATH, BLIND17_PAIRS_PATH), (BLIND18_GROUPS_PATH, BLIND18_PAIRS_PATH),
+    (BLIND19_GROUPS_PATH, BLIND19_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -126,26 +131,80 @@ def test_the_sixteenth_set_keeps_its_tuned_figures() -> None:
     assert m.recall >= 0.88, m
 
 
-def test_the_seventeenth_set_keeps_its_untouched_figures() -> None:
+def test_the_seventeenth_set_keeps_its_tuned_figures() -> None:
     """blind17 (36 problems, 9 places of Đồng Tháp), written before round 7 changed anything
-    and scored then (0.987 / 0.497), then once after the round (0.986 / 0.684), never tuned
-    on: the figure for new text. Most of its misses now name the same problem on both sides
-    and fall to the word-overlap gate and an unconfirmed place (one report names the street,
-    the other "nhà tui"); kept as it is, so that a change that makes new text worse shows
-    here."""
+    and scored then (0.987 / 0.497), then once after the round (0.986 / 0.684). Most of its
+    misses named the same problem on both sides and fell to the word-overlap gate and an
+    unconfirmed place (one report names the street, the other "nhà tui"); round 8 tuned on
+    them (one problem told twice, see similarity._one_problem): 0.988 / 0.796."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND17_PAIRS_PATH)))
     assert m.precision >= 0.95, m
-    assert m.recall >= 0.68, m
+    assert m.recall >= 0.79, m
 
 
 def test_the_eighteenth_set_keeps_its_tuned_figures() -> None:
     """blind18 (28 problems, 7 places), written after round 7's changes and scored once:
     precision 0.886, recall 0.597 ("xe bồn" read as noise, "thịt" as unsafe meat: cues
     naming an object, not a problem); with those taken out and its misses' cues, 0.969 /
-    0.643."""
+    0.643; round 8 (one problem told twice): 0.974 / 0.765."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND18_PAIRS_PATH)))
     assert m.precision >= 0.96, m
-    assert m.recall >= 0.64, m
+    assert m.recall >= 0.76, m
+
+
+def test_the_nineteenth_set_keeps_its_untouched_figures() -> None:
+    """blind19 (30 problems, 8 places of Đồng Tháp, some named by the names people still use),
+    written before round 8 changed anything and scored then (0.978 / 0.683), then once after
+    the round (0.979 / 0.709), never tuned on: the figure for new text. Most of its misses
+    are problems the list names on one side only or names differently; kept as it is, so
+    that a change that makes new text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(BLIND19_PAIRS_PATH)))
+    assert m.precision >= 0.97, m
+    assert m.recall >= 0.70, m
+
+
+def test_one_problem_told_at_the_callers_home_is_one_event() -> None:
+    """A street light out on a named street against "trước nhà tui" in words that barely
+    overlap: one event. The same problem in another hamlet stays apart, and so does a
+    one-liner opening with a place no rule reads ("vam kenh ba dao"), which is no home."""
+    from triage.cases.similarity import score, words
+
+    street = words("Đèn đường trên đường Nguyễn Trãi, ấp Hòa Lợi tắt gần hai tuần, ban đêm tối om.")
+    home = words("mấy cây đèn trước nhà tui tắt hết nửa tháng nay, tối đi làm về sợ muốn "
+                 "chết, báo hoài không ai sửa")
+    assert "@~nha" in home
+    assert score(street, home).value >= 0.5
+    assert score(street, words("Đèn đường ấp Hòa Mỹ cũng tắt, tối thui cả đoạn.")).value < 0.5
+    tree = words("Cây xanh ấp Phú Lợi bật gốc sau cơn giông, đè ngang đường đi.")
+    assert score(tree, words("vam kenh ba dao cay nga nam giua lo")).value < 0.5
+    assert "@~nha" not in words("cây đổ trước nhà 45 đường Lê Lợi")
+
+
+def test_an_alley_is_no_other_place_than_the_callers_home() -> None:
+    """A boundary dispute in "hẻm 9 đường Lê Lợi" against "nhà kế bên ... đất tui": one event
+    (the caller names no street the alley is off); against the street itself, two places."""
+    from triage.cases.similarity import score, words
+
+    alley = words("Hộ dân trong hẻm 9 đường Lê Lợi đổ đất lấn qua ranh đất nhà bên cạnh hơn "
+                  "nửa mét.")
+    home = words("nhà kế bên đổ đất san nền lấn qua đất tui cả gang tay, nói hoài không chịu "
+                 "dời ranh")
+    street = words("Đường Lê Lợi có hộ dân lấn ranh đất nhà bên cạnh, đề nghị phường giải quyết.")
+    assert score(alley, home).value >= 0.5
+    assert score(alley, street).value < 0.5
+
+
+def test_a_problem_named_in_passing_beside_the_one_problem_is_left_out() -> None:
+    """"cúp điện ... tủ lạnh hư đồ ăn" names food gone bad beside the outage: against "mất
+    điện" alone the two still name one problem; two naming a problem each beside the one
+    they share do not."""
+    from triage.cases.similarity import GATE, _one_problem
+
+    assert _one_problem(["#mat_dien"], ["#mat_dien", "#thuc_pham"], 0.0)
+    assert not _one_problem(["#mat_dien", "#lan_chiem"], ["#mat_dien", "#thuc_pham"], 0.5)
+    assert not _one_problem(["#rac"], ["#rac", "#mui_hoi", "#sat_lo"], 0.0)
+    assert _one_problem(["#rac"], ["#rac", "#mui_hoi", "#sat_lo"], GATE)
+    assert not _one_problem(["#pha"], ["#pha"], 1.0)
 
 
 def test_a_cue_read_loosely_links_only_a_text_naming_the_problem() -> None:

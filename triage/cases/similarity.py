@@ -24,7 +24,10 @@ numbers left out, the words either text writes as a name ("^tan" for "Tân") or 
 place not counted and words the corpus never had (mostly names) at half weight, so that
 shared place names link nothing. A cue of several words read with up to LOOSE_GAP words
 between its words names its problem loosely ("%mat_nuoc"): only where the other text names
-that problem by its cue and this one names none. Token sets ignore order; the stored form
+that problem by its cue and this one names none. One problem told twice (both name it, at most
+one more in passing, no other place, and the same place or, for the report naming none, the
+caller's home, "nhà tui", "@~nha") counts in full whatever the words share (see _one_problem,
+_placed_at_home). Token sets ignore order; the stored form
 of a ticket's set (``case_keys.words``) lets the lookup score candidates without
 normalising their text again."""
 
@@ -87,6 +90,12 @@ UNSEEN_SHARE = 0.5
 # "chet may" may name a problem no one meant).
 SUBJECTS = frozenset(["#ghe_dua_don", "#xe_buyt", "#pha", "#tram_bom", "#ke"])
 SUBJECT_CREDIT = 0.25
+# Two texts naming one problem (see _one_problem) may differ by this many problems named in
+# passing and still be scored as naming the one.
+ONE_EXTRA = 1
+# A text of this many content words or more naming no place at all is an account of the
+# caller's own street, not a one-liner whose place no rule reads (see _placed_at_home).
+TOLD_WORDS = 12
 SUBJECT_WORDS = 2.0
 # Where each of the two names a problem of a family the other never names (besides any they
 # share), the problems' agreement counts this much: "xưởng gỗ ... ồn, bụi" against "xe cát
@@ -190,6 +199,14 @@ _ALLEY_RE = re.compile(r"\b(?:hem|hxh|kiet)\s+(?:so\s+)?\d")
 # A text speaks of an alley by these words, or by a numbered "kiệt" (alone, "kiet" is as
 # often the end of "Lý Thường Kiệt").
 _ALLEY_WORDS = frozenset(["hem", "hxh", "@~hem"])
+# A report that places its problem at the caller's own home ("nhà tui", "xóm tui", "kế bên",
+# "hàng xóm", "trước cửa"), as folded text writes it: "@~nha". Such a report names no other
+# place, so against one naming the street or hamlet it is no sign of a second place (see
+# _placed_at_home). "trước nhà 45" is a numbered place, not the caller's home.
+_HOME_RE = re.compile(
+    r"\b(?:nha|xom|vuon|ruong|ao|hem|ben|ghe) (?:tui|toi|tao|minh|em|to|chung toi|bon toi)\b"
+    r"|\bhang xom\b|\bnha ben\b|\b(?:ke|sat|canh) (?:ben|vach|nha)\b"
+    r"|\b(?:truoc|doi dien|canh|sat) (?:nha|cua)\b(?! (?:so )?\d)")
 # The letter that tells two places of one name apart ("khóm Tân Đông A" and "Tân Đông B",
 # "xã Mỹ An Hưng B"): after two capitalised words, or in lower-case text after two words
 # that follow a place word or open the text ("tan dong b duong dal lun").
@@ -404,6 +421,8 @@ def words(text: str) -> frozenset[str]:
              if with_marks.search(lowered) or without.search(raw)}
     if _ALLEY_RE.search(raw):
         marks.add("@~hem")
+    if _HOME_RE.search(raw):
+        marks.add("@~nha")
     marks |= {"@$" + m.lower() for m in _DESIGNATOR_RE.findall(text)}
     if strip_accents(text) == text or text == text.lower():
         marks |= {"@$" + m for m in _LOWER_DESIGNATOR_RE.findall(raw)}
@@ -515,7 +534,8 @@ def other_places(a: frozenset[str], b: frozenset[str]) -> bool:
     at_a, at_b = _at(a), _at(b)
     if not at_a and not at_b:
         return False
-    if ("@~hem" in a and not _ALLEY_WORDS & b) or ("@~hem" in b and not _ALLEY_WORDS & a):
+    if ("@~hem" in a and not _ALLEY_WORDS & b and not _home_only(b)) \
+            or ("@~hem" in b and not _ALLEY_WORDS & a and not _home_only(a)):
         return True
     if _opening_differs(at_a, b, at_b, a) or _opening_differs(at_b, a, at_a, b):
         return True
@@ -692,11 +712,18 @@ def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
     total = _mass(a) + _mass(b) - inter  # the union's, each text's summed once a lookup
     text = inter / total if total else 0.0
     if ca or cb:
-        named = _named(ca, cb, a, b)
-        named *= min(1.0, text / GATE) if GATE else 1.0
+        placed = conflict or same_place(a, b)
+        if not conflict and ca and cb and _one_problem(ca, cb, text) \
+                and (placed or _placed_at_home(a, b) or _placed_at_home(b, a)):
+            # One problem told twice, in words that need not overlap: the gate is waived
+            # and a problem named in passing beside it left out (see _one_problem).
+            named = 1.0
+        else:
+            named = _named(ca, cb, a, b)
+            named *= min(1.0, text / GATE) if GATE else 1.0
         if conflict:
             named *= PLACE_CONFLICT
-        elif not same_place(a, b):
+        elif not placed:
             named *= PLACE_UNCONFIRMED
         value = PROBLEM_SHARE * named + (1 - PROBLEM_SHARE) * min(1.0, 2 * text)
         if ca and cb and set(ca) | set(cb) <= SUBJECTS:
@@ -709,6 +736,58 @@ def _value(a: frozenset[str], b: frozenset[str], conflict: bool) -> float:
     else:
         value = 0.0 if conflict else min(1.0, WORDS_ONLY * _topic_overlap(a, b))
     return value
+
+
+def _one_problem(ca: Sequence[str], cb: Sequence[str], text: float) -> bool:
+    """Whether the two name one problem (not a service), one naming nothing the other does
+    not, the other at most one problem in passing beside it ("cúp điện ... tủ lạnh hư đồ ăn"
+    beside "mất điện"), or more once their words overlap past the gate (`text`, a long
+    letter naming the rubbish on the canal bank among the smell and the dead rats): one
+    event, however differently the two tell it. Two naming a problem each beside the one
+    they share are left to the usual rule (a cue read by mistake in a long letter names its
+    problem among several)."""
+    sa, sb = set(ca) - SUBJECTS, set(cb) - SUBJECTS
+    both = sa & sb
+    return bool(both) and (sa <= sb or sb <= sa) \
+        and (len(sa | sb) - len(both) <= ONE_EXTRA or text >= GATE)
+
+
+def _placed_at_home(a: frozenset[str], b: frozenset[str]) -> bool:
+    """`b` names a place by its name and `a` none: no capitalised name, no place mark but the
+    caller's home ("nhà tui", "@~nha") or a landmark `b` names too ("cổng chợ" against "chợ
+    Mỹ Phú"), and one of those, or no place mark at all in an account (see _told). The caller
+    then speaks of the place the other names, as far as the words tell."""
+    if not _by_name(_at(b)) or _has_names(a):
+        return False
+    home = False
+    for w in _at(a):
+        if w == "@~nha" or (w[:2] == "@=" and w in b):
+            home = True
+        else:
+            return False
+    return home or (not _at(a) and _told(a))
+
+
+@lru_cache(maxsize=4096)
+def _told(words_: frozenset[str]) -> bool:
+    """Whether a text is an account (TOLD_WORDS content words or more), not a one-liner: a
+    one-liner naming no place most often opens with one in lower case that no rule reads
+    ("ton duc thang cay bật rễ"), an account naming none speaks of the caller's own street."""
+    return sum(1 for w in words_ if w[0] not in MARKS and not _number(w)) >= TOLD_WORDS
+
+
+def _home_only(words_: frozenset[str]) -> bool:
+    """Whether a text places its problem at the caller's home ("nhà kế bên", "@~nha") and
+    nowhere else: no capitalised name, no other place mark. Against an alley it names no
+    street the alley is off ("hẻm 17 Hùng Vương" against "nhà kế bên xây lấn qua đất tui")."""
+    return "@~nha" in words_ and not _has_names(words_) and all(
+        w == "@~nha" or w[:2] == "@=" for w in _at(words_))
+
+
+@lru_cache(maxsize=4096)
+def _has_names(words_: frozenset[str]) -> bool:
+    """Whether a text writes a name capitalised ("^tan")."""
+    return any(w[0] == "^" for w in words_)
 
 
 def _topic_overlap(a: frozenset[str], b: frozenset[str]) -> float:
