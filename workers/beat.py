@@ -28,6 +28,9 @@ def schedule() -> dict[str, dict[str, Any]]:
         "retention-purge": {"task": tasks.PURGE, "schedule": crontab(hour=2, minute=30)},
         # Survey messages whose send failed for a while (SMS gateway, SMTP, Zalo away).
         "survey-retry": {"task": tasks.SURVEY_RETRY, "schedule": 300.0},
+        # The repeat index read again where an upgrade changed how words are read
+        # (idempotent: nothing to do once every row is current).
+        "cases-refresh": {"task": tasks.CASES_REFRESH, "schedule": crontab(minute=17)},
         "retrain": {"task": tasks.RETRAIN,
                     "schedule": crontab(day_of_month=2, hour=2, minute=0)},
     }

@@ -97,3 +97,8 @@ def survey_deliver(message_id: int) -> str:
 @shared_task(name=names.SURVEY_RETRY, **RETRY)
 def survey_retry_due() -> int:
     return TASKS[names.SURVEY_RETRY]()
+
+
+@shared_task(name=names.CASES_REFRESH, **RETRY)
+def cases_refresh() -> int:
+    return TASKS[names.CASES_REFRESH]()

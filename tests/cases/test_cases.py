@@ -5,6 +5,7 @@ of the same street kept apart, answers shared by every report of a case."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -39,6 +40,9 @@ FLOOD = [
     "tràn vào cả nhà dân.",
 ]
 PHONES = ["0912345601", "0912345602", "0912345603", "0912345604", "0912345605"]
+# Another problem of the flood's street, ward and topic.
+LID = ("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống một lỗ sâu "
+       "ngay lề đường, trẻ em dễ bị rơi xuống.")
 
 
 def report(text: str, phone: str) -> int:
@@ -330,32 +334,91 @@ def test_a_reraise_that_reaches_review_counts_towards_escalation(
 
 def test_reindexing_reads_old_index_rows_again_with_the_current_problem_list(
         database: str) -> None:
-    """A ticket indexed before the problem list grew (its stored words name no problem)
-    is read again: its words and ward-and-problem rows become today's; a second run has
-    nothing to do."""
+    """A ticket indexed by an older reader (its stored words name no problem, its row says
+    another reader wrote it) is read again: its words, ward-and-problem rows and reader
+    become today's; rows of today's reader are left alone, and a second run has nothing
+    to do."""
     from typer.testing import CliRunner
 
     from triage.cases.models import CaseProblem
-    from triage.cases.service import reindex
+    from triage.cases.service import reader_version, reindex, stale
     from triage.cases.similarity import stored, words
     from triage.cli import app
 
-    first = routed(FLOOD[0], PHONES[0])
+    first, current = routed(FLOOD[0], PHONES[0]), routed(LID, PHONES[1])
     with session_scope() as s:
         key = s.get_one(CaseKey, first)
         key.words = " ".join(w for w in key.words.split() if not w.startswith("#"))
+        key.reader = "an-older-reader"
         s.execute(delete(CaseProblem).where(CaseProblem.ticket_id == first))
     with session_scope() as s:
-        assert reindex(s) == 1
+        assert s.get_one(CaseKey, current).reader == reader_version()
+        assert stale(s) == [first]
+        assert stale(s, everything=True) == [current, first]  # newest first
+        assert reindex(s, stale(s)) == 1
     with session_scope() as s:
         ticket = s.get_one(Ticket, first)
-        assert s.get_one(CaseKey, first).words == stored(words(ticket.text))
+        key = s.get_one(CaseKey, first)
+        assert key.words == stored(words(ticket.text)) and key.reader == reader_version()
         problems = set(s.scalars(select(CaseProblem.problem).where(
             CaseProblem.ticket_id == first)))
         assert "#ngap" in problems
+        assert stale(s) == []
     result = CliRunner().invoke(app, ["cases-reindex"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("0 ")
+    assert result.output.startswith("0 phiếu được đọc lại")
+    result = CliRunner().invoke(app, ["cases-reindex", "--all"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 phiếu được đọc lại, 0 phiếu thay đổi")
+
+
+def test_the_hourly_refresh_reads_rows_of_an_older_reader_in_committed_batches(
+        database: str) -> None:
+    """After an upgrade (rows written by another reader, or before readers were recorded),
+    the hourly job reads them again a batch at a time, newest first, and stops when none is
+    left; it runs as a Celery task from beat and from the embedded relay."""
+    from celery.schedules import crontab
+
+    from triage.cases.service import reader_version, refresh
+    from triage.outbox.tasks import CASES_REFRESH, TASKS
+    from workers import tasks as celery_tasks
+    from workers.beat import schedule
+    from workers.celery_app import app
+
+    ids = [routed(FLOOD[0], PHONES[0]), routed(LID, PHONES[1]), routed(FLOOD[2], PHONES[2])]
+    with session_scope() as s:
+        for tid in ids:
+            s.get_one(CaseKey, tid).reader = None
+    assert refresh(batch=2) == 3
+    with session_scope() as s:
+        assert {s.get_one(CaseKey, tid).reader for tid in ids} == {reader_version()}
+    assert TASKS[CASES_REFRESH]() == 0
+    assert celery_tasks.cases_refresh() == 0  # the Celery task, as the worker runs it
+    entry = schedule()["cases-refresh"]
+    assert entry["task"] == CASES_REFRESH and isinstance(entry["schedule"], crontab)
+    assert CASES_REFRESH in app.tasks
+
+
+def test_the_reader_fingerprint_follows_the_problem_list(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cue added to the problem list gives another fingerprint (so every row is read
+    again); the same list gives the same one."""
+    from triage.cases import service
+    from triage.cases.similarity import CONCEPTS_PATH
+
+    before = service.reader_version()
+    copy = tmp_path / "concepts.csv"
+    copy.write_bytes(CONCEPTS_PATH.read_bytes())
+    monkeypatch.setattr(service, "CONCEPTS_PATH", copy)
+    service.reader_version.cache_clear()
+    try:
+        assert service.reader_version() == before
+        with copy.open("a", encoding="utf-8") as f:
+            f.write(CONCEPTS_PATH.read_text(encoding="utf-8").splitlines()[-1] + "\n")
+        service.reader_version.cache_clear()
+        assert service.reader_version() != before
+    finally:
+        service.reader_version.cache_clear()
 
 
 def flood_then_lid() -> tuple[int, int, dict[str, str | None], frozenset[str]]:
@@ -363,8 +426,7 @@ def flood_then_lid() -> tuple[int, int, dict[str, str | None], frozenset[str]]:
     place to look them up by, and another flood report's words without the problems they
     name (only the ward-and-topic way is then read)."""
     older = routed(FLOOD[0], PHONES[0])
-    newer = routed("Cống thoát nước trên đường Nguyễn Huệ phường Mỹ Phú bị mất nắp, để trống "
-                   "một lỗ sâu ngay lề đường, trẻ em dễ bị rơi xuống.", PHONES[1])
+    newer = routed(LID, PHONES[1])
     with session_scope() as s:
         first, second = s.get_one(Ticket, older), s.get_one(Ticket, newer)
         assert (first.ward_code, first.topic) == (second.ward_code, second.topic)
@@ -416,7 +478,7 @@ def test_with_linking_turned_off_every_report_is_its_own_ticket(
     monkeypatch.setenv("TRIAGE_CASE_LINKING", "true")
     get_settings.cache_clear()
     with session_scope() as s:
-        assert cases_service.reindex(s) == 2
+        assert cases_service.reindex(s, cases_service.stale(s)) == 2
     third = routed(FLOOD[2], PHONES[2])
     with session_scope() as s:
         case = case_of(s, third)

@@ -48,14 +48,20 @@ def cases_idf(
     typer.echo(f"{count} từ -> {IDF_PATH}")
 
 
-def cases_reindex() -> None:
-    """Đọc lại toàn bộ chỉ mục phản ánh trùng sau khi danh sách vấn đề thay đổi (và lập
-    chỉ mục các phiếu tiếp nhận khi tắt gộp phản ánh trùng)."""
-    from triage.cases.service import reindex
+def cases_reindex(
+    everything: Annotated[bool, typer.Option(
+        "--all", help="Đọc lại mọi phiếu trong chỉ mục, không chỉ những phiếu đọc bằng "
+                      "danh sách vấn đề cũ.")] = False,
+) -> None:
+    """Đọc lại chỉ mục phản ánh trùng sau khi danh sách vấn đề hoặc cách so sánh thay đổi
+    (và lập chỉ mục các phiếu tiếp nhận khi tắt gộp phản ánh trùng). Việc này cũng chạy
+    tự động mỗi giờ."""
+    from triage.cases.service import reindex, stale
     from triage.db import session_scope
     from triage.migrate import prepare_embedded
 
     prepare_embedded()
     with session_scope() as session:
-        count = reindex(session)
-    typer.echo(f"{count} phiếu được lập chỉ mục lại")
+        ids = stale(session, everything=everything)
+        changed = reindex(session, ids)
+    typer.echo(f"{len(ids)} phiếu được đọc lại, {changed} phiếu thay đổi từ khóa")

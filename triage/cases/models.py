@@ -61,6 +61,9 @@ class CaseKey(Base):
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     received_at: Mapped[datetime]
     words: Mapped[str] = mapped_column(Text)  # folded content words, sorted, unique
+    # The reader that wrote `words` (triage.cases.service.reader_version): a row written
+    # by an older problem list or scorer is read again by the hourly refresh.
+    reader: Mapped[str | None] = mapped_column(String(16))
 
 
 class CaseProblem(Base):

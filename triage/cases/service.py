@@ -9,18 +9,23 @@ operator's request), so a retried step links once or not at all."""
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import json
+import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Executable, bindparam, delete, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from triage.cases.models import Case, CaseKey, CaseProblem, CaseReport, LinkCorrection
-from triage.cases.similarity import describe, parse, score, stored, words
+from triage.cases.similarity import CONCEPTS_PATH, ROOT, describe, parse, score, stored, words
 from triage.errors import Conflict
 from triage.settings import get_settings
 from triage.tickets.models import Ticket, TicketEvent
@@ -60,6 +65,27 @@ class Candidate:
         return {"code": self.code, "score": round(self.score, 3), "reason": self.reason}
 
 
+# What decides a text's stored words besides the code of similarity.py: the problem list,
+# and the normaliser, read through texts of our own pair sets.
+PROBE_PATH = ROOT / "data" / "cases" / "groups.json"
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """A fingerprint of the way a text's words are read for the repeat index: the problem
+    list, the scorer's source and the words it reads from a fixed set of our own texts
+    (which the normaliser decides too). Rows of `case_keys` written under another one are
+    read again (``reindex``)."""
+    digest = hashlib.sha256()
+    digest.update(CONCEPTS_PATH.read_bytes())
+    digest.update(Path(__file__).with_name("similarity.py").read_bytes())
+    for group in json.loads(PROBE_PATH.read_text(encoding="utf-8")):
+        for texts in group["problems"]:
+            for text in texts:
+                digest.update(stored(words(text)).encode() + b"\n")
+    return digest.hexdigest()[:16]
+
+
 def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> None:
     """Put the ticket in the repeat index (once; a re-route updates its place and topic)."""
     key = session.get(CaseKey, ticket.id)
@@ -67,6 +93,7 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
         key = CaseKey(ticket_id=ticket.id, received_at=ticket.received_at)
         session.add(key)
     key.ward_code, key.topic, key.words = ticket.ward_code, ticket.topic, stored(key_words)
+    key.reader = reader_version()
     key.phone_e164 = ticket.caller.phone_e164 if ticket.caller else None
     session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
     if ticket.ward_code:
@@ -74,15 +101,25 @@ def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> Non
                         for w in sorted(key_words) if w.startswith("#"))
 
 
-def reindex(session: Session, batch: int = 500) -> int:
-    """Read every indexed ticket's text again with the current problem list and place
-    rules (after data/cases/concepts.csv or the scorer changed, the stored word sets and
-    the ward-and-problem rows are those of the old list), and put in it the tickets
-    placed and classified while linking was turned off; returns the rows written."""
+def stale(session: Session, *, everything: bool = False, limit: int | None = None
+          ) -> list[int]:
+    """Ids of the tickets the repeat index must read (again), newest first: rows written by
+    another reader (every row with `everything`), and the tickets placed and classified
+    while linking was turned off."""
     indexed = select(CaseKey.ticket_id)
+    if not everything:
+        indexed = indexed.where(CaseKey.reader.is_distinct_from(reader_version()))
     missing = select(Ticket.id).where(Ticket.ward_code.is_not(None), Ticket.topic.is_not(None),
                                       ~exists().where(CaseKey.ticket_id == Ticket.id))
-    ids = sorted(session.scalars(union(indexed, missing)))
+    both = union(indexed, missing).subquery()
+    query = select(both.c[0]).order_by(both.c[0].desc())
+    return list(session.scalars(query if limit is None else query.limit(limit)))
+
+
+def reindex(session: Session, ids: Sequence[int], batch: int = 500) -> int:
+    """Read the text of these tickets again with the current problem list and place rules
+    (their stored word sets, ward-and-problem rows and reader); returns the rows whose
+    words changed."""
     changed = 0
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
@@ -91,11 +128,28 @@ def reindex(session: Session, batch: int = 500) -> int:
         for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(chunk))):
             fresh = words(ticket.text)
             key = keys.get(ticket.id)
-            if key is None or key.words != stored(fresh):
-                remember(session, ticket, fresh)
-                changed += 1
+            changed += key is None or key.words != stored(fresh)
+            remember(session, ticket, fresh)
         session.flush()
     return changed
+
+
+def refresh(seconds: float = 60.0, batch: int = 200) -> int:
+    """Hourly (beat; the relay thread on the embedded default): after an upgrade changed
+    the problem list or the scorer, read the repeat index again, newest tickets first, a
+    committed batch at a time for at most about `seconds`; the rest waits for the next run.
+    Returns the rows read."""
+    from triage.db import session_scope
+
+    done, started = 0, time.monotonic()
+    while time.monotonic() - started < seconds:
+        with session_scope() as session:
+            ids = stale(session, limit=batch)
+            reindex(session, ids, batch)
+        done += len(ids)
+        if len(ids) < batch:
+            break
+    return done
 
 
 @lru_cache(maxsize=16)
@@ -148,7 +202,9 @@ def index_routed(session: Session, ticket: Ticket) -> None:
     if key is None:
         remember(session, ticket, words(ticket.text))
     elif (key.ward_code, key.topic) != (ticket.ward_code, ticket.topic):
-        remember(session, ticket, parse(key.words))
+        # Its words as they were read, unless another reader wrote them.
+        remember(session, ticket, parse(key.words) if key.reader == reader_version()
+                 else words(ticket.text))
 
 
 def candidates(session: Session, key_words: frozenset[str], *, ward_code: str | None,

@@ -85,6 +85,7 @@ class RelayLoop:
             self.dispatcher.publish(tasks.SCAN_DEADLINES, {})
             if _after_report_time():
                 self.dispatcher.publish(tasks.MONTHLY_REPORTS, {})
+            self.dispatcher.publish(tasks.CASES_REFRESH, {})
         if self.periodic and self.purges.due():
             self.dispatcher.publish(tasks.PURGE, {})
         return sent_total

@@ -26,6 +26,7 @@ RETRAIN = "classify.retrain"
 PURGE = "retention.purge"
 SURVEY_DELIVER = "survey.deliver"
 SURVEY_RETRY = "survey.retry_due"
+CASES_REFRESH = "cases.refresh"
 
 BODIES: dict[str, str] = {
     PROCESS_TICKET: "triage.pipeline.tasks:process_ticket",
@@ -42,6 +43,7 @@ BODIES: dict[str, str] = {
     PURGE: "triage.pipeline.tasks:purge_personal_data",
     SURVEY_DELIVER: "triage.survey.tasks:deliver",
     SURVEY_RETRY: "triage.survey.tasks:retry_due",
+    CASES_REFRESH: "triage.cases.service:refresh",
 }
 
 
