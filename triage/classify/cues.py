@@ -64,11 +64,14 @@ def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, .
             if kind not in allowed or not phrase:
                 raise ValueError(f"{path.name}: a cue needs a phrase and a {column} of "
                                  f"{', '.join(allowed)}: {row}")
-            norm = normalize(phrase)
-            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
-                            " ".join(norm.accented.split()), " ".join(norm.stripped.split()),
-                            cue_words(phrase)))
+            cues.append(make_cue(kind, phrase, (row.get("note") or "").strip()))
     return tuple(cues)
+
+
+def make_cue(kind: str, phrase: str, note: str) -> Cue:
+    norm = normalize(phrase)
+    return Cue(kind, phrase, note, cue_pattern(phrase), " ".join(norm.accented.split()),
+               " ".join(norm.stripped.split()), cue_words(phrase))
 
 
 @lru_cache(maxsize=4)
