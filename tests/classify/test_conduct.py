@@ -149,6 +149,13 @@ def test_a_cue_starting_with_khong_also_reads_chang_and_cha() -> None:
         assert not found["vo_trach_nhiem"].phrase.startswith("không"), typed
     # Only the first word is replaced: a cue with "không" further in keeps it.
     assert not any(c.phrase == "giấy tờ chẳng cần thiết" for c in cues)
+    # Typed bare with an abbreviation ("k", "ko" are read as "không", with its diacritics):
+    # the other words typed bare still match the cue; "nhưng nhiều" typed so does not.
+    for typed in ("cb xa k ai bat may ca buoi sang", "ho so nop r ma ko ai truc"):
+        norm = normalize(typed)
+        assert "vo_trach_nhiem" in match_cues(norm.stripped, cues, norm.accented), typed
+    norm = normalize("ko phai vi thế nhưng nhiều người bức xúc")
+    assert "nhung_nhieu" not in match_cues(norm.stripped, cues, norm.accented)
     # A lost dossier is neglect, whoever lost it.
     for typed in ("Lên xã hỏi thì được bảo hồ sơ bị thất lạc.", "can bo lam that lac giay to"):
         norm = normalize(typed)

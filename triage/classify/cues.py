@@ -88,11 +88,16 @@ _NEGATED = re.compile(
 def _other_word(cue: Cue, stripped: str, accented: str | None, start: int, end: int) -> bool:
     """True when the words were typed with diacritics that are not the cue's: "nhưng nhiều"
     ("but many", everywhere in press text) is not "nhũng nhiễu", though both strip alike.
-    Text typed without diacritics (or an unaligned form) still matches."""
+    Text typed without diacritics (or an unaligned form) still matches, word by word: in
+    "k ai bat may" the abbreviation is read as "không" with its diacritics, the rest bare."""
     if not accented or len(accented) != len(stripped) or cue.written == cue.plain:
         return False
     span = accented[start:end]
-    return span != stripped[start:end] and " ".join(span.split()) != cue.written
+    if span == stripped[start:end]:
+        return False
+    typed, bare = span.split(), stripped[start:end].split()
+    return any(word != plain and word != want
+               for word, plain, want in zip(typed, bare, cue.written.split(), strict=True))
 
 
 # Cues whose accent-stripped words are also everyday words of another phrase: typed without
