@@ -138,6 +138,30 @@ def test_lateness_brush_off_and_hinted_money_cues_with_or_without_diacritics() -
         assert "vo_trach_nhiem" not in match_cues(norm.stripped, cues, norm.accented), typed
 
 
+def test_a_cue_starting_with_khong_also_reads_chang_and_cha() -> None:
+    cues = load_cues()
+    for typed in ("Gọi đường dây nóng ba lần chẳng ai bắt máy.",
+                  "goi duong day nong ba lan chang ai bat may",
+                  "bac si chang de tam gi den benh nhan", "Cô y tá chả để tâm gì tới cháu."):
+        norm = normalize(typed)
+        found = match_cues(norm.stripped, cues, norm.accented)
+        assert "vo_trach_nhiem" in found, typed
+        assert not found["vo_trach_nhiem"].phrase.startswith("không"), typed
+    # Only the first word is replaced: a cue with "không" further in keeps it.
+    assert not any(c.phrase == "giấy tờ chẳng cần thiết" for c in cues)
+    # Typed bare with an abbreviation ("k", "ko" are read as "không", with its diacritics):
+    # the other words typed bare still match the cue; "nhưng nhiều" typed so does not.
+    for typed in ("cb xa k ai bat may ca buoi sang", "ho so nop r ma ko ai truc"):
+        norm = normalize(typed)
+        assert "vo_trach_nhiem" in match_cues(norm.stripped, cues, norm.accented), typed
+    norm = normalize("ko phai vi thế nhưng nhiều người bức xúc")
+    assert "nhung_nhieu" not in match_cues(norm.stripped, cues, norm.accented)
+    # A lost dossier is neglect, whoever lost it.
+    for typed in ("Lên xã hỏi thì được bảo hồ sơ bị thất lạc.", "can bo lam that lac giay to"):
+        norm = normalize(typed)
+        assert "vo_trach_nhiem" in match_cues(norm.stripped, cues, norm.accented), typed
+
+
 def test_kinds_are_read_only_for_thai_do() -> None:
     text = CLEAR[2][0]
     assert conduct_kinds(text, []) == []

@@ -309,7 +309,8 @@ def card(metrics: dict[str, Any]) -> str:
   {FLOOR_TIE} of the best is taken over none (None and 0.4 were 0.0001 apart, and the
   choice flipped from one added line to the next).
 - Cues: `data/conduct/cues.csv`, matched on the accent-stripped text word by word; a cue
-  adds its kind (score 1.0), never removes one. Each kind's cue names the phrase, or the
+  adds its kind (score 1.0), never removes one. A cue starting with "không" (not) also
+  matches with "chẳng" or "chả" in its place. Each kind's cue names the phrase, or the
   three words that pushed the model hardest towards it.
 - Runs only on complaints flagged `thai_do` (by the topic model or by a person).
 
@@ -365,9 +366,65 @@ All labelled text here was written by this project; real complaints carry no con
 yet, so the scores above are an upper bound. An estimate on real text: the 61 complaints of
 the real development file flagged `thai_do`, labelled by kind by hand (labels kept outside
 the repository, never trained on; `triage evaluate-conduct FILE` measures any such file).
-They were labelled five times (the labels were lost between sessions), each time with a
+They were labelled six times (the labels were lost between sessions), each time with a
 held-out third of its own (by a hash of the id) whose errors were not read. F1 per kind, as
 written / accent-stripped.
+
+Sixth labelling (16 thieu_ton_trong, 24 gay_kho_de, 17 nhung_nhieu, 17 vo_trach_nhiem,
+5 praise; labelled before the reader's output was seen; held-out the same 18, sha1(id) %
+3 == 0: 5 / 7 / 4 / 4; errors read on the other 43 only). Less neglect given than in the
+fifth (a dossier held for hours beside a shout, a run-around of piecemeal papers left
+unanswered, a demand for a paper that does not exist which the complainant calls "thiếu
+trách nhiệm": gay_kho_de without vo_trach_nhiem here). Before and after a cue round, the
+model unchanged (conduct-00299dcf3969):
+
+| | thieu_ton_trong | gay_kho_de | nhung_nhieu | vo_trach_nhiem |
+| --- | --- | --- | --- | --- |
+| all 61, before | 0.85 / 0.80 | 0.92 / 0.89 | 0.85 / 0.82 | 0.73 / 0.75 |
+| all 61, now | 0.85 / 0.80 | 0.92 / 0.89 | 0.85 / 0.82 | 0.80 / 0.82 |
+| read 43, before | 0.91 / 0.83 | 0.94 / 0.91 | 0.83 / 0.83 | 0.67 / 0.70 |
+| read 43, now | 0.91 / 0.83 | 0.94 / 0.91 | 0.83 / 0.83 | 0.77 / 0.80 |
+| held-out 18, before and now | 0.73 / 0.73 | 0.86 / 0.86 | 0.89 / 0.80 | 0.89 / 0.89 |
+
+vo_trach_nhiem precision / recall on all 61 went from 0.75 / 0.71 (written) and
+0.80 / 0.71 (stripped) to 0.78 / 0.82 and 0.82 / 0.82. The round: a cue starting with
+"không" also matches with "chẳng" or "chả" ("ko", "k" are read as "không" already), and
+six neglect cues (hồ sơ thất lạc, hồ sơ bị thất lạc, thất lạc hồ sơ, làm thất lạc, tán gẫu,
+làm lơ). Over all our lines (both splits and the evaluation set, as written and stripped)
+the new forms gave a kind the old cues did not to 22 readings (11 lines), 4 of them wrong: a
+paper an official lost, labelled gay_kho_de or nhung_nhieu alone (the audit's convention
+calls it neglect). On the corpus test split vo_trach_nhiem moved 0.862 / 0.853 -> 0.863 /
+0.853 (corpus cases only 0.817 / 0.805 -> 0.814 / 0.802), the other kinds and our
+evaluation set unchanged. Two real complaints of the 43 gained the kind: a dossier the
+commune says was lost, and a doctor who "chẳng để tâm" to his patient. That phrase is one
+the third labelling's cue audit dropped for reading like a read complaint; it comes back
+through the general rule, which reads every "không" cue so. Without the rule vo_trach_nhiem
+on all 61 reads 0.76 / 0.79. A fix beside it (triage.classify.cues): text typed bare with
+an abbreviation read as "không" (k, ko) has that one word with diacritics, and a cue over it
+was taken for other words ("k ai bat may" missed "không ai bắt máy"); words are now
+compared one by one. On our evaluation set vo_trach_nhiem 0.872 / 0.873 -> 0.879 / 0.881,
+nothing else moved. The conduct cues also raise the topic model's thai_do flag (with
+review) when its score is near: on all 341 real complaints thai_do reads 0.817 / 0.800 ->
+0.829 / 0.813 (two more found, through "chẳng ai bắt máy" and "chẳng có người trực", one
+more given: fees taken "chẳng có biên lai"). Tried and not kept: quotation marks read as
+spaces (a quoted
+"ngâm" hồ sơ): on our lines the quoted word is mostly a dossier held for money (gay_kho_de
+and nhung_nhieu, 6 of 8 readings wrong), and a quoted insult "đồ ngu" before "trong giờ"
+read as sleeping in office hours stripped; cues bỏ quên (16 of 29 wrong: lost things
+returned, in praise), không trả lời (half wrong), làm ngơ (mostly wrong), không nêu lý do (a
+refusal without a reason, gay_kho_de: 16 of 18 wrong), nằm im, nằm yên, ngồi chơi; 35 new
+lines (papers kept for years and never handed out, a service halted while the signer is
+away, a dossier untouched for months, care given without care; money-seeking holds,
+run-arounds and praise as hard negatives) and a 21-line part of them: vo_trach_nhiem on
+real text unchanged or lower (0.80 / 0.80, 0.80 / 0.82), gay_kho_de on all 61 0.92 -> 0.89
+written, the corpus test split's gay_kho_de stripped 0.804 -> 0.797 with the 21 lines;
+the scores of the misses below did not move. Still missed on the 43: land titles kept for
+years in an official's desk (0.38 against the threshold 0.55), a certification halted for
+the day while the leaders meet (0.21; our lines tell such a halt inside a run-around as
+gay_kho_de), a dossier "ngâm" (quoted) for months (0.23); false alarms: a dossier held for
+hours beside a shout (0.59), a general remark on local officials slow and overbearing
+(0.63 written), the "thiếu trách nhiệm" demand (the cue). The held-out thieu_ton_trong,
+0.73, is the one kind under 0.80 on the 18 (5 cases), as it was before this round.
 
 Fifth labelling (17 thieu_ton_trong, 25 gay_kho_de, 17 nhung_nhieu, 22 vo_trach_nhiem,
 5 praise; held-out the same 18, sha1(id) % 3 == 0: 6 / 7 / 4 / 6, fixed before any

@@ -64,11 +64,14 @@ def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, .
             if kind not in allowed or not phrase:
                 raise ValueError(f"{path.name}: a cue needs a phrase and a {column} of "
                                  f"{', '.join(allowed)}: {row}")
-            norm = normalize(phrase)
-            cues.append(Cue(kind, phrase, (row.get("note") or "").strip(), cue_pattern(phrase),
-                            " ".join(norm.accented.split()), " ".join(norm.stripped.split()),
-                            cue_words(phrase)))
+            cues.append(make_cue(kind, phrase, (row.get("note") or "").strip()))
     return tuple(cues)
+
+
+def make_cue(kind: str, phrase: str, note: str) -> Cue:
+    norm = normalize(phrase)
+    return Cue(kind, phrase, note, cue_pattern(phrase), " ".join(norm.accented.split()),
+               " ".join(norm.stripped.split()), cue_words(phrase))
 
 
 @lru_cache(maxsize=4)
@@ -85,11 +88,16 @@ _NEGATED = re.compile(
 def _other_word(cue: Cue, stripped: str, accented: str | None, start: int, end: int) -> bool:
     """True when the words were typed with diacritics that are not the cue's: "nhưng nhiều"
     ("but many", everywhere in press text) is not "nhũng nhiễu", though both strip alike.
-    Text typed without diacritics (or an unaligned form) still matches."""
+    Text typed without diacritics (or an unaligned form) still matches, word by word: in
+    "k ai bat may" the abbreviation is read as "không" with its diacritics, the rest bare."""
     if not accented or len(accented) != len(stripped) or cue.written == cue.plain:
         return False
     span = accented[start:end]
-    return span != stripped[start:end] and " ".join(span.split()) != cue.written
+    if span == stripped[start:end]:
+        return False
+    typed, bare = span.split(), stripped[start:end].split()
+    return any(word != plain and word != want
+               for word, plain, want in zip(typed, bare, cue.written.split(), strict=True))
 
 
 # Cues whose accent-stripped words are also everyday words of another phrase: typed without
