@@ -33,6 +33,10 @@ BLIND18_GROUPS_PATH, BLIND18_PAIRS_PATH = (ev.DATA / "blind18_groups.json",
 # (0.9784 / 0.6834) and once after them (0.9792 / 0.7085), never tuned on.
 BLIND19_GROUPS_PATH, BLIND19_PAIRS_PATH = (ev.DATA / "blind19_groups.json",
                                            ev.DATA / "blind19_pairs.jsonl")
+# Round 9: the twentieth, written before any change of the round and scored once before
+# (0.9463 / 0.6267) and once after them (0.9470 / 0.6356), never tuned on.
+BLIND20_GROUPS_PATH, BLIND20_PAIRS_PATH = (ev.DATA / "blind20_groups.json",
+                                           ev.DATA / "blind20_pairs.jsonl")
 
 
 def test_the_pairs_file_is_the_one_the_groups_make() -> None:
@@ -68,7 +72,7 @@ def test_the_command_reports_precision_and_recall() -> None:
     (ev.BLIND14_GROUPS_PATH, ev.BLIND14_PAIRS_PATH),
     (BLIND15_GROUPS_PATH, BLIND15_PAIRS_PATH), (BLIND16_GROUPS_PATH, BLIND16_PAIRS_PATH),
     (BLIND17_GROUPS_PATH, BLIND17_PAIRS_PATH), (BLIND18_GROUPS_PATH, BLIND18_PAIRS_PATH),
-    (BLIND19_GROUPS_PATH, BLIND19_PAIRS_PATH)])
+    (BLIND19_GROUPS_PATH, BLIND19_PAIRS_PATH), (BLIND20_GROUPS_PATH, BLIND20_PAIRS_PATH)])
 def test_the_blind_pairs_files_are_the_ones_their_groups_make(groups: Path, pairs: Path) -> None:
     assert ev.pairs_from_groups(json.loads(groups.read_text(encoding="utf-8"))) \
         == ev.load_pairs(pairs)
@@ -136,31 +140,71 @@ def test_the_seventeenth_set_keeps_its_tuned_figures() -> None:
     and scored then (0.987 / 0.497), then once after the round (0.986 / 0.684). Most of its
     misses named the same problem on both sides and fell to the word-overlap gate and an
     unconfirmed place (one report names the street, the other "nhà tui"); round 8 tuned on
-    them (one problem told twice, see similarity._one_problem): 0.988 / 0.796."""
+    them (one problem told twice, see similarity._one_problem): 0.988 / 0.796; round 9 wrote
+    cues from its misses naming a problem on one side only: 0.996 / 0.895."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND17_PAIRS_PATH)))
-    assert m.precision >= 0.95, m
-    assert m.recall >= 0.79, m
+    assert m.precision >= 0.98, m
+    assert m.recall >= 0.89, m
 
 
 def test_the_eighteenth_set_keeps_its_tuned_figures() -> None:
     """blind18 (28 problems, 7 places), written after round 7's changes and scored once:
     precision 0.886, recall 0.597 ("xe bồn" read as noise, "thịt" as unsafe meat: cues
     naming an object, not a problem); with those taken out and its misses' cues, 0.969 /
-    0.643; round 8 (one problem told twice): 0.974 / 0.765."""
+    0.643; round 8 (one problem told twice): 0.974 / 0.765; round 9 (cues from its misses):
+    0.982 / 0.842."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND18_PAIRS_PATH)))
-    assert m.precision >= 0.96, m
-    assert m.recall >= 0.76, m
+    assert m.precision >= 0.97, m
+    assert m.recall >= 0.84, m
 
 
-def test_the_nineteenth_set_keeps_its_untouched_figures() -> None:
+def test_the_nineteenth_set_keeps_its_tuned_figures() -> None:
     """blind19 (30 problems, 8 places of Đồng Tháp, some named by the names people still use),
     written before round 8 changed anything and scored then (0.978 / 0.683), then once after
-    the round (0.979 / 0.709), never tuned on: the figure for new text. Most of its misses
-    are problems the list names on one side only or names differently; kept as it is, so
-    that a change that makes new text worse shows here."""
+    the round (0.979 / 0.709). Most of its misses were problems the list named on one side
+    only or named differently; round 9 wrote cues from them: 0.983 / 0.884."""
     m = ev.measure(ev.scores(ev.load_pairs(BLIND19_PAIRS_PATH)))
-    assert m.precision >= 0.97, m
-    assert m.recall >= 0.70, m
+    assert m.precision >= 0.98, m
+    assert m.recall >= 0.88, m
+
+
+def test_the_twentieth_set_keeps_its_untouched_figures() -> None:
+    """blind20 (32 problems, 8 places of Đồng Tháp), written before round 9 changed anything
+    and scored then (0.946 / 0.627), then once after the round (0.947 / 0.636), never tuned
+    on: the figure for new text. Most of its misses are problems the list does not name on
+    either side or names on one side only; kept as it is, so that a change that makes new
+    text worse shows here."""
+    m = ev.measure(ev.scores(ev.load_pairs(BLIND20_PAIRS_PATH)))
+    assert m.precision >= 0.94, m
+    assert m.recall >= 0.63, m
+
+
+def test_folded_cues_that_read_another_word_name_nothing() -> None:
+    """Folded "ko co bang" is as often "không có bảng" (a warning sign) as "không có bằng"
+    (a licence), and folded "cho hon" is "chờ hơn" (waited more than) before it is "chở hơn"
+    (carried more than): neither names a problem alone; said in full they still do."""
+    from triage.cases.similarity import words
+
+    assert "#bang_lai" not in words("ben kenh tre tam hoai ma ko co bang canh bao")
+    assert "#bang_lai" in words("thằng nhỏ 15 tuổi lái đò mà không có bằng lái")
+    assert "#qua_so_nguoi" not in words("goi xe cap cuu cho hon 1 tieng moi toi")
+    assert "#qua_so_nguoi" in words("xe dua ruoc 16 cho ma cho hon 25 chau")
+
+
+def test_a_problem_told_by_what_went_wrong_is_named_on_both_sides() -> None:
+    """Round 9's cues tell what went wrong, not the thing it went wrong with: a herded duck
+    flock in new-sown rice, a clinic closed at night, spilt sand; "bầy vịt" alone (ducks by a
+    canal) names no problem."""
+    from triage.cases.similarity import score, words
+
+    assert "#gia_suc" not in words("bầy vịt mấy ngàn con thả xuống kênh, nước đen hôi")
+    for first, second in [
+        ("Người ta lùa vịt chạy đồng vào ruộng mới sạ ở ấp Phú An, lúa giống mất hết.",
+         "ap phu an vit tha dong pha lua moi sa"),
+        ("Trạm y tế xã Phú An ban đêm không có nhân viên trực.",
+         "tyt xa phu an toi la dong cua, benh gap chiu chet"),
+    ]:
+        assert score(words(first), words(second)).value >= 0.5, (first, second)
 
 
 def test_one_problem_told_at_the_callers_home_is_one_event() -> None:
