@@ -78,8 +78,9 @@ class Case:
 
 # Staged rounds (ids' prefix) the conduct model does not read: measured on the real thai_do
 # complaints, r18's 142 conduct lines made it worse (all 61 as written nhung_nhieu 0.81 ->
-# 0.75, stripped mean F1 0.84 -> 0.82; held-out 18 nhung_nhieu 0.89 -> 0.80).
-STAGED_LEFT_OUT = ("r18-",)
+# 0.75, stripped mean F1 0.84 -> 0.82; held-out 18 nhung_nhieu 0.89 -> 0.80). r22 (written for
+# the topic model's flags) has not been measured on the conduct model, so it stays out too.
+STAGED_LEFT_OUT = ("r18-", "r22-")
 
 
 def labelled(*dirs: Path) -> list[Example]:
