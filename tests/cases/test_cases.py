@@ -475,6 +475,7 @@ def test_with_linking_turned_off_every_report_is_its_own_ticket(
         assert s.scalar(select(func.count()).select_from(Case)) == 0
         assert s.scalar(select(func.count()).select_from(CaseKey)) == 0
         assert s.get_one(Ticket, second).routing_rule != "case"
+    assert cases_service.refresh() == 0  # the hourly job indexes nothing while it is off
     monkeypatch.setenv("TRIAGE_CASE_LINKING", "true")
     get_settings.cache_clear()
     with session_scope() as s:

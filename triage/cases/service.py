@@ -138,9 +138,11 @@ def refresh(seconds: float = 60.0, batch: int = 200) -> int:
     """Hourly (beat; the relay thread on the embedded default): after an upgrade changed
     the problem list or the scorer, read the repeat index again, newest tickets first, a
     committed batch at a time for at most about `seconds`; the rest waits for the next run.
-    Returns the rows read."""
+    Returns the rows read. Nothing with linking turned off (nothing is indexed then)."""
     from triage.db import session_scope
 
+    if not get_settings().case_linking:
+        return 0
     done, started = 0, time.monotonic()
     while time.monotonic() - started < seconds:
         with session_scope() as session:
