@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import Executable, bindparam, delete, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from triage.cases.evaluate import GROUPS_PATH
 from triage.cases.models import Case, CaseKey, CaseProblem, CaseReport, LinkCorrection
-from triage.cases.similarity import CONCEPTS_PATH, ROOT, describe, parse, score, stored, words
+from triage.cases.similarity import CONCEPTS_PATH, describe, parse, score, stored, words
 from triage.errors import Conflict
 from triage.settings import get_settings
 from triage.tickets.models import Ticket, TicketEvent
@@ -65,21 +66,16 @@ class Candidate:
         return {"code": self.code, "score": round(self.score, 3), "reason": self.reason}
 
 
-# What decides a text's stored words besides the code of similarity.py: the problem list,
-# and the normaliser, read through texts of our own pair sets.
-PROBE_PATH = ROOT / "data" / "cases" / "groups.json"
-
-
 @lru_cache(maxsize=1)
 def reader_version() -> str:
     """A fingerprint of the way a text's words are read for the repeat index: the problem
-    list, the scorer's source and the words it reads from a fixed set of our own texts
+    list, the scorer's source and the words it reads from our own first pair set's texts
     (which the normaliser decides too). Rows of `case_keys` written under another one are
     read again (``reindex``)."""
     digest = hashlib.sha256()
     digest.update(CONCEPTS_PATH.read_bytes())
     digest.update(Path(__file__).with_name("similarity.py").read_bytes())
-    for group in json.loads(PROBE_PATH.read_text(encoding="utf-8")):
+    for group in json.loads(GROUPS_PATH.read_text(encoding="utf-8")):
         for texts in group["problems"]:
             for text in texts:
                 digest.update(stored(words(text)).encode() + b"\n")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from triage.classify.corpus import CONDUCT_KINDS
-from triage.classify.cues import Cue, CueReader, make_cue, match_cues, read_cues
+from triage.classify.cues import Cue, CueReader, match_cues, read_cues
 from triage.classify.features import Doc, make_doc
 from triage.classify.model import PerFolder, load_if_trained
 from triage.settings import REPO_ROOT
@@ -49,21 +49,9 @@ class ConductKind:
         return {"kind": self.kind, "score": self.score, "cue": self.cue}
 
 
-# Other ways to say "không" (not) in a cue that starts with it: "chẳng ai bắt máy", "chả để
-# tâm" say what "không ai bắt máy", "không để tâm" say ("ko", "k" are read as "không" already).
-NEGATIONS = ("chẳng", "chả")
-
-
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_PATH) -> tuple[Cue, ...]:
-    """The cue file's cues, each starting with "không" followed by its NEGATIONS forms."""
-    cues: list[Cue] = []
-    for cue in read_cues(path, "kind", KINDS):
-        cues.append(cue)
-        first, _, rest = cue.phrase.partition(" ")
-        if first.lower() == "không" and rest:
-            cues += [make_cue(cue.kind, f"{word} {rest}", cue.note) for word in NEGATIONS]
-    return tuple(cues)
+    return read_cues(path, "kind", KINDS)
 
 
 class ConductReader(CueReader[Cue]):

@@ -54,6 +54,11 @@ class Cue:
     words: frozenset[str] = frozenset()  # cue_words: needed in the text to match
 
 
+# Other ways to say "không" (not): a cue starting with it is also read with each of these in
+# its place ("chẳng ai bắt máy", "chả để tâm"; "ko" and "k" are read as "không" already).
+NEGATIONS = ("chẳng", "chả")
+
+
 def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, ...]:
     """The rows of a cue file (``column``, ``phrase``, ``note``), in file order; a row whose
     ``column`` is not one of ``allowed`` or with no phrase is refused, naming the file."""
@@ -64,7 +69,11 @@ def read_cues(path: Path, column: str, allowed: Collection[str]) -> tuple[Cue, .
             if kind not in allowed or not phrase:
                 raise ValueError(f"{path.name}: a cue needs a phrase and a {column} of "
                                  f"{', '.join(allowed)}: {row}")
-            cues.append(make_cue(kind, phrase, (row.get("note") or "").strip()))
+            note = (row.get("note") or "").strip()
+            cues.append(make_cue(kind, phrase, note))
+            first, _, rest = phrase.partition(" ")
+            if first.lower() == "không" and rest:
+                cues += [make_cue(kind, f"{word} {rest}", note) for word in NEGATIONS]
     return tuple(cues)
 
 
