@@ -84,14 +84,16 @@ def reader_version() -> str:
 
 def remember(session: Session, ticket: Ticket, key_words: frozenset[str]) -> None:
     """Put the ticket in the repeat index (once; a re-route updates its place and topic)."""
+    phone = ticket.caller.phone_e164 if ticket.caller else None  # loaded before the add
     key = session.get(CaseKey, ticket.id)
     if key is None:
         key = CaseKey(ticket_id=ticket.id, received_at=ticket.received_at)
         session.add(key)
+    else:  # a ticket new to the index has no problem rows yet
+        session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
     key.ward_code, key.topic, key.words = ticket.ward_code, ticket.topic, stored(key_words)
     key.reader = reader_version()
-    key.phone_e164 = ticket.caller.phone_e164 if ticket.caller else None
-    session.execute(delete(CaseProblem).where(CaseProblem.ticket_id == ticket.id))
+    key.phone_e164 = phone
     if ticket.ward_code:
         session.add_all(CaseProblem(ward_code=ticket.ward_code, problem=w, ticket_id=ticket.id)
                         for w in sorted(key_words) if w.startswith("#"))
@@ -327,13 +329,17 @@ def link_repeat(session: Session, ticket: Ticket, now: datetime) -> bool:
     if not get_settings().case_linking:
         return False
     key_words = words(ticket.text)
-    _serialize(session, ticket)
-    if ticket.ward_code and ticket.topic:
-        remember(session, ticket, key_words)
-    if case_of(session, ticket.id) is not None:
-        return False
-    found = [c for c in lookup(session, ticket, key_words, now)
-             if c.score >= get_settings().case_link_threshold]
+    # What the pipeline changed so far is written once, at the commit: flushed before the
+    # lock and the lookups, the ticket's row was updated twice and its index row inserted
+    # then updated (the lookups read other tickets' committed rows, never these).
+    with session.no_autoflush:
+        _serialize(session, ticket)
+        if ticket.ward_code and ticket.topic:
+            remember(session, ticket, key_words)
+        if case_of(session, ticket.id) is not None:
+            return False
+        found = [c for c in lookup(session, ticket, key_words, now)
+                 if c.score >= get_settings().case_link_threshold]
     if not found:
         return False
     best = found[0]
