@@ -32,6 +32,7 @@ from triage.classify.conduct_train import (
 )
 from triage.classify.corpus import Example, data_hash, load_corpus, overlaps, split
 from triage.classify.model import Classifier, get_classifier
+from triage.classify.urgency_train import labelled as urgency_labelled
 from triage.settings import get_settings
 from triage.text.normalize import normalize, strip_accents
 from triage.understand.answer import result_for
@@ -383,9 +384,20 @@ def test_staged_rounds_left_out_of_the_conduct_data_are_not_read() -> None:
     not read, while the staged rounds before it still are."""
     ids = [e.id for e in labelled(STAGED_DIR)]
     assert any(i.startswith("r17-") for i in ids)
-    assert not any(i.startswith(("r18-", "r22-", "r23-")) for i in ids)
+    assert not any(i.startswith(("r18-", "r22-")) for i in ids)
     staged = {e.id for e in load_corpus(STAGED_DIR).examples
               if "thai_do" in e.flags and e.conduct_kinds is not None}
     assert any(i.startswith("r18-") for i in staged)  # they are there, with kinds
     assert any(i.startswith("r22-") for i in staged)
-    assert any(i.startswith("r23-") for i in staged)
+
+
+def test_topic_only_corpus_lines_are_not_read_by_the_conduct_or_urgency_model() -> None:
+    """r23 is in the corpus for its topics only: its conduct lines, with kinds, and its
+    urgency labels stay out of those two models."""
+    corpus_dir = Path(get_settings().corpus_dir)
+    marked = [e for e in load_corpus(corpus_dir).examples if e.topic_only]
+    assert any("thai_do" in e.flags and e.conduct_kinds for e in marked)
+    assert any(e.urgency for e in marked)
+    skipped = {e.id for e in marked}
+    assert not skipped & {e.id for e in labelled(corpus_dir)}
+    assert not skipped & {e.id for e in urgency_labelled(corpus_dir)}

@@ -94,6 +94,23 @@ def test_a_yardstick_calibrates_and_is_reported_cross_validated(
     assert again.metrics["real"]["calibration_source"] == f"carried from {model.version}"
 
 
+def test_the_current_model_is_judged_on_the_yardstick_as_the_candidate_is(
+        corpus: list[Example], first_corpus: Path, tmp_path: Path) -> None:
+    """The current model's calibration was fitted on the yardstick: judged with it in
+    sample, it would beat the same model judged out of fold. Trained again on the same
+    text, the candidate is that same model and must score the same."""
+    yardstick = _history(corpus, 6, skip=20)
+    first = train(first_corpus, tmp_path / "m", yardstick=yardstick, config=FAST,
+                  progress=False)
+    again = train(first_corpus, tmp_path / "m", yardstick=yardstick, candidate=True,
+                  config=FAST, progress=False)
+    judge = again.metrics["real"]["judge"]
+    assert judge["mode"] == "yardstick"
+    assert judge["current"] == judge["candidate"] \
+        == first.metrics["real"]["judge"]["candidate"]
+    assert again.promoted
+
+
 def test_the_newest_month_is_held_out_when_it_is_big_enough() -> None:
     cases = [Example(f"h{i}", f"t{i}", "khac", (), when=date(2026, 10 + (i >= 30), 5))
              for i in range(55)]

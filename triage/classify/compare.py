@@ -27,6 +27,7 @@ from triage.classify.fitting import (
     Step,
     TrainConfig,
     fit_all,
+    known,
     output_targets,
 )
 from triage.text.normalize import normalize
@@ -65,8 +66,9 @@ def _quick_scores(m: Matrices, prep: Prepared, config: TrainConfig, nb: bool = T
         out["topic_macro_f1" + suffix] = round(float(f1_score(
             topics, pred, labels=TOPICS_LIST, average="macro", zero_division=0)), 4)
         for j, flag in enumerate(FLAGS_LIST):
+            taught = known(truth[:, n + j])
             out[f"{flag}_f1{suffix}"] = round(float(f1_score(
-                truth[:, n + j], decision[:, n + j] >= 0, zero_division=0)), 4)
+                truth[taught, n + j] == 1, decision[taught, n + j] >= 0, zero_division=0)), 4)
     keys = ["topic_macro_f1", "topic_macro_f1_stripped"] + [f"{f}_f1" for f in FLAGS_LIST]
     out["mean"] = round(float(np.mean([out[k] for k in keys])), 4)
     return out

@@ -79,9 +79,10 @@ class Case:
 # Staged rounds (ids' prefix) the conduct model does not read: measured on the real thai_do
 # complaints, r18's 142 conduct lines made it worse (all 61 as written nhung_nhieu 0.81 ->
 # 0.75, stripped mean F1 0.84 -> 0.82; held-out 18 nhung_nhieu 0.89 -> 0.80). r22 (written for
-# the topic model's flags) and r23 (written for the topic model's weak topics) have not been
-# measured on the conduct model, so they stay out too.
-STAGED_LEFT_OUT = ("r18-", "r22-", "r23-")
+# the topic model's flags) has not been measured on the conduct model, so it stays out too.
+# (r23, written for the topic model's weak topics, is in data/corpus as `topic_only` lines,
+# which this model does not read either.)
+STAGED_LEFT_OUT = ("r18-", "r22-")
 
 
 def labelled(*dirs: Path) -> list[Example]:
@@ -96,7 +97,7 @@ def labelled(*dirs: Path) -> list[Example]:
         if not d.is_dir():
             continue
         mine = [e for e in load_corpus(d).examples
-                if FLAG in e.flags and e.conduct_kinds is not None
+                if FLAG in e.flags and e.conduct_kinds is not None and not e.topic_only
                 and not (d == STAGED_DIR and e.id.startswith(STAGED_LEFT_OUT))]
         found += [replace(e, id=f"{d.name}/{e.id}") if e.id in taken else e for e in mine]
         taken |= {e.id for e in mine}

@@ -32,6 +32,9 @@ class Example:
     urgency: str = ""  # khan, dong_nguoi or thuong when the line is labelled (urgency model)
     # The conduct kinds of a thai_do line; None when the line carries no conduct_kinds.
     conduct_kinds: tuple[str, ...] | None = None
+    # The line teaches its topic only (`"topic_only": true`): the flag, conduct and urgency
+    # models do not learn from it (data/corpus/GUIDE.md says when a round is added so).
+    topic_only: bool = False
 
 
 @dataclass
@@ -68,7 +71,8 @@ def _parse(line: str) -> Example | None:
     return Example(str(row.get("id") or ""), text, topic, tuple(sorted(set(flags))),
                    urgency=urgency if urgency in URGENCY_LEVELS else "",
                    conduct_kinds=tuple(k for k in CONDUCT_KINDS if k in kinds)
-                   if isinstance(kinds, list) else None)
+                   if isinstance(kinds, list) else None,
+                   topic_only=row.get("topic_only") is True)
 
 
 def dedupe_key(text: str) -> str:
@@ -159,7 +163,8 @@ def data_hash(examples: Iterable[Example]) -> str:
         # Every label (the conduct and urgency models are named by this hash too: a change
         # of their labels alone must give another version).
         h.update(json.dumps([ex.id, ex.text, ex.topic, list(ex.flags), ex.urgency,
-                             None if ex.conduct_kinds is None else list(ex.conduct_kinds)],
+                             None if ex.conduct_kinds is None else list(ex.conduct_kinds),
+                             *(["topic_only"] if ex.topic_only else [])],
                             ensure_ascii=False).encode("utf-8"))
         h.update(b"\n")
     return h.hexdigest()

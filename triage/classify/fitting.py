@@ -49,11 +49,24 @@ class TrainConfig:
     restore_diacritics: bool = True
 
 
+# In a target matrix: the line does not teach this output (the flags of a line that
+# teaches its topic only, `Example.topic_only`); its fits, mixes and scalings skip the line.
+UNKNOWN = -1
+
+
 def output_targets(examples: Sequence[Example]) -> np.ndarray:
-    """0/1 matrix, one column per output: the 17 topics (one-vs-rest), then each flag."""
-    topic = np.array([[e.topic == t for t in TOPICS] for e in examples], dtype=bool)
-    flags = np.array([[f in e.flags for f in FLAGS] for e in examples], dtype=bool)
-    return np.hstack([topic.reshape(len(examples), -1), flags.reshape(len(examples), -1)])
+    """Matrix of 1/0 (or ``UNKNOWN``), one column per output: the 17 topics (one-vs-rest),
+    then each flag."""
+    topic = np.array([[e.topic == t for t in TOPICS] for e in examples], dtype=np.int8)
+    flags = np.array([[f in e.flags for f in FLAGS] for e in examples], dtype=np.int8)
+    flags = flags.reshape(len(examples), -1)
+    flags[np.array([e.topic_only for e in examples], dtype=bool)] = UNKNOWN
+    return np.hstack([topic.reshape(len(examples), -1), flags])
+
+
+def known(y: np.ndarray) -> np.ndarray:
+    """The rows of a target column that teach it."""
+    return np.asarray(y != UNKNOWN)
 
 
 def nb_ratio(X_binary: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -69,7 +82,12 @@ def fit_binary(X: sp.csr_matrix, X_binary: sp.csr_matrix, y: np.ndarray, c: floa
     ratio. The scaling folds into the weights, so scoring stays one dot product.
 
     On this corpus it beat a plain LinearSVC by about four points of topic macro-F1.
+    Rows whose target is ``UNKNOWN`` are left out of this output's fit.
     """
+    taught = known(y)
+    if not taught.all():
+        X, X_binary, y = X[taught], X_binary[taught], y[taught]
+    y = y.astype(bool)
     if y.all() or not y.any():
         return np.zeros(X.shape[1]), -10.0  # no case on one side: never raised
     r = nb_ratio(X_binary, y) if nb else np.ones(X.shape[1])
@@ -82,6 +100,7 @@ def fit_binary(X: sp.csr_matrix, X_binary: sp.csr_matrix, y: np.ndarray, c: floa
 
 
 def _platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    decision, y = decision[known(y)], y[known(y)].astype(bool)
     if len(np.unique(y)) < 2:
         return 1.0, -10.0  # nothing to calibrate against: never confident
     lr = LogisticRegression(C=1e4).fit(decision.reshape(-1, 1), y)
@@ -121,7 +140,7 @@ def _fit_fold(X: sp.csr_matrix, Y: np.ndarray, config: TrainConfig
     weights, bias = fit_all(X, Y, config)
     n = len(TOPICS)
     flag_config = TrainConfig(c_topic=config.c_flag, c_flag=config.c_flag)
-    plain_w, plain_b = fit_all(X, np.hstack([np.zeros((Y.shape[0], n), bool), Y[:, n:]]),
+    plain_w, plain_b = fit_all(X, np.hstack([np.zeros((Y.shape[0], n), Y.dtype), Y[:, n:]]),
                                flag_config, nb=False)
     return weights, bias, plain_w[:, n:], plain_b[n:]
 
@@ -135,6 +154,8 @@ def choose_mix(nb_oof: np.ndarray, plain_oof: np.ndarray, y: np.ndarray) -> floa
     For topics NB-SVM alone is used; for flags, mixing in the plain model helped
     (conduct and delay are said in many small ways that NB scaling over-weights).
     """
+    taught = known(y)
+    nb_oof, plain_oof, y = nb_oof[taught], plain_oof[taught], y[taught].astype(bool)
     best, best_f1 = 1.0, -1.0
     for beta in MIX_GRID:
         decision = beta * nb_oof + (1 - beta) * plain_oof
@@ -226,8 +247,10 @@ def calibrate(classifier: Classifier, oof: np.ndarray, examples: Sequence[Exampl
         a, b = fit_scaling(oof, output_targets(examples))
         classifier.platt_a, classifier.platt_b = a, b
     topic_p, flag_p = classifier.probabilities(oof)
+    taught = np.array([not e.topic_only for e in examples], dtype=bool)
     thresholds = {
-        flag: choose_flag_threshold(flag_p[:, j], np.array([flag in e.flags for e in examples]))
+        flag: choose_flag_threshold(flag_p[taught, j],
+                                    np.array([flag in e.flags for e in examples])[taught])
         for j, flag in enumerate(FLAGS)
     }
     classifier.meta["flag_thresholds"] = thresholds
@@ -235,8 +258,9 @@ def calibrate(classifier: Classifier, oof: np.ndarray, examples: Sequence[Exampl
     joint = classifier.joint_confidence(topic_p, flag_p)
     topics = np.array(TOPICS_LIST)[topic_p.argmax(axis=1)]
     raised = flag_p >= classifier.flag_thresholds
-    exact = np.array([
-        e.topic == topics[i] and all((f in e.flags) == raised[i, j] for j, f in enumerate(FLAGS))
+    exact = np.array([  # a line teaching its topic only is right when its topic is
+        e.topic == topics[i] and (e.topic_only or all(
+            (f in e.flags) == raised[i, j] for j, f in enumerate(FLAGS)))
         for i, e in enumerate(examples)
     ])
     threshold = choose_review_threshold(joint, exact, target)

@@ -36,7 +36,7 @@ CLASS_WEIGHT = "balanced"
 
 
 def labelled(corpus_dir: Path) -> list[Example]:
-    return [e for e in load_corpus(corpus_dir).examples if e.urgency]
+    return [e for e in load_corpus(corpus_dir).examples if e.urgency and not e.topic_only]
 
 
 # The model's "khan" needs at least this probability, chosen on a validation part of the
