@@ -26,6 +26,8 @@ def _data(m: dict[str, Any]) -> str:
         f"(train {d['train']}, test {d['test']}); duplicates removed: "
         f"{d['duplicates_removed']}; unreadable lines skipped: {d['skipped_lines']}.",
         f"- Written without diacritics: {d['without_diacritics']} of {d['cases']}.",
+        *([f"- Teaching their topic only (`topic_only`: the flags are not fitted on them): "
+           f"{d['topic_only']} of {d['cases']}."] if d.get("topic_only") else []),
         f"- Corrections added to training: {d['corrections']}.",
         f"- Data hash (SHA-256 over id, text, labels): `{d['data_hash']}`.",
         "- Test split: a case is in the test set when the SHA-256 of its id falls in the "

@@ -205,6 +205,7 @@ def _data_summary(corpus_files: int, examples: Sequence[Example], train: Sequenc
         "files": corpus_files, "cases": len(examples), "train": len(train), "test": len(test),
         "corrections": n_extra, "skipped_lines": skipped, "duplicates_removed": duplicates,
         "without_diacritics": sum(strip_accents(e.text) == e.text for e in examples),
+        "topic_only": sum(e.topic_only for e in examples),
         "per_topic": {t: sum(e.topic == t for e in examples) for t in TOPICS},
         "per_flag": {f: sum(f in e.flags for e in examples) for f in FLAGS},
         "data_hash": data_hash(examples),
