@@ -225,3 +225,29 @@ def test_a_disagreement_goes_to_review_with_the_suggestion_and_is_never_routed(
         learned = ticket.location["agency_model"]
         assert learned["code"] == "bhxh-tinh" and learned["disagrees"] and learned["fallback"]
         assert ticket.location["suggested_agency"] == "so-yt"  # the rule's choice, kept
+
+
+@pytest.mark.parametrize(("topic", "flags", "text", "default"), [
+    ("y_te", ["thai_do"], "Ông bác sĩ phòng khám nội quát mẹ tôi giữa phòng đông người chỉ vì "
+     "bà hỏi lại cách uống thuốc, còn bảo già rồi thì về nhà mà nằm.", "so-yt"),
+    ("giao_thong", [], "Đoạn quốc lộ qua cầu sắt cũ có cái ổ gà sâu cả gang tay, tối qua hai "
+     "xe máy sập ổ té liên tiếp mà chưa ai rào lại.", "so-xd"),
+    ("dat_dai", [], "Nhà bên cạnh xây hàng rào lấn qua đất tôi gần một mét, hai bên đã hòa "
+     "giải ở ấp không thành, xin cơ quan có thẩm quyền phân xử.", "so-nnmt"),
+    ("vien_thong_cntt", [], "Ngày nào cũng nhận năm bảy cuộc gọi rác mời vay tiền, chặn số này "
+     "họ gọi số khác, nhà mạng thì không xử lý gì.", "so-khcn"),
+])
+def test_naming_no_place_is_no_reason_to_reroute(topic: str, flags: list[str], text: str,
+                                                 default: str) -> None:
+    """The written re-routes of health-insurance cards, land registration, driving licences
+    and the service portal all name no place; the confirmations (complaints naming no place
+    that the default department handles) keep the shipped model from learning "no place"
+    as the cue: a doctor shouting at a patient went to social insurance at 0.96 and a
+    pothole to the police at 0.93, and both went to review."""
+    from triage.understand.service import understand
+
+    reset_agency_model_cache()
+    seen = understand(text, topic=topic, flags=flags)
+    assert seen.location.status == "not_found" and seen.decision.agency_code == default
+    assert seen.agency_model is not None and seen.agency_model.fallback
+    assert seen.agency_model.code == default and not seen.agency_model.disagrees

@@ -54,9 +54,12 @@ def card(m: dict[str, Any]) -> str:
 {m['sources']['history']} routed tickets from the database, received {m['months'][0]} to
 {m['months'][1]} (final agency: the one that
 answered, else the one holding the ticket after acknowledging it) and
-{m['sources']['reroutes']} re-routes written for this project
-(`data/routing/reroutes.jsonl`: weak spots of the rules: no place, provincial body
-against commune, named units). Held out by received month: {m['train_cases']} cases
+{m['sources']['reroutes']} cases written for this project
+(`data/routing/reroutes.jsonl`: {m['sources']['reroutes'] - m.get('confirmations', 0)} re-routes
+at weak spots of the rules: no place, provincial body against commune, named units; and
+{m.get('confirmations', 0)} confirmations: complaints naming no commune that the topic's
+default department does handle, so that naming no place is not read as a re-route).
+Held out by received month: {m['train_cases']} cases
 before {m['held_out_month']} trained on, {m['held_out_cases']} cases of
 {m['held_out_month']} never trained on.
 

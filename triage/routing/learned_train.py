@@ -268,6 +268,10 @@ def train_agency(cases: Sequence[Routed], router: Router, out: Path,
         "months": [min(r.case.month for r in reads), month],
         "train_cases": len(train), "held_out_cases": len(held),
         "sources": {s: sum(r.case.source == s for r in reads) for s in ("history", "reroutes")},
+        # Written cases whose first route was already right (complaints naming no commune
+        # that the default department handles), so that "no place" is no re-route cue.
+        "confirmations": sum(r.case.source == "reroutes" and r.case.first == r.case.final
+                             for r in reads),
         "targets": len(candidate.targets), "C": C,
         "held_out": agreement(candidate, held, router),
         "current_model": None if now is None or current is None else
