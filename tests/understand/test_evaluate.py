@@ -96,3 +96,35 @@ def test_evaluate_refuses_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["evaluate", str(tmp_path / "none.jsonl")])
     assert result.exit_code == 1
     assert "Không tìm thấy tệp" in result.output
+
+
+def test_evaluate_counts_what_each_review_reason_costs(tmp_path: Path) -> None:
+    """Per reason: the complaints it sends to review, those it alone sends there, and of
+    these the ones answered right: the same reasons ``triage classify`` gives."""
+    cases = [*CASES,
+             ("Thẻ bảo hiểm y tế của mẹ tôi ghi sai ngày sinh, đi khám không được thanh toán.",
+              "y_te", []),
+             ("Cán bộ xã hẹn lần hẹn lữa, hồ sơ chứng thực nộp hai tuần chưa trả.",
+              "tu_phap_ho_tich", ["tre_han"])]
+    path = tmp_path / "real.jsonl"
+    path.write_text("\n".join(json.dumps({"text": t, "topic": topic, "flags": flags},
+                                         ensure_ascii=False) for t, topic, flags in cases),
+                    "utf-8")
+    result = CliRunner().invoke(_app(), ["evaluate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    counted = json.loads(result.stdout)["as_written"]["review"]["reasons"]
+    expected: dict[str, dict[str, int]] = {}
+    for text, topic, flags in cases:
+        answer = result_for(text)
+        why = [r for r in answer["review_reasons"] if not r.startswith("uncertain_")]
+        assert answer["needs_review"] == bool(why)
+        for reason in why:
+            row = expected.setdefault(reason, {"n": 0, "alone": 0, "alone_exact": 0})
+            row["n"] += 1
+            if len(why) == 1:
+                row["alone"] += 1
+                row["alone_exact"] += int(answer["topic"] == topic
+                                          and set(answer["flags"]) == set(flags))
+    assert counted == expected and counted
+    printed = CliRunner().invoke(_app(), ["evaluate", str(path)]).stdout
+    assert "Lý do chuyển xem xét" in printed and next(iter(counted)) in printed

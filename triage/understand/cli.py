@@ -201,6 +201,10 @@ def _report_lines(metrics: dict[str, Any], skipped: int) -> list[str]:
                  f"{_pct(review['model_share'])}); phần tự chuyển đúng hoàn toàn "
                  f"{_pct(review['auto_exact_precision'])}, đúng lĩnh vực "
                  f"{_pct(review['auto_topic_precision'])}.")
+    if review.get("reasons"):
+        lines.append("Lý do chuyển xem xét (số phản ánh; chỉ vì lý do này; trong đó đúng hoàn "
+                     "toàn): " + ", ".join(f"{code} {r['n']} ({r['alone']}; {r['alone_exact']})"
+                                         for code, r in review["reasons"].items()) + ".")
     places = ", ".join(f"{k} {v}" for k, v in sorted(aw["locations"].items()))
     lines.append(f"Địa bàn: {places}.")
     for style, s in metrics["by_style"].items():

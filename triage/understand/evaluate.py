@@ -11,10 +11,10 @@ import numpy as np
 
 from triage.classify.corpus import Example
 from triage.classify.evaluate import _r, flag_report, topic_report
-from triage.classify.model import Classifier
+from triage.classify.model import Classification, Classifier
 from triage.routing.learned import review_reasons as model_reasons
 from triage.text.normalize import strip_accents
-from triage.understand.service import understand
+from triage.understand.service import Understanding, understand
 
 
 def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Sequence[str]
@@ -23,8 +23,8 @@ def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Seq
     the learned agency's disagreement with the rules."""
     seen = [understand(text, classifier) for text in texts]
     preds = [s.classification for s in seen if s.classification is not None]
-    review = [c.needs_review or not s.decision.confident or bool(model_reasons(s.agency_model))
-              for s, c in zip(seen, preds, strict=True)]
+    causes = [_causes(s, c) for s, c in zip(seen, preds, strict=True)]
+    review = [c.needs_review or bool(why) for c, why in zip(preds, causes, strict=True)]
     places: dict[str, int] = {}
     for s in seen:
         places[s.location.status] = places.get(s.location.status, 0) + 1
@@ -40,10 +40,37 @@ def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Seq
             "auto_topic_precision": _r(np.mean([ex.topic == c.topic for ex, c in auto]))
             if auto else None,
             "model_share": _r(np.mean([c.needs_review for c in preds])),
+            "reasons": _reason_counts(examples, preds, causes),
         },
         "locations": places,
         "predicted": [c.topic for c in preds],
     }
+
+
+def _causes(seen: Understanding, c: Classification) -> list[str]:
+    """Why the service sends a complaint to review, one code per cause: the model's own
+    (``low_confidence``, whose ``uncertain_*`` details are left out; a flag's cue;
+    ``truncated``), an unsure route and the learned agency's disagreement."""
+    out = [r for r in c.review_reasons if not r.startswith("uncertain_")]
+    if not seen.decision.confident:
+        out.append("routing_unsure")
+    return out + [r for r in model_reasons(seen.agency_model) if r not in out]
+
+
+def _reason_counts(examples: Sequence[Example], preds: Sequence[Classification],
+                   causes: Sequence[list[str]]) -> dict[str, dict[str, int]]:
+    """Per review reason: the complaints it sends to review, those it alone sends there and,
+    of these, the ones whose topic and flags were right: what the reason costs (30 exact
+    answers sent to review by the learned agency alone were how its no-place bias showed)."""
+    out: dict[str, dict[str, int]] = {}
+    for ex, c, why in zip(examples, preds, causes, strict=True):
+        for reason in why:
+            row = out.setdefault(reason, {"n": 0, "alone": 0, "alone_exact": 0})
+            row["n"] += 1
+            if len(why) == 1:
+                row["alone"] += 1
+                row["alone_exact"] += int(ex.topic == c.topic and set(ex.flags) == set(c.flags))
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["n"]))
 
 
 def evaluate_labelled(classifier: Classifier, examples: Sequence[Example]) -> dict[str, Any]:
