@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from triage.cases.service import related_for
 from triage.classify.model import Classifier, get_classifier
-from triage.routing.learned import review_reasons as model_reasons
 from triage.routing.rules import Router
 from triage.settings import get_settings
 from triage.understand.service import understand
@@ -55,10 +54,7 @@ def result_for(text: str, classifier: Classifier | None = None,
     c = seen.classification
     assert c is not None
     agency = seen.decision.as_dict()
-    review_reasons = list(c.review_reasons)
-    if not agency["confident"] and "routing_unsure" not in review_reasons:
-        review_reasons.append("routing_unsure")
-    review_reasons += [r for r in model_reasons(seen.agency_model) if r not in review_reasons]
+    review_reasons = seen.review_reasons
     return {
         "topic": c.topic,
         "topic_confidence": c.topic_confidence,

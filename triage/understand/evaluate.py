@@ -12,9 +12,8 @@ import numpy as np
 from triage.classify.corpus import Example
 from triage.classify.evaluate import _r, flag_report, topic_report
 from triage.classify.model import Classification, Classifier
-from triage.routing.learned import review_reasons as model_reasons
 from triage.text.normalize import strip_accents
-from triage.understand.service import Understanding, understand
+from triage.understand.service import understand
 
 
 def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Sequence[str]
@@ -23,7 +22,7 @@ def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Seq
     the learned agency's disagreement with the rules."""
     seen = [understand(text, classifier) for text in texts]
     preds = [s.classification for s in seen if s.classification is not None]
-    causes = [_causes(s, c) for s, c in zip(seen, preds, strict=True)]
+    causes = [[r for r in s.review_reasons if not r.startswith("uncertain_")] for s in seen]
     review = [c.needs_review or bool(why) for c, why in zip(preds, causes, strict=True)]
     places: dict[str, int] = {}
     for s in seen:
@@ -47,19 +46,10 @@ def _routed_view(classifier: Classifier, examples: Sequence[Example], texts: Seq
     }
 
 
-def _causes(seen: Understanding, c: Classification) -> list[str]:
-    """Why the service sends a complaint to review, one code per cause: the model's own
-    (``low_confidence``, whose ``uncertain_*`` details are left out; a flag's cue;
-    ``truncated``), an unsure route and the learned agency's disagreement."""
-    out = [r for r in c.review_reasons if not r.startswith("uncertain_")]
-    if not seen.decision.confident:
-        out.append("routing_unsure")
-    return out + [r for r in model_reasons(seen.agency_model) if r not in out]
-
-
 def _reason_counts(examples: Sequence[Example], preds: Sequence[Classification],
                    causes: Sequence[list[str]]) -> dict[str, dict[str, int]]:
-    """Per review reason: the complaints it sends to review, those it alone sends there and,
+    """Per review reason (``Understanding.review_reasons``, the ``uncertain_*`` details of
+    ``low_confidence`` left out): the complaints it sends to review, those it alone sends there and,
     of these, the ones whose topic and flags were right: what the reason costs (30 exact
     answers sent to review by the learned agency alone were how its no-place bias showed)."""
     out: dict[str, dict[str, int]] = {}

@@ -20,6 +20,7 @@ from triage.classify.model import Classification, Classifier
 from triage.classify.urgency import Urgency, get_urgency_reader
 from triage.locations.resolve import LocationMatch
 from triage.routing.learned import Suggestion, suggest
+from triage.routing.learned import review_reasons as agency_model_reasons
 from triage.routing.rules import Router, RoutingDecision, decide_place, read_place
 from triage.settings import get_settings
 from triage.text.normalize import NormalizedText, analyze, prepare
@@ -38,6 +39,17 @@ class Understanding:
     # What kind of conduct a thai_do complaint reports (triage.classify.conduct); empty
     # without thai_do among the flags.
     conduct_kinds: tuple[ConductKind, ...] = ()
+
+    @property
+    def review_reasons(self) -> list[str]:
+        """Why the service sends the complaint to review (what ``triage classify`` and
+        POST /classify answer): the classifier's reasons, an unsure route, the learned
+        agency's disagreement."""
+        reasons = list(self.classification.review_reasons) if self.classification else []
+        if not self.decision.confident and "routing_unsure" not in reasons:
+            reasons.append("routing_unsure")
+        return reasons + [r for r in agency_model_reasons(self.agency_model)
+                          if r not in reasons]
 
 
 # Per flag: the readable cues that name it and the review reason when one raises it.
